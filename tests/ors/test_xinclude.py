@@ -344,3 +344,10 @@ def test_http_include_not_found_is_a_load_error(http_root):
     with pytest.raises(IncludeError, match="HTTP status 404") as info:
         resolve_includes(root, main_url)
     assert (info.value.url, info.value.href) == (main_url, "missing.js")
+
+
+def test_document_without_url_resolves_against_the_current_directory(tmp_path, monkeypatch):
+    write(tmp_path, "lib.js", "var y = 2;")
+    monkeypatch.chdir(tmp_path)
+    root = etree.fromstring(scxml('<script><xi:include href="lib.js" parse="text"/></script>').encode())
+    assert resolve_includes(root, None).find(f"{{{SCXML_NS}}}script").text == "var y = 2;"

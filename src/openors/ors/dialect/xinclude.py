@@ -50,15 +50,20 @@ class IncludeCycleError(IncludeError):
     """A document that (indirectly) includes itself. Fatal: an `<xi:fallback>` does not apply."""
 
 
-def resolve_includes(tree_or_root, base_url: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT_S):
+def resolve_includes(tree_or_root, base_url: str | os.PathLike | None, *, timeout: float = DEFAULT_TIMEOUT_S):
     """Replace every `<xi:include>` under the root, in place, and return the root element.
 
-    `base_url` is the document's own URL or file path; relative hrefs resolve against it.
+    `base_url` is the document's own URL or file path; relative hrefs resolve against it. None (a
+    document read from a string) means the URL lxml recorded, else the current directory.
     Raises `IncludeError` for a missing or unparsable include and `IncludeCycleError` for a cycle.
     """
     root = tree_or_root.getroot() if isinstance(tree_or_root, etree._ElementTree) else tree_or_root
-    url = to_url(base_url)
-    root.set(SRC_ATTR, url)
+    base_url = base_url or root.getroottree().docinfo.URL
+    if base_url:
+        url = to_url(base_url)
+        root.set(SRC_ATTR, url)
+    else:
+        url = to_url("<string>")  # a name in the current directory, for relative hrefs and messages
     if has_prefix_token(root):
         apply_prefix(root, "")  # a Composer workflow loaded on its own has the empty prefix
     _Resolver(timeout).expand(root, url, (url,))
