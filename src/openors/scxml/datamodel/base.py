@@ -1,0 +1,74 @@
+"""The contract between the interpreter and a datamodel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ExecutionError
+
+
+@dataclass
+class SessionInfo:
+    """The system variables a datamodel exposes (`_sessionid`, `_name`, `_ioprocessors`)."""
+
+    session_id: str
+    name: str | None
+    ioprocessors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    document_url: str | None = None
+
+
+class Datamodel:
+    """Evaluates expressions and holds variables. Every failure is raised as ExecutionError."""
+
+    def __init__(self, info: SessionInfo):
+        self.info = info
+
+    # values and conditions
+    def evaluate(self, expr: str) -> Any:
+        raise ExecutionError(f"expressions are not supported by this datamodel: {expr!r}")
+
+    def evaluate_cond(self, expr: str) -> bool:
+        raise ExecutionError(f"conditions are not supported by this datamodel: {expr!r}")
+
+    # variables
+    def declare(self, name: str, value: Any) -> None:
+        pass
+
+    def declare_unbound(self, name: str) -> None:
+        """Create the variable with no value (undefined): late binding, failed initialisation."""
+
+    def declare_expr(self, name: str, expr: str) -> None:
+        raise ExecutionError(f"expressions are not supported by this datamodel: {expr!r}")
+
+    def assign(self, location: str, expr: str) -> None:
+        raise ExecutionError("<assign> is not supported by this datamodel")
+
+    def assign_value(self, location: str, value: Any) -> None:
+        raise ExecutionError("<assign> is not supported by this datamodel")
+
+    def has_location(self, location: str) -> bool:
+        return False
+
+    def execute_script(self, source: str, url: str | None = None, line: int | None = None) -> None:
+        raise ExecutionError("<script> is not supported by this datamodel")
+
+    def foreach(self, array: str, item: str, index: str | None, body) -> None:
+        raise ExecutionError("<foreach> is not supported by this datamodel")
+
+    # interpreter state visible to expressions
+    def set_event(self, event) -> None:
+        pass
+
+    def set_configuration(self, state_ids) -> None:
+        pass
+
+    # lifecycle and persistence
+    def snapshot(self) -> dict:
+        return {}
+
+    def restore(self, data: dict) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

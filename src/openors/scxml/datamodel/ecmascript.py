@@ -1,0 +1,283 @@
+"""The ECMAScript datamodel on QuickJS (quickjs-ng), one context per session.
+
+Why it looks the way it does:
+* Expressions are compiled once per context into JS functions and called from Python: a call
+  costs far less than parsing the expression again.
+* The binding refuses calls into Python while a time limit is set, so nothing in JS calls out:
+  `In()` reads a configuration pushed in before evaluation, `_event` is pushed in lazily (only when
+  an expression runs while that event is current).
+* Values cross the boundary as JSON; XML values travel as a parsed spec and become a small DOM.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+import quickjs
+
+from ..errors import ExecutionError
+from ..values import XmlValue
+from .base import Datamodel, SessionInfo
+
+_PRELUDE = resources.files(__package__).joinpath("prelude.js").read_text()
+
+DEFAULT_TIME_LIMIT_S = 2.0
+DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
+
+
+def _xml_spec(el, parent_ns: str | None = None) -> list:
+    ns = el.tag[1:].split("}", 1)[0] if el.tag.startswith("{") else None
+    children: list = []
+    if el.text:
+        children.append(el.text)
+    for child in el:
+        if isinstance(child.tag, str):
+            children.append(_xml_spec(child, ns))
+        if child.tail:
+            children.append(child.tail)
+    name = el.tag.split("}", 1)[-1] if el.tag.startswith("{") else el.tag
+    attrs = {k.split("}", 1)[-1]: v for k, v in el.attrib.items()}
+    if ns != parent_ns:
+        attrs["xmlns"] = ns or ""  # keeps the namespace when the DOM is serialised again
+    return ["e", name, attrs, children]
+
+
+class _Encoder(json.JSONEncoder):
+    def default(self, o):
+        if isinstance(o, XmlValue):
+            from lxml import etree
+
+            wrapper = etree.fromstring(f"<w>{o.xml}</w>")
+            return {"__xmlspec__": [_xml_spec(c) for c in wrapper if isinstance(c.tag, str)]}
+        return str(o)
+
+
+def to_json(value: Any) -> tuple[str, bool]:
+    """JSON text for a Python value, and whether it carries XML to revive as DOM."""
+    text = json.dumps(value, cls=_Encoder, ensure_ascii=False)
+    return text, "__xmlspec__" in text
+
+
+def _from_json(text: str | None) -> Any:
+    if text is None:
+        return None
+    return json.loads(text, object_hook=_revive_xml)
+
+
+def _revive_xml(obj: dict):
+    if len(obj) == 1 and "__xml__" in obj:
+        return XmlValue(obj["__xml__"])
+    return obj
+
+
+def _message(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+class EcmaScriptDatamodel(Datamodel):
+    def __init__(self, info: SessionInfo, *, time_limit: float = DEFAULT_TIME_LIMIT_S,
+                 memory_limit: int = DEFAULT_MEMORY_LIMIT, strict_assign: bool = True):
+        super().__init__(info)
+        self.time_limit = time_limit
+        self.memory_limit = memory_limit
+        self.strict_assign = strict_assign
+        self.ctx = quickjs.Context()
+        self.ctx.eval(_PRELUDE)
+        self._set_system()
+        self._baseline = set(self._global_names())
+        self.ctx.set_memory_limit(memory_limit)
+        self.ctx.set_time_limit(time_limit)
+        self._cond_fns: dict[str, Any] = {}
+        self._value_fns: dict[str, Any] = {}
+        self._assign_fns: dict[tuple[str, str | None], Any] = {}
+        self._pending_event = None
+        self._event_applied = True
+        self._pending_config = None
+        self._to_json = self.ctx.get("__scxml_toJSON")
+        self._parse = self.ctx.get("__scxml_parse")
+
+    # --- boundary helpers -----------------------------------------------------------------
+    def _set_system(self) -> None:
+        system = {"_sessionid": self.info.session_id, "_name": self.info.name,
+                  "_ioprocessors": self.info.ioprocessors}
+        self.ctx.get("__scxml_setSystem")(json.dumps(system))
+
+    def _global_names(self) -> list[str]:
+        return json.loads(self.ctx.eval("JSON.stringify(Object.getOwnPropertyNames(globalThis))"))
+
+    def _sync(self) -> None:
+        """Push what expressions may read (current event, configuration) before running them."""
+        if not self._event_applied:
+            self._event_applied = True
+            ev = self._pending_event
+            if ev is None:
+                return
+            data, has_xml = (None, False) if ev.data is None else to_json(ev.data)
+            self.ctx.get("__scxml_setEvent")(ev.name, ev.type, ev.sendid, ev.origin, ev.origintype,
+                                             ev.invokeid, data, has_xml)
+        if self._pending_config is not None:
+            ids, self._pending_config = self._pending_config, None
+            self.ctx.get("__scxml_setConfiguration")(self._parse(json.dumps(ids), False))
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except quickjs.JSException as exc:
+            self._recover_memory()
+            raise ExecutionError(_message(exc)) from None
+        except quickjs.StackOverflow as exc:
+            raise ExecutionError(f"stack overflow: {_message(exc)}") from None
+
+    def _recover_memory(self) -> None:
+        # A context that hit its memory limit needs head-room and a collection before reuse.
+        mem = self.ctx.memory()
+        if mem.get("memory_used_size", 0) > self.memory_limit * 0.9:
+            self.ctx.set_memory_limit(self.memory_limit * 2)
+            self.ctx.gc()
+            self.ctx.set_memory_limit(self.memory_limit)
+
+    def _compile(self, source: str, what: str):
+        try:
+            return self.ctx.eval(source)
+        except quickjs.JSException as exc:
+            raise ExecutionError(f"invalid {what}: {_message(exc)}") from None
+
+    def _to_python(self, value):
+        if isinstance(value, quickjs.Object):
+            return _from_json(self._call(self._to_json, value))
+        return value
+
+    # --- Datamodel API --------------------------------------------------------------------
+    def evaluate_cond(self, expr: str) -> bool:
+        fn = self._cond_fns.get(expr)
+        if fn is None:
+            fn = self._cond_fns[expr] = self._compile(f"(function(){{return !!({expr}\n);}})", f"condition {expr!r}")
+        self._sync()
+        return self._call(fn)
+
+    def _value_fn(self, expr: str):
+        fn = self._value_fns.get(expr)
+        if fn is None:
+            fn = self._value_fns[expr] = self._compile(f"(function(){{return ({expr}\n);}})", f"expression {expr!r}")
+        return fn
+
+    def evaluate(self, expr: str) -> Any:
+        fn = self._value_fn(expr)
+        self._sync()
+        return self._to_python(self._call(fn))
+
+    def evaluate_js(self, expr: str):
+        """The raw JS value (for engine-internal use where identity must be kept)."""
+        fn = self._value_fn(expr)
+        self._sync()
+        return self._call(fn)
+
+    def declare_expr(self, name: str, expr: str) -> None:
+        self.assign_js(name, expr, declare=True)
+
+    def declare(self, name: str, value: Any) -> None:
+        self._declare_global(name)
+        self.assign_value(name, value)
+
+    def declare_unbound(self, name: str) -> None:
+        self._declare_global(name)
+
+    def _declare_global(self, name: str) -> None:
+        if not name.isidentifier():
+            raise ExecutionError(f"'{name}' is not a valid variable name")
+        self._call(self._compile(f"(function(){{ if (!('{name}' in globalThis)) globalThis['{name}'] = undefined; }})",
+                                 "declaration"))
+
+    def assign(self, location: str, expr: str) -> None:
+        self.assign_js(location, expr)
+
+    def assign_js(self, location: str, expr: str, declare: bool = False) -> None:
+        key = (location, expr)
+        fn = self._assign_fns.get(key)
+        if fn is None:
+            strict = '"use strict"; ' if self.strict_assign and not declare else ""
+            if declare:
+                self._declare_global(location)
+            src = (f"(function(){{ var __v = ({expr}\n); (function(v){{ {strict}{location} = v; }})(__v); }})")
+            fn = self._assign_fns[key] = self._compile(src, f"assignment to {location!r}")
+        self._sync()
+        self._call(fn)
+
+    def assign_value(self, location: str, value: Any) -> None:
+        text, has_xml = to_json(value)
+        strict = '"use strict"; ' if self.strict_assign else ""
+        fn = self._assign_fns.get((location, None))
+        if fn is None:
+            fn = self._assign_fns[(location, None)] = self._compile(
+                f"(function(v){{ {strict}{location} = v; }})", f"location {location!r}")
+        self._sync()
+        self._call(fn, self._call(self._parse, text, has_xml))
+
+    def has_location(self, location: str) -> bool:
+        try:
+            return self.evaluate_cond(f"typeof ({location}) !== 'undefined' || (function(){{try{{{location};return true}}catch(e){{return false}}}})()")
+        except ExecutionError:
+            return False
+
+    def execute_script(self, source: str, url: str | None = None, line: int | None = None) -> None:
+        self._sync()
+        try:
+            self.ctx.eval(source)
+        except quickjs.JSException as exc:
+            self._recover_memory()
+            raise ExecutionError(f"script error: {_message(exc)}") from None
+        except quickjs.StackOverflow as exc:
+            raise ExecutionError(f"script error: {_message(exc)}") from None
+
+    def foreach(self, array: str, item: str, index: str | None, body) -> None:
+        items = self.evaluate_js(array)
+        if not isinstance(items, quickjs.Object) or not self._call(self.ctx.get("__scxml_isArray"), items):
+            raise ExecutionError(f"<foreach> array '{array}' is not an array")
+        snapshot = self._call(self.ctx.eval("(function(a){ return a.slice(); })"), items)
+        length = self._call(self.ctx.eval("(function(a){ return a.length; })"), snapshot)
+        for target in (item, index):
+            if target is not None and not _is_location(target):
+                raise ExecutionError(f"<foreach> '{target}' is not a valid location")
+        set_index = f"{index} = i;" if index else ""
+        step = self._compile(f"(function(a, i){{ {item} = a[i]; {set_index} }})", "foreach")
+        for i in range(length):
+            self._sync()
+            self._call(step, snapshot, i)
+            body()
+
+    def set_event(self, event) -> None:
+        self._pending_event = event
+        self._event_applied = False
+
+    def set_configuration(self, state_ids) -> None:
+        self._pending_config = list(state_ids)
+
+    def snapshot(self) -> dict:
+        names = [n for n in self._global_names() if n not in self._baseline]
+        fn = self.ctx.eval(
+            "(function(names){ var out = {}; names.forEach(function(n){ var v = globalThis[n];"
+            " if (typeof v !== 'function') out[n] = v === undefined ? {__undefined__: true} : v; });"
+            " return JSON.stringify(out); })")
+        data = json.loads(self._call(fn, self._parse(json.dumps(names), False)), object_hook=_revive_xml)
+        return {"variables": data}
+
+    def restore(self, data: dict) -> None:
+        for name, value in data.get("variables", {}).items():
+            if isinstance(value, dict) and value.get("__undefined__"):
+                self._declare_global(name)
+                continue
+            self.declare(name, value)
+
+    def close(self) -> None:
+        self._cond_fns.clear()
+        self._value_fns.clear()
+        self._assign_fns.clear()
+        self.ctx = None
+
+
+def _is_location(text: str) -> bool:
+    head = text.split(".", 1)[0].split("[", 1)[0]
+    return head.isidentifier()

@@ -1,0 +1,230 @@
+"""Executable content (W3C SCXML 1.0 §4) and the evaluation of its attributes.
+
+An error stops the block it happens in and puts `error.execution` (or the error's own event name)
+on the internal queue; the session carries on.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from . import model as m
+from .errors import ExecutionError
+from .events import Event
+from .resources import fetch_text, resolve_url
+from .values import decode_text
+
+if TYPE_CHECKING:
+    from .interpreter import Interpreter
+
+_DELAY = re.compile(r"^\s*(\d*\.?\d+)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def parse_delay(text: str) -> float:
+    """CSS2-style durations ("5s", "250ms", ".5s"); a bare number is seconds."""
+    match = _DELAY.match(str(text))
+    if not match:
+        raise ExecutionError(f"invalid delay {text!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class ExecutableContent:
+    def __init__(self, interp: Interpreter):
+        self.interp = interp
+        self.dm = interp.datamodel
+        self._handlers = {
+            m.Raise: self.exec_raise, m.Log: self.exec_log, m.Assign: self.exec_assign,
+            m.Script: self.exec_script, m.If: self.exec_if, m.Foreach: self.exec_foreach,
+            m.Send: self.exec_send, m.Cancel: self.exec_cancel, m.CustomAction: self.exec_custom,
+        }
+
+    # --- blocks and errors ----------------------------------------------------------------
+    def execute_block(self, block: list[m.Executable]) -> None:
+        try:
+            for node in block:
+                self._handlers[type(node)](node)
+        except ExecutionError as exc:
+            self.raise_error(exc, exc.node or (node if block else None), getattr(exc, "sendid", None))
+
+    def run(self, nodes: list[m.Executable]) -> None:
+        """Execute nodes, letting errors propagate (inside <if>/<foreach>)."""
+        for node in nodes:
+            self._handlers[type(node)](node)
+
+    def raise_error(self, exc: ExecutionError, node=None, sendid: str | None = None) -> None:
+        data = {"message": str(exc)}
+        if node is not None:
+            data.update({"element": node.tag, "line": node.line, "url": node.url})
+        self.interp.enqueue_internal(Event(exc.event_name, "platform", data, sendid=sendid))
+
+    def condition(self, transition: m.Transition) -> bool:
+        try:
+            return bool(self.dm.evaluate_cond(transition.cond))
+        except ExecutionError as exc:
+            self.raise_error(exc, transition)
+            return False
+
+    # --- elements ----------------------------------------------------------------------------
+    def exec_raise(self, node: m.Raise) -> None:
+        self.interp.enqueue_internal(Event(node.event, "internal"))
+
+    def exec_log(self, node: m.Log) -> None:
+        value = self.dm.evaluate(node.expr) if node.expr is not None else None
+        self.interp.host.log(self.interp, node.label, value)
+
+    def exec_assign(self, node: m.Assign) -> None:
+        if node.content is not None:
+            self.dm.assign_value(node.location, node.content.value)
+        elif node.expr is not None:
+            self.dm.assign(node.location, node.expr)
+        else:
+            self.dm.assign_value(node.location, None)
+
+    def exec_script(self, node: m.Script) -> None:
+        self.dm.execute_script(node.source, node.url, node.line)
+
+    def exec_if(self, node: m.If) -> None:
+        for branch in node.branches:
+            if branch.cond is None or self.dm.evaluate_cond(branch.cond):
+                self.run(branch.body)
+                return
+
+    def exec_foreach(self, node: m.Foreach) -> None:
+        self.dm.foreach(node.array, node.item, node.index, lambda: self.run(node.body))
+
+    def exec_custom(self, node: m.CustomAction) -> None:
+        if node.handler is None:
+            raise ExecutionError(f"<{node.name}>: the module of namespace '{node.namespace}' is not available",
+                                 node)
+        node.handler.execute(self.interp, node)
+
+    def exec_cancel(self, node: m.Cancel) -> None:
+        sendid = node.sendid if node.sendid is not None else self.dm.evaluate(node.sendidexpr)
+        self.interp.host.cancel_send(self.interp, str(sendid))
+
+    def exec_send(self, node: m.Send) -> None:
+        dm = self.dm
+        name = node.event if node.event is not None else (
+            dm.evaluate(node.eventexpr) if node.eventexpr is not None else None)
+        target = node.target if node.target is not None else (
+            dm.evaluate(node.targetexpr) if node.targetexpr is not None else None)
+        send_type = node.type if node.type is not None else (
+            dm.evaluate(node.typeexpr) if node.typeexpr is not None else None)
+        if node.id is not None:
+            sendid = node.id
+        else:
+            sendid = new_id()
+            if node.idlocation is not None:
+                dm.assign_value(node.idlocation, sendid)
+        delay_text = node.delay if node.delay is not None else (
+            dm.evaluate(node.delayexpr) if node.delayexpr is not None else None)
+        delay = parse_delay(delay_text) if delay_text not in (None, "") else 0.0
+        data = self.event_data(node.namelist, node.params, node.content)
+        request = {"event": None if name is None else str(name), "target": target, "type": send_type,
+                   "sendid": sendid, "delay": delay, "data": data}
+        try:
+            self.interp.host.send(self.interp, request, node)
+        except ExecutionError as exc:
+            exc.sendid = sendid  # the error event names the send that failed
+            exc.node = node
+            raise
+
+    # --- values ------------------------------------------------------------------------------
+    def event_data(self, namelist: list[str], params: list[m.Param], content: m.Content | None) -> Any:
+        """The data of a <send>, <invoke> or <donedata>: namelist + params, or content."""
+        if content is not None:
+            return self.content_value(content)
+        if not namelist and not params:
+            return None
+        data: dict[str, Any] = {}
+        for name in namelist:
+            if not self.dm.has_location(name):
+                raise ExecutionError(f"namelist entry '{name}' is not a valid location")
+            data[name] = self.dm.evaluate(name)
+        for param in params:
+            if param.location is not None:
+                if not self.dm.has_location(param.location):
+                    raise ExecutionError(f"<param name='{param.name}'> location '{param.location}' is not valid",
+                                         param)
+                value = self.dm.evaluate(param.location)
+            elif param.expr is not None:
+                value = self.dm.evaluate(param.expr)
+            else:
+                value = None
+            data[param.name] = value
+        return data
+
+    def content_value(self, content: m.Content) -> Any:
+        if content.expr is not None:
+            return self.dm.evaluate(content.expr)
+        return content.value
+
+    def evaluate_donedata(self, donedata: m.DoneData | None) -> Any:
+        if donedata is None:
+            return None
+        try:
+            return self.event_data([], donedata.params, donedata.content)
+        except ExecutionError as exc:
+            self.raise_error(exc, donedata)
+            return None
+
+    def init_data(self, data: m.Data) -> None:
+        """W3C 5.3: a <data> element's value from `expr`, `src` or its inline content."""
+        if data.expr is not None:
+            self.dm.declare_expr(data.id, data.expr)
+        elif data.src is not None:
+            self.dm.declare(data.id, self._fetch_data_src(data))
+        elif data.content is not None:
+            self.dm.declare(data.id, data.content.value)
+        else:
+            self.dm.declare(data.id, None)
+
+    def _fetch_data_src(self, data: m.Data) -> Any:
+        cached = getattr(data, "_src_value", _MISSING)
+        if cached is not _MISSING:
+            return cached
+        url = resolve_url(data.src, data.url)
+        try:
+            value = decode_text(fetch_text(url), normalise=True)
+        except OSError as exc:
+            raise ExecutionError(f"<data id='{data.id}' src='{data.src}'> cannot be fetched: {exc}", data) from None
+        data._src_value = value
+        return value
+
+    # --- invoke -----------------------------------------------------------------------------
+    def start_invoke(self, inv: m.Invoke) -> None:
+        interp = self.interp
+        state = inv.state
+        invokeid = inv.id
+        try:
+            if invokeid is None:
+                invokeid = f"{state.id}.{new_id()}"
+                if inv.idlocation is not None:
+                    self.dm.assign_value(inv.idlocation, invokeid)
+            inv_type = inv.type if inv.type is not None else (
+                self.dm.evaluate(inv.typeexpr) if inv.typeexpr is not None else None)
+            src = inv.src if inv.src is not None else (
+                self.dm.evaluate(inv.srcexpr) if inv.srcexpr is not None else None)
+            content = self.content_value(inv.content) if inv.content is not None else None
+            data = self.event_data(inv.namelist, inv.params, None)
+        except ExecutionError as exc:
+            self.raise_error(exc, inv)
+            return
+        interp.invoke_ids[(state.id, inv.index)] = invokeid
+        request = {"invokeid": invokeid, "type": inv_type, "src": src, "content": content, "data": data,
+                   "autoforward": inv.autoforward}
+        try:
+            interp.host.start_invoke(interp, request, inv)
+        except ExecutionError as exc:
+            interp.invoke_ids.pop((state.id, inv.index), None)
+            self.raise_error(exc, inv)
+
+
+_MISSING = object()

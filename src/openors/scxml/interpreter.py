@@ -1,0 +1,480 @@
+"""The SCXML interpreter: the algorithm of W3C SCXML 1.0 Appendix D, with its names.
+
+Read it beside the spec: `interpret` is split into `start` (up to the first wait for an external
+event) and `process_external_event` (one turn of mainEventLoop), because sessions here do not own
+a thread: the host hands them events. Everything the interpreter keeps between macrosteps is data
+(see `snapshot`), so a session can be persisted and restored into a fresh process.
+
+The outside world (event routing, timers, child sessions, logging) is reached only through
+`self.host`, an object with the methods of `InterpreterHost`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import deque
+from typing import Any, Protocol
+
+from . import model as m
+from .datamodel import SessionInfo, create_datamodel
+from .errors import ExecutionError
+from .events import Event
+from .executable import ExecutableContent
+
+
+class InterpreterHost(Protocol):
+    def send(self, interp: Interpreter, send: dict, node: m.Send) -> None: ...
+    def cancel_send(self, interp: Interpreter, sendid: str) -> None: ...
+    def start_invoke(self, interp: Interpreter, request: dict, node: m.Invoke) -> None: ...
+    def cancel_invoke(self, interp: Interpreter, invokeid: str) -> None: ...
+    def forward_to_invoke(self, interp: Interpreter, invokeid: str, event: Event) -> None: ...
+    def log(self, interp: Interpreter, label: str | None, value: Any) -> None: ...
+    def done(self, interp: Interpreter, donedata: Any) -> None: ...
+    def state_entered(self, interp: Interpreter, state: m.State) -> None: ...
+
+
+def _entry_order(state: m.State) -> int:
+    return state.order
+
+
+def is_descendant(state: m.State, ancestor: m.State) -> bool:
+    return ancestor in state.ancestors
+
+
+class Interpreter:
+    def __init__(self, document: m.Document, host: InterpreterHost, *, session_id: str | None = None,
+                 ioprocessors: dict | None = None, datamodel_options: dict | None = None):
+        self.doc = document
+        self.host = host
+        self.session_id = session_id or uuid.uuid4().hex
+        info = SessionInfo(self.session_id, document.name, ioprocessors or {}, document.url)
+        self.datamodel = create_datamodel(document.datamodel_type, info, **(datamodel_options or {}))
+        self.exec = ExecutableContent(self)
+        # --- the interpreter's state (all of it is data) ---
+        self.configuration: set[m.State] = set()
+        self.states_to_invoke: set[m.State] = set()
+        self.history_value: dict[str, list[m.State]] = {}
+        self.internal_queue: deque[Event] = deque()
+        self.running = False
+        self.bound_states: set[str] = set()  # late binding: states whose data is initialised
+        self.invoke_ids: dict[tuple[str, int], str] = {}  # (state id, invoke index) -> invokeid
+        self.top_level_final: str | None = None
+        self._in_sync = document.uses_in_predicate
+        self.current_event: Event | None = None
+
+    # ------------------------------------------------------------------ interpret()
+    def start(self, params: dict | None = None) -> None:
+        """interpret(doc) up to the first wait on the external queue."""
+        self.running = True
+        doc = self.doc
+        params = params or {}
+        if doc.binding == "early":
+            for state in doc.all_states:
+                self._initialize_data(state, params)
+        else:
+            self._initialize_data(doc.root, params)
+            for state in doc.all_states[1:]:
+                for data in state.datamodel:
+                    self._declare_unbound(data)
+        for script in doc.scripts:
+            self.exec.execute_block([script])
+        self.enter_states([doc.root.initial])
+        self.main_event_loop()
+
+    def _declare_unbound(self, data: m.Data) -> None:
+        try:
+            self.datamodel.declare_unbound(data.id)
+        except ExecutionError as exc:
+            self.exec.raise_error(exc, data)
+
+    def _initialize_data(self, state: m.State, params: dict) -> None:
+        self.bound_states.add(state.id)
+        for data in state.datamodel:
+            try:
+                if data.id in params:
+                    self.datamodel.declare(data.id, params[data.id])
+                else:
+                    self.exec.init_data(data)
+            except ExecutionError as exc:
+                self.exec.raise_error(exc, data)
+                self._declare_unbound(data)
+
+    # ------------------------------------------------------------------ mainEventLoop
+    def main_event_loop(self) -> None:
+        """Run macrosteps until the interpreter must wait for an external event (or stops)."""
+        while self.running:
+            macrostep_done = False
+            while self.running and not macrostep_done:
+                enabled = self.select_eventless_transitions()
+                if not enabled:
+                    if not self.internal_queue:
+                        macrostep_done = True
+                    else:
+                        internal_event = self.internal_queue.popleft()
+                        self._set_event(internal_event)
+                        enabled = self.select_transitions(internal_event)
+                if enabled:
+                    self.microstep(enabled)
+            if not self.running:
+                break
+            for state in sorted(self.states_to_invoke, key=_entry_order):
+                for inv in state.invokes:
+                    self.invoke(inv)
+            self.states_to_invoke.clear()
+            if self.internal_queue:
+                continue
+            return  # wait for the next external event
+        self.exit_interpreter()
+
+    def process_external_event(self, external_event: Event) -> None:
+        """The part of mainEventLoop after `externalQueue.dequeue()`."""
+        if not self.running:
+            return
+        self._set_event(external_event)
+        if external_event.invokeid is not None or self._has_autoforward():
+            for state in sorted(self.configuration, key=_entry_order):
+                for inv in state.invokes:
+                    invokeid = self.invoke_ids.get((state.id, inv.index))
+                    if invokeid is None:
+                        continue
+                    if invokeid == external_event.invokeid:
+                        self.apply_finalize(inv, external_event)
+                    if inv.autoforward:
+                        self.host.forward_to_invoke(self, invokeid, external_event)
+        enabled = self.select_transitions(external_event)
+        if enabled:
+            self.microstep(enabled)
+        self.main_event_loop()
+
+    def cancel(self) -> None:
+        """The invoking session cancelled us (isCancelEvent): leave without a done event."""
+        if self.running:
+            self.running = False
+            self.exit_interpreter(cancelled=True)
+
+    def _has_autoforward(self) -> bool:
+        return any(inv.autoforward for state in self.configuration for inv in state.invokes)
+
+    def _set_event(self, event: Event) -> None:
+        self.current_event = event
+        self.datamodel.set_event(event)
+
+    def apply_finalize(self, inv: m.Invoke, event: Event) -> None:
+        if inv.finalize:
+            self.exec.execute_block(inv.finalize)
+
+    # ------------------------------------------------------------------ exitInterpreter
+    def exit_interpreter(self, cancelled: bool = False) -> None:
+        states_to_exit = sorted(self.configuration, key=_entry_order, reverse=True)
+        for state in states_to_exit:
+            for block in state.onexit:
+                self.exec.execute_block(block)
+            for inv in state.invokes:
+                self.cancel_invoke(state, inv)
+            self.configuration.discard(state)
+            if state.is_final and state.parent is self.doc.root:
+                self.top_level_final = state.id
+                if not cancelled:
+                    self.host.done(self, self.exec.evaluate_donedata(state.donedata))
+        self._config_changed()
+
+    # ------------------------------------------------------------------ selection
+    def select_eventless_transitions(self) -> list[m.Transition]:
+        enabled: list[m.Transition] = []
+        cond = self.exec.condition
+        for state in sorted((s for s in self.configuration if s.is_atomic), key=_entry_order):
+            for s in (state, *state.ancestors):
+                chosen = None
+                for t in s.transitions:
+                    if not t.events and (t.cond is None or cond(t)):
+                        chosen = t
+                        break
+                if chosen is not None:
+                    if chosen not in enabled:
+                        enabled.append(chosen)
+                    break
+        return self.remove_conflicting_transitions(enabled) if len(enabled) > 1 else enabled
+
+    def select_transitions(self, event: Event) -> list[m.Transition]:
+        enabled: list[m.Transition] = []
+        cond = self.exec.condition
+        name = event.name
+        for state in sorted((s for s in self.configuration if s.is_atomic), key=_entry_order):
+            for s in (state, *state.ancestors):
+                chosen = None
+                for t in s.transitions_for(name):
+                    if t.cond is None or cond(t):
+                        chosen = t
+                        break
+                if chosen is not None:
+                    if chosen not in enabled:
+                        enabled.append(chosen)
+                    break
+        return self.remove_conflicting_transitions(enabled) if len(enabled) > 1 else enabled
+
+    def remove_conflicting_transitions(self, enabled: list[m.Transition]) -> list[m.Transition]:
+        filtered: list[m.Transition] = []
+        exit_sets: dict[int, set[m.State]] = {}
+        for t1 in enabled:
+            t1_preempted = False
+            to_remove = []
+            exit1 = exit_sets.setdefault(id(t1), self.compute_exit_set([t1]))
+            for t2 in filtered:
+                exit2 = exit_sets.setdefault(id(t2), self.compute_exit_set([t2]))
+                if exit1 & exit2:
+                    if is_descendant(t1.source, t2.source):
+                        to_remove.append(t2)
+                    else:
+                        t1_preempted = True
+                        break
+            if not t1_preempted:
+                for t in to_remove:
+                    filtered.remove(t)
+                filtered.append(t1)
+        return filtered
+
+    # ------------------------------------------------------------------ microstep
+    def microstep(self, enabled: list[m.Transition]) -> None:
+        self.exit_states(enabled)
+        self.execute_transition_content(enabled)
+        self.enter_states(enabled)
+
+    def execute_transition_content(self, enabled: list[m.Transition]) -> None:
+        for t in enabled:
+            if t.body:
+                self.exec.execute_block(t.body)
+
+    def exit_states(self, enabled: list[m.Transition]) -> None:
+        states_to_exit = self.compute_exit_set(enabled)
+        if not states_to_exit:
+            return
+        self.states_to_invoke -= states_to_exit
+        ordered = sorted(states_to_exit, key=_entry_order, reverse=True)
+        configuration = self.configuration
+        for s in ordered:
+            for h in s.children:
+                if not h.is_history:
+                    continue
+                if h.history_type == "deep":
+                    value = [s0 for s0 in configuration if s0.is_atomic and is_descendant(s0, s)]
+                else:
+                    value = [s0 for s0 in configuration if s0.parent is s]
+                self.history_value[h.id] = sorted(value, key=_entry_order)
+        for s in ordered:
+            for block in s.onexit:
+                self.exec.execute_block(block)
+            for inv in s.invokes:
+                self.cancel_invoke(s, inv)
+            configuration.discard(s)
+            self._config_changed()
+
+    def compute_exit_set(self, transitions: list[m.Transition]) -> set[m.State]:
+        states_to_exit: set[m.State] = set()
+        for t in transitions:
+            if t.targets:
+                domain = self.get_transition_domain(t)
+                for s in self.configuration:
+                    if domain in s.ancestors:
+                        states_to_exit.add(s)
+        return states_to_exit
+
+    def enter_states(self, enabled: list[m.Transition]) -> None:
+        states_to_enter: set[m.State] = set()
+        states_for_default_entry: set[m.State] = set()
+        default_history_content: dict[str, list[m.Executable]] = {}
+        self.compute_entry_set(enabled, states_to_enter, states_for_default_entry, default_history_content)
+        for s in sorted(states_to_enter, key=_entry_order):
+            self.configuration.add(s)
+            self.states_to_invoke.add(s)
+            self._config_changed()
+            if self.doc.binding == "late" and s.id not in self.bound_states:
+                self._initialize_data(s, {})
+            self.host.state_entered(self, s)
+            for block in s.onentry:
+                self.exec.execute_block(block)
+            if s in states_for_default_entry and s.initial is not None and s.initial.body:
+                self.exec.execute_block(s.initial.body)
+            content = default_history_content.get(s.id)
+            if content:
+                self.exec.execute_block(content)
+            if s.is_final:
+                parent = s.parent
+                if parent is self.doc.root:
+                    self.running = False
+                else:
+                    grandparent = parent.parent
+                    self.internal_queue.append(
+                        Event("done.state." + parent.id, "internal", self.exec.evaluate_donedata(s.donedata)))
+                    if grandparent is not None and grandparent.is_parallel:
+                        if all(self.is_in_final_state(c) for c in grandparent.children if not c.is_history):
+                            self.internal_queue.append(Event("done.state." + grandparent.id, "internal"))
+
+    def compute_entry_set(self, transitions, states_to_enter, states_for_default_entry, default_history_content):
+        for t in transitions:
+            for s in t.targets:
+                self.add_descendant_states_to_enter(s, states_to_enter, states_for_default_entry,
+                                                    default_history_content)
+            ancestor = self.get_transition_domain(t)
+            for s in self.get_effective_target_states(t):
+                self.add_ancestor_states_to_enter(s, ancestor, states_to_enter, states_for_default_entry,
+                                                  default_history_content)
+
+    def add_descendant_states_to_enter(self, state, states_to_enter, states_for_default_entry,
+                                       default_history_content) -> None:
+        if state.is_history:
+            stored = self.history_value.get(state.id)
+            if stored:
+                for s in stored:
+                    self.add_descendant_states_to_enter(s, states_to_enter, states_for_default_entry,
+                                                        default_history_content)
+                for s in stored:
+                    self.add_ancestor_states_to_enter(s, state.parent, states_to_enter, states_for_default_entry,
+                                                      default_history_content)
+            else:
+                default_history_content[state.parent.id] = state.initial.body
+                for s in state.initial.targets:
+                    self.add_descendant_states_to_enter(s, states_to_enter, states_for_default_entry,
+                                                        default_history_content)
+                for s in state.initial.targets:
+                    self.add_ancestor_states_to_enter(s, state.parent, states_to_enter, states_for_default_entry,
+                                                      default_history_content)
+            return
+        states_to_enter.add(state)
+        if state.is_compound:
+            states_for_default_entry.add(state)
+            for s in state.initial.targets:
+                self.add_descendant_states_to_enter(s, states_to_enter, states_for_default_entry,
+                                                    default_history_content)
+            for s in state.initial.targets:
+                self.add_ancestor_states_to_enter(s, state, states_to_enter, states_for_default_entry,
+                                                  default_history_content)
+        elif state.is_parallel:
+            for child in state.children:
+                if child.is_history:
+                    continue
+                if not any(is_descendant(s, child) or s is child for s in states_to_enter):
+                    self.add_descendant_states_to_enter(child, states_to_enter, states_for_default_entry,
+                                                        default_history_content)
+
+    def add_ancestor_states_to_enter(self, state, ancestor, states_to_enter, states_for_default_entry,
+                                     default_history_content) -> None:
+        for anc in self.get_proper_ancestors(state, ancestor):
+            states_to_enter.add(anc)
+            if anc.is_parallel:
+                for child in anc.children:
+                    if child.is_history:
+                        continue
+                    if not any(is_descendant(s, child) or s is child for s in states_to_enter):
+                        self.add_descendant_states_to_enter(child, states_to_enter, states_for_default_entry,
+                                                            default_history_content)
+
+    def is_in_final_state(self, s: m.State) -> bool:
+        if s.is_compound:
+            return any(c.is_final and c in self.configuration for c in s.children)
+        if s.is_parallel:
+            return all(self.is_in_final_state(c) for c in s.children if not c.is_history)
+        return False
+
+    def get_transition_domain(self, t: m.Transition) -> m.State | None:
+        tstates = self.get_effective_target_states(t)
+        if not tstates:
+            return None
+        source = t.source
+        if source is self.doc.root:
+            return source  # the document's initial transition
+        if t.type == "internal" and source.is_compound and all(is_descendant(s, source) for s in tstates):
+            return source
+        return self.find_lcca([source, *tstates])
+
+    def find_lcca(self, states: list[m.State]) -> m.State:
+        first, rest = states[0], states[1:]
+        for anc in first.ancestors:
+            if anc.is_compound or anc.kind is m.StateKind.SCXML:
+                if all(is_descendant(s, anc) for s in rest):
+                    return anc
+        return self.doc.root
+
+    def get_effective_target_states(self, t: m.Transition) -> list[m.State]:
+        targets: list[m.State] = []
+        for s in t.targets:
+            if s.is_history:
+                stored = self.history_value.get(s.id)
+                found = stored if stored else self.get_effective_target_states(s.initial)
+                for x in found:
+                    if x not in targets:
+                        targets.append(x)
+            elif s not in targets:
+                targets.append(s)
+        return targets
+
+    @staticmethod
+    def get_proper_ancestors(state: m.State, ancestor: m.State | None) -> list[m.State]:
+        out = []
+        for anc in state.ancestors:
+            if anc is ancestor:
+                break
+            out.append(anc)
+        return out
+
+    # ------------------------------------------------------------------ invoke
+    def invoke(self, inv: m.Invoke) -> None:
+        self.exec.start_invoke(inv)
+
+    def cancel_invoke(self, state: m.State, inv: m.Invoke) -> None:
+        invokeid = self.invoke_ids.pop((state.id, inv.index), None)
+        if invokeid is not None:
+            self.host.cancel_invoke(self, invokeid)
+
+    def active_invoke_ids(self) -> list[str]:
+        return list(self.invoke_ids.values())
+
+    # ------------------------------------------------------------------ helpers
+    def _config_changed(self) -> None:
+        if self._in_sync:
+            self.datamodel.set_configuration([s.id for s in self.configuration])
+
+    @property
+    def active_state_ids(self) -> list[str]:
+        return [s.id for s in sorted(self.configuration, key=_entry_order) if s.kind is not m.StateKind.SCXML]
+
+    def enqueue_internal(self, event: Event) -> None:
+        self.internal_queue.append(event)
+
+    # ------------------------------------------------------------------ persistence
+    def snapshot(self) -> dict:
+        """The interpreter's state between macrosteps, as JSON-ready data."""
+        return {
+            "session_id": self.session_id,
+            "running": self.running,
+            "configuration": [s.id for s in sorted(self.configuration, key=_entry_order)],
+            "states_to_invoke": [s.id for s in sorted(self.states_to_invoke, key=_entry_order)],
+            "history_value": {k: [s.id for s in v] for k, v in self.history_value.items()},
+            "internal_queue": [e.to_dict() for e in self.internal_queue],
+            "bound_states": sorted(self.bound_states),
+            "invoke_ids": [[sid, idx, iid] for (sid, idx), iid in self.invoke_ids.items()],
+            "top_level_final": self.top_level_final,
+            "datamodel": self.datamodel.snapshot(),
+        }
+
+    def restore(self, snap: dict) -> None:
+        """Load a snapshot into a fresh interpreter of the same document (instead of start())."""
+        by_id = self.doc.states_by_id
+        root = self.doc.root
+
+        def state(sid: str) -> m.State:
+            return root if sid == root.id else by_id[sid]
+
+        # Functions defined by top-level scripts are not data: re-run the scripts, then overwrite
+        # every variable with its saved value.
+        for script in self.doc.scripts:
+            self.exec.execute_block([script])
+        self.datamodel.restore(snap["datamodel"])
+        self.running = snap["running"]
+        self.configuration = {state(s) for s in snap["configuration"]}
+        self.states_to_invoke = {state(s) for s in snap["states_to_invoke"]}
+        self.history_value = {k: [state(s) for s in v] for k, v in snap["history_value"].items()}
+        self.internal_queue = deque(Event.from_dict(e) for e in snap["internal_queue"])
+        self.bound_states = set(snap["bound_states"])
+        self.invoke_ids = {(sid, idx): iid for sid, idx, iid in snap["invoke_ids"]}
+        self.top_level_final = snap["top_level_final"]
+        self._config_changed()

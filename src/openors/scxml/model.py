@@ -1,0 +1,261 @@
+"""The compiled document model: what the parser produces and the interpreter walks.
+
+Everything here is immutable after loading and shared by every session of a document, so a
+session's own state stays small (configuration, queues, datamodel) and serialisable.
+States carry precomputed structure (document order, ancestors, depth) because the interpreter
+asks for it on every microstep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class StateKind(Enum):
+    SCXML = "scxml"
+    STATE = "state"
+    PARALLEL = "parallel"
+    FINAL = "final"
+    HISTORY = "history"
+
+
+@dataclass(eq=False)
+class Node:
+    """Any element the model keeps; `url` and `line` are for error messages."""
+
+    tag: str
+    line: int | None
+    url: str | None
+
+
+# --- executable content -------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Executable(Node):
+    pass
+
+
+@dataclass(eq=False)
+class Param(Node):
+    name: str = ""
+    expr: str | None = None
+    location: str | None = None
+
+
+@dataclass(eq=False)
+class Content(Node):
+    expr: str | None = None
+    # Inline content: already decoded value (str / parsed JSON / XmlValue) or None.
+    value: Any = None
+    has_value: bool = False
+
+
+@dataclass(eq=False)
+class Raise(Executable):
+    event: str = ""
+
+
+@dataclass(eq=False)
+class Log(Executable):
+    label: str | None = None
+    expr: str | None = None
+
+
+@dataclass(eq=False)
+class Assign(Executable):
+    location: str = ""
+    expr: str | None = None
+    content: Content | None = None
+
+
+@dataclass(eq=False)
+class Script(Executable):
+    source: str = ""
+
+
+@dataclass(eq=False)
+class IfBranch:
+    cond: str | None  # None for <else>
+    body: list[Executable]
+
+
+@dataclass(eq=False)
+class If(Executable):
+    branches: list[IfBranch] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Foreach(Executable):
+    array: str = ""
+    item: str = ""
+    index: str | None = None
+    body: list[Executable] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Send(Executable):
+    event: str | None = None
+    eventexpr: str | None = None
+    target: str | None = None
+    targetexpr: str | None = None
+    type: str | None = None
+    typeexpr: str | None = None
+    id: str | None = None
+    idlocation: str | None = None
+    delay: str | None = None
+    delayexpr: str | None = None
+    namelist: list[str] = field(default_factory=list)
+    params: list[Param] = field(default_factory=list)
+    content: Content | None = None
+
+
+@dataclass(eq=False)
+class Cancel(Executable):
+    sendid: str | None = None
+    sendidexpr: str | None = None
+
+
+@dataclass(eq=False)
+class CustomAction(Executable):
+    """An element of another namespace; `handler` is supplied by an extension module."""
+
+    namespace: str = ""
+    name: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    element: Any = None  # the lxml element, for handlers that read children
+    handler: Any = None
+
+
+# --- structure -------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Data(Node):
+    id: str = ""
+    expr: str | None = None
+    src: str | None = None
+    content: Content | None = None
+
+
+@dataclass(eq=False)
+class DoneData(Node):
+    params: list[Param] = field(default_factory=list)
+    content: Content | None = None
+
+
+@dataclass(eq=False)
+class Invoke(Node):
+    type: str | None = None
+    typeexpr: str | None = None
+    src: str | None = None
+    srcexpr: str | None = None
+    id: str | None = None
+    idlocation: str | None = None
+    namelist: list[str] = field(default_factory=list)
+    autoforward: bool = False
+    params: list[Param] = field(default_factory=list)
+    content: Content | None = None
+    finalize: list[Executable] = field(default_factory=list)
+    state: State | None = None
+    index: int = 0  # position among the state's invokes, for generated ids
+
+
+@dataclass(eq=False)
+class Transition(Node):
+    source: State | None = None
+    targets: list[State] = field(default_factory=list)
+    target_ids: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)  # normalised descriptors, "*" kept
+    cond: str | None = None
+    type: str = "external"
+    body: list[Executable] = field(default_factory=list)
+    order: int = 0  # global document order, for conflict resolution and sorting
+
+    def matches(self, name: str) -> bool:
+        for descriptor in self.events:
+            if descriptor == "*" or name == descriptor or name.startswith(descriptor + "."):
+                return True
+        return False
+
+    def __repr__(self) -> str:
+        src = self.source.id if self.source else "?"
+        return f"<Transition {src} -> {' '.join(self.target_ids)} on {' '.join(self.events)}>"
+
+
+@dataclass(eq=False)
+class State(Node):
+    id: str = ""
+    kind: StateKind = StateKind.STATE
+    parent: State | None = None
+    children: list[State] = field(default_factory=list)  # child states incl. history, doc order
+    transitions: list[Transition] = field(default_factory=list)
+    initial: Transition | None = None  # compound states and <scxml>
+    onentry: list[list[Executable]] = field(default_factory=list)
+    onexit: list[list[Executable]] = field(default_factory=list)
+    invokes: list[Invoke] = field(default_factory=list)
+    datamodel: list[Data] = field(default_factory=list)
+    donedata: DoneData | None = None
+    history_type: str = "shallow"  # for history pseudo-states
+    order: int = 0  # document order
+    depth: int = 0
+    ancestors: tuple[State, ...] = ()  # proper ancestors, parent first, root last
+    # Memo: event name -> transitions of this state whose descriptors match it.
+    _event_memo: dict[str, tuple[Transition, ...]] = field(default_factory=dict, repr=False)
+
+    # Kind predicates are plain attributes (set by finish()) for speed on the hot path.
+    is_atomic: bool = False
+    is_compound: bool = False
+    is_parallel: bool = False
+    is_final: bool = False
+    is_history: bool = False
+
+    def finish(self) -> None:
+        self.is_parallel = self.kind is StateKind.PARALLEL
+        self.is_final = self.kind is StateKind.FINAL
+        self.is_history = self.kind is StateKind.HISTORY
+        proper = [c for c in self.children if not c.is_history] if self.children else []
+        self.is_atomic = self.kind in (StateKind.STATE, StateKind.FINAL) and not any(
+            c.kind is not StateKind.HISTORY for c in self.children
+        )
+        self.is_compound = self.kind in (StateKind.STATE, StateKind.SCXML) and bool(proper)
+
+    @property
+    def child_states(self) -> list[State]:
+        return [c for c in self.children if not c.is_history]
+
+    def transitions_for(self, name: str) -> tuple[Transition, ...]:
+        found = self._event_memo.get(name)
+        if found is None:
+            found = tuple(t for t in self.transitions if t.events and t.matches(name))
+            if len(self._event_memo) < 4096:
+                self._event_memo[name] = found
+        return found
+
+    def __repr__(self) -> str:
+        return f"<{self.kind.value} {self.id}>"
+
+
+@dataclass(eq=False)
+class Document:
+    """A loaded, validated SCXML document: shared, read-only, reusable by many sessions."""
+
+    root: State
+    url: str | None
+    name: str | None
+    datamodel_type: str  # "ecmascript" or "null"
+    binding: str  # "early" or "late"
+    states_by_id: dict[str, State]
+    all_states: list[State]  # document order
+    scripts: list[Script]  # top-level <script> children of <scxml>
+    uses_in_predicate: bool = False
+    uses_event_in_conditions: bool = True
+    attributes: dict[str, str] = field(default_factory=dict)  # extra root attributes (dialects)
+    namespaces: dict[str | None, str] = field(default_factory=dict)
+    dialect: Any = None  # set by an extension (the ORS dialect) when it applies
+    source_text: str | None = None
+
+    def state(self, state_id: str) -> State:
+        return self.states_by_id[state_id]

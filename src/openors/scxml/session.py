@@ -1,0 +1,424 @@
+"""Sessions and the host that runs them: external queues, delayed sends, invoked children, and
+the SCXML event I/O processor (`#_internal`, `#_parent`, `#_<invokeid>`, `#_scxml_<sessionid>`).
+
+One host runs many sessions on one thread. It never blocks: `run_ready()` processes queued
+external events one macrostep at a time, round-robin; timers come from a `Clock`. With a virtual
+clock, `run_until_idle()` lets time jump to the next timer whenever nothing else is left to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from . import model as m
+from .clock import Clock, TimerHandle, VirtualClock
+from .errors import CommunicationError, ExecutionError, ScxmlLoadError
+from .events import Event
+from .extensions import Extensions
+from .interpreter import Interpreter
+from .values import XmlValue
+
+log = logging.getLogger("openors.scxml")
+
+SCXML_PROCESSOR = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
+_SCXML_TYPES = {SCXML_PROCESSOR, "scxml"}
+_SCXML_INVOKE_TYPES = {"scxml", "http://www.w3.org/TR/scxml", "http://www.w3.org/TR/scxml/",
+                       "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"}
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Session:
+    """One SCXML session: an interpreter, its external queue and what it has pending outside."""
+
+    def __init__(self, document: m.Document, host: SessionHost | None = None, *, clock: Clock | None = None,
+                 session_id: str | None = None, parent: Session | None = None, invokeid: str | None = None,
+                 datamodel_options: dict | None = None):
+        self.host = host or SessionHost(clock or VirtualClock())
+        self.document = document
+        self.id = session_id or new_session_id()
+        self.parent = parent
+        self.invokeid = invokeid
+        self.external_queue: deque[Event] = deque()
+        self.children: dict[str, Session] = {}
+        self.cancelled_invokes: set[str] = set()
+        self.pending_sends: dict[str, dict] = {}  # sendid -> delayed send, as data
+        self._timers: dict[str, TimerHandle] = {}
+        self.log: list[tuple[str | None, Any]] = []
+        self.done_data: Any = None
+        self.queued = False
+        self.interpreter = Interpreter(document, self.host, session_id=self.id,
+                                       ioprocessors=self.host.ioprocessor_locations(self.id),
+                                       datamodel_options=datamodel_options or self.host.datamodel_options)
+        self.interpreter.session = self
+        self.host.sessions[self.id] = self
+
+    # --- the user's view ------------------------------------------------------------------
+    @property
+    def is_done(self) -> bool:
+        return not self.interpreter.running
+
+    @property
+    def configuration(self) -> list[str]:
+        return self.interpreter.active_state_ids
+
+    @property
+    def final_state(self) -> str | None:
+        """The id of the top-level final state the session ended in, if any."""
+        return self.interpreter.top_level_final
+
+    def start(self, params: dict | None = None) -> Session:
+        self.interpreter.start(params)
+        self.host._after_macrostep(self)
+        return self
+
+    def send(self, name: str, data: Any = None, **fields) -> None:
+        """Queue an external event and, unless a macrostep is already running, process it now."""
+        self.host.deliver(self, Event(name, "external", data, **fields))
+        if not self.host.dispatching:
+            self.host.run_ready()
+
+    # --- persistence ------------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        return {
+            "id": self.id,
+            "document": self.document.url,
+            "invokeid": self.invokeid,
+            "interpreter": self.interpreter.snapshot(),
+            "external_queue": [e.to_dict() for e in self.external_queue],
+            "pending_sends": self.pending_sends,
+            "children": {iid: child.snapshot() for iid, child in self.children.items()},
+            "cancelled_invokes": sorted(self.cancelled_invokes),
+            "log": [[label, value] for label, value in self.log],
+        }
+
+
+class SessionHost:
+    """Runs sessions: routes their events, keeps their timers, starts and cancels children."""
+
+    def __init__(self, clock: Clock | None = None, *, extensions: Extensions | None = None,
+                 datamodel_options: dict | None = None):
+        self.clock = clock or VirtualClock()
+        self.extensions = extensions
+        self.datamodel_options = datamodel_options or {}
+        self.sessions: dict[str, Session] = {}
+        self.ready: deque[Session] = deque()
+        self.dispatching = False
+        self.ioprocessors: dict[str, Any] = {}  # type URI -> processor with .send() and .location()
+        self.document_loader: Callable[[str], m.Document] | None = None
+        self.on_log: Callable[[Session, str | None, Any], None] | None = None
+        self.on_state_entered: Callable[[Session, m.State], None] | None = None
+        self.on_session_end: Callable[[Session], None] | None = None
+        self._io_tasks: set[asyncio.Task] = set()
+        self._wakeup: asyncio.Event | None = None
+        self._documents: dict[str, m.Document] = {}
+
+    # --- sessions -----------------------------------------------------------------------------
+    def start_session(self, document: m.Document, params: dict | None = None, **kwargs) -> Session:
+        session = Session(document, self, **kwargs)
+        was = self.dispatching
+        self.dispatching = True
+        try:
+            session.start(params)
+        finally:
+            self.dispatching = was
+        if not was:
+            self.run_ready()
+        return session
+
+    def ioprocessor_locations(self, session_id: str) -> dict:
+        scxml = {"location": f"#_scxml_{session_id}"}
+        out = {SCXML_PROCESSOR: scxml, "scxml": scxml}
+        for uri, proc in self.ioprocessors.items():
+            out[uri] = {"location": proc.location(session_id)}
+        return out
+
+    def deliver(self, session: Session, event: Event) -> None:
+        if not session.interpreter.running:
+            return
+        session.external_queue.append(event)
+        if not session.queued:
+            session.queued = True
+            self.ready.append(session)
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    def run_ready(self) -> int:
+        """Process queued external events, one macrostep per session turn. Returns events processed."""
+        processed = 0
+        was = self.dispatching
+        self.dispatching = True
+        try:
+            while self.ready:
+                session = self.ready.popleft()
+                session.queued = False
+                if not session.external_queue:
+                    continue
+                event = session.external_queue.popleft()
+                processed += 1
+                if event.invokeid is not None and event.invokeid in session.cancelled_invokes:
+                    continue  # events from a cancelled child are never processed
+                try:
+                    session.interpreter.process_external_event(event)
+                except Exception:  # one session's failure must never harm another
+                    log.exception("session %s failed processing %s", session.id, event.name)
+                    session.interpreter.running = False
+                self._after_macrostep(session)
+                if session.external_queue and session.interpreter.running and not session.queued:
+                    session.queued = True
+                    self.ready.append(session)
+        finally:
+            self.dispatching = was
+        return processed
+
+    def _after_macrostep(self, session: Session) -> None:
+        if not session.interpreter.running:
+            self._end_session(session)
+
+    def _end_session(self, session: Session) -> None:
+        for handle in session._timers.values():
+            self.clock.cancel(handle)
+        session._timers.clear()
+        session.pending_sends.clear()
+        session.external_queue.clear()
+        self.sessions.pop(session.id, None)
+        if self.on_session_end is not None:
+            self.on_session_end(session)
+
+    def run_until_idle(self, max_events: int | None = None) -> None:
+        """Virtual clock: process everything, jumping time to each next timer, until nothing is left."""
+        count = 0
+        while True:
+            count += self.run_ready()
+            if max_events is not None and count >= max_events:
+                return
+            if not (self.clock.virtual and self.clock.advance()):
+                return
+
+    async def run_until(self, predicate: Callable[[], bool], timeout: float | None = None) -> bool:
+        """Run until `predicate()` holds; with a real clock and async I/O. False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        self._wakeup = asyncio.Event()
+        try:
+            while True:
+                self.run_ready()
+                if predicate():
+                    return True
+                if self._io_tasks:
+                    await asyncio.wait(set(self._io_tasks), timeout=0.05)
+                    if self.ready:
+                        continue
+                if self.clock.virtual:
+                    if self._io_tasks or self.ready:
+                        continue
+                    if not self.clock.advance():
+                        await asyncio.sleep(0)
+                        if not self.ready and not self._io_tasks:
+                            return predicate()
+                    continue
+                remaining = None if deadline is None else deadline - loop.time()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._wakeup.clear()
+                try:
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=min(remaining or 0.25, 0.25))
+                except TimeoutError:
+                    pass
+                if deadline is not None and loop.time() > deadline:
+                    self.run_ready()
+                    return predicate()
+        finally:
+            self._wakeup = None
+
+    def spawn(self, coro) -> asyncio.Task:
+        """Run async I/O for a session; the host counts it as pending work."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._io_tasks.add(task)
+        task.add_done_callback(self._io_done)
+        return task
+
+    def _io_done(self, task: asyncio.Task) -> None:
+        self._io_tasks.discard(task)
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    # --- InterpreterHost: <send>, <cancel> ------------------------------------------------
+    def send(self, interp: Interpreter, req: dict, node: m.Send) -> None:
+        session = interp.session
+        send_type = req["type"]
+        if send_type is None or send_type in _SCXML_TYPES:
+            self._scxml_send(session, req, node)
+            return
+        processor = self.ioprocessors.get(send_type)
+        if processor is None:
+            raise ExecutionError(f"<send> type '{send_type}' is not supported")
+        event = Event(req["event"], "external", req["data"], sendid=self._event_sendid(req, node),
+                      origin=processor.location(session.id), origintype=send_type)
+        if req["delay"] > 0:
+            self._schedule(session, req, event, lambda: processor.send(self, session, req, event))
+        else:
+            processor.send(self, session, req, event)
+
+    @staticmethod
+    def _event_sendid(req: dict, node: m.Send) -> str | None:
+        return req["sendid"] if (node.id is not None or node.idlocation is not None) else None
+
+    def _scxml_send(self, session: Session, req: dict, node: m.Send) -> None:
+        if req["event"] is None:
+            raise ExecutionError("<send> to the SCXML event processor needs 'event' or 'eventexpr'")
+        target = req["target"]
+        if target is not None and target != "" and not (isinstance(target, str) and target.startswith("#_")):
+            raise ExecutionError(f"<send> target '{target}' is not valid for the SCXML event processor")
+        event = Event(req["event"], "external", req["data"], sendid=self._event_sendid(req, node),
+                      origin=f"#_scxml_{session.id}", origintype=SCXML_PROCESSOR)
+        if target == "#_internal":
+            event.type = "internal"
+        if req["delay"] > 0:
+            self._schedule(session, req, event, lambda: self._dispatch_later(session, target, event, req["sendid"]))
+        else:
+            self._dispatch(session, target, event)
+
+    def _dispatch(self, session: Session, target: str | None, event: Event) -> None:
+        if not target:
+            self.deliver(session, event)
+        elif target == "#_internal":
+            session.interpreter.enqueue_internal(event)
+        elif target == "#_parent":
+            if session.parent is None:
+                raise CommunicationError("this session has no parent")
+            event.invokeid = session.invokeid
+            self.deliver(session.parent, event)
+        elif target.startswith("#_scxml_"):
+            other = self.sessions.get(target[len("#_scxml_"):])
+            if other is None:
+                raise CommunicationError(f"no session '{target[len('#_scxml_'):]}'")
+            self.deliver(other, event)
+        else:
+            child = session.children.get(target[2:])
+            if child is None:
+                raise CommunicationError(f"no invoked session '{target[2:]}'")
+            self.deliver(child, event)
+
+    def _dispatch_later(self, session: Session, target, event: Event, sendid: str) -> None:
+        try:
+            self._dispatch(session, target, event)
+        except ExecutionError as exc:
+            err = Event(exc.event_name, "platform", {"message": str(exc)}, sendid=sendid)
+            self.deliver(session, err)
+
+    def _schedule(self, session: Session, req: dict, event: Event, fire: Callable[[], None]) -> None:
+        sendid = req["sendid"]
+        due = self.clock.now() + req["delay"]
+        session.pending_sends[sendid] = {"due": due, "target": req["target"], "type": req["type"],
+                                         "event": event.to_dict()}
+
+        def on_due() -> None:
+            session._timers.pop(sendid, None)
+            if session.pending_sends.pop(sendid, None) is not None and session.interpreter.running:
+                fire()
+
+        session._timers[sendid] = self.clock.call_at(due, on_due)
+
+    def rearm_pending_sends(self, session: Session) -> None:
+        """After a restore: put every saved delayed send back on the clock (overdue ones fire at once)."""
+        for sendid, pending in list(session.pending_sends.items()):
+            event = Event.from_dict(pending["event"])
+            req = {"sendid": sendid, "target": pending["target"], "type": pending["type"], "delay": 0.0,
+                   "event": event.name, "data": event.data}
+            if pending["type"] in (None, *_SCXML_TYPES):
+                def fire(target=pending["target"], ev=event, sid=sendid):
+                    self._dispatch_later(session, target, ev, sid)
+            else:
+                processor = self.ioprocessors[pending["type"]]
+
+                def fire(req=req, ev=event):
+                    processor.send(self, session, req, ev)
+
+            def on_due(sid=sendid, fire=fire):
+                session._timers.pop(sid, None)
+                if session.pending_sends.pop(sid, None) is not None and session.interpreter.running:
+                    fire()
+
+            session._timers[sendid] = self.clock.call_at(pending["due"], on_due)
+
+    def cancel_send(self, interp: Interpreter, sendid: str) -> None:
+        session = interp.session
+        handle = session._timers.pop(sendid, None)
+        if handle is not None:
+            self.clock.cancel(handle)
+        session.pending_sends.pop(sendid, None)
+
+    # --- InterpreterHost: <invoke> -------------------------------------------------------------
+    def start_invoke(self, interp: Interpreter, req: dict, node: m.Invoke) -> None:
+        session = interp.session
+        inv_type = req["type"]
+        if inv_type is not None and inv_type not in _SCXML_INVOKE_TYPES:
+            raise ExecutionError(f"<invoke> type '{inv_type}' is not supported")
+        document = self._invoked_document(req, node)
+        invokeid = req["invokeid"]
+        child = Session(document, self, parent=session, invokeid=invokeid)
+        session.children[invokeid] = child
+        params = req["data"] if isinstance(req["data"], dict) else None
+        child.start(params)
+
+    def _invoked_document(self, req: dict, node: m.Invoke) -> m.Document:
+        from .parser import load_document, load_string
+        from .resources import resolve_url
+
+        try:
+            content = req["content"]
+            if content is not None:
+                text = content.xml if isinstance(content, XmlValue) else str(content)
+                return load_string(text, node.url, self.extensions)
+            if req["src"] is None:
+                raise ExecutionError("<invoke> needs 'src', 'srcexpr' or <content>")
+            url = resolve_url(str(req["src"]), node.url)
+            document = self._documents.get(url)
+            if document is None:
+                loader = self.document_loader or (lambda u: load_document(u, self.extensions))
+                document = self._documents[url] = loader(url)
+            return document
+        except ScxmlLoadError as exc:
+            raise ExecutionError(f"<invoke> cannot load the document: {exc}") from None
+
+    def cancel_invoke(self, interp: Interpreter, invokeid: str) -> None:
+        session = interp.session
+        child = session.children.pop(invokeid, None)
+        if child is not None:  # a child that already finished has nothing left to cancel
+            session.cancelled_invokes.add(invokeid)
+            child.interpreter.cancel()
+            self._end_session(child)
+
+    def forward_to_invoke(self, interp: Interpreter, invokeid: str, event: Event) -> None:
+        child = interp.session.children.get(invokeid)
+        if child is not None:
+            self.deliver(child, Event(event.name, event.type, event.data, event.sendid, event.origin,
+                                      event.origintype, event.invokeid))
+
+    def done(self, interp: Interpreter, donedata: Any) -> None:
+        session = interp.session
+        session.done_data = donedata
+        parent = session.parent
+        if parent is not None and session.invokeid in parent.children:
+            parent.children.pop(session.invokeid, None)
+            self.deliver(parent, Event(f"done.invoke.{session.invokeid}", "external", donedata,
+                                       invokeid=session.invokeid))
+
+    # --- InterpreterHost: logging and tracing ---------------------------------------------------
+    def log(self, interp: Interpreter, label: str | None, value: Any) -> None:
+        session = interp.session
+        session.log.append((label, value))
+        if self.on_log is not None:
+            self.on_log(session, label, value)
+
+    def state_entered(self, interp: Interpreter, state: m.State) -> None:
+        if self.on_state_entered is not None:
+            self.on_state_entered(interp.session, state)
