@@ -348,7 +348,7 @@ class Parser:
     def parse_content(self, el) -> m.Content:
         self._check_attributes(el, "content")
         expr = el.get("expr")
-        inline = self._inline_content(el, normalise=False)
+        inline = self._inline_content(el, normalise=True)
         if expr is not None and inline is not None:
             raise self.error("<content> cannot have both 'expr' and a body", el)
         if inline is not None:

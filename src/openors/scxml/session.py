@@ -339,7 +339,7 @@ class SessionHost:
             else:
                 processor = self.ioprocessors[pending["type"]]
 
-                def fire(req=req, ev=event):
+                def fire(req=req, ev=event, processor=processor):
                     processor.send(self, session, req, ev)
 
             def on_due(sid=sendid, fire=fire):

@@ -161,7 +161,14 @@ class EcmaScriptDatamodel(Datamodel):
     def _value_fn(self, expr: str):
         fn = self._value_fns.get(expr)
         if fn is None:
-            fn = self._value_fns[expr] = self._compile(f"(function(){{return ({expr}\n);}})", f"expression {expr!r}")
+            body = expr.rstrip().rstrip(";")
+            try:
+                fn = self.ctx.eval(f"(function(){{return ({body}\n);}})")
+            except quickjs.JSException:
+                # Not a plain expression (statements, several of them): evaluate it as a program
+                # at global scope each time; a real syntax error then surfaces as error.execution.
+                fn = self.ctx.eval(f"(function(){{return (0, eval)({json.dumps(expr)});}})")
+            self._value_fns[expr] = fn
         return fn
 
     def evaluate(self, expr: str) -> Any:
