@@ -17,6 +17,7 @@ class Event:
     origin: str | None = None
     origintype: str | None = None
     invokeid: str | None = None
+    raw: str | None = None  # the event as it travelled (form-encoded pairs, HTTP body)
 
     def to_dict(self) -> dict:
         out = asdict(self)

@@ -126,9 +126,10 @@ class ExecutableContent:
         delay_text = node.delay if node.delay is not None else (
             dm.evaluate(node.delayexpr) if node.delayexpr is not None else None)
         delay = parse_delay(delay_text) if delay_text not in (None, "") else 0.0
-        data = self.event_data(node.namelist, node.params, node.content)
+        pairs: list[tuple[str, Any]] = []
+        data = self.event_data(node.namelist, node.params, node.content, pairs)
         request = {"event": None if name is None else str(name), "target": target, "type": send_type,
-                   "sendid": sendid, "delay": delay, "data": data}
+                   "sendid": sendid, "delay": delay, "data": data, "pairs": pairs}
         try:
             self.interp.host.send(self.interp, request, node)
         except ExecutionError as exc:
@@ -137,8 +138,11 @@ class ExecutableContent:
             raise
 
     # --- values ------------------------------------------------------------------------------
-    def event_data(self, namelist: list[str], params: list[m.Param], content: m.Content | None) -> Any:
-        """The data of a <send>, <invoke> or <donedata>: namelist + params, or content."""
+    def event_data(self, namelist: list[str], params: list[m.Param], content: m.Content | None,
+                   pairs: list | None = None) -> Any:
+        """The data of a <send>, <invoke> or <donedata>: namelist + params, or content.
+
+        A name given twice keeps its last value in the data; `pairs` receives every pair in order."""
         if content is not None:
             return self.content_value(content)
         if not namelist and not params:
@@ -148,6 +152,8 @@ class ExecutableContent:
             if not self.dm.has_location(name):
                 raise ExecutionError(f"namelist entry '{name}' is not a valid location")
             data[name] = self.dm.evaluate(name)
+            if pairs is not None:
+                pairs.append((name, data[name]))
         for param in params:
             if param.location is not None:
                 if not self.dm.has_location(param.location):
@@ -159,6 +165,8 @@ class ExecutableContent:
             else:
                 value = None
             data[param.name] = value
+            if pairs is not None:
+                pairs.append((param.name, value))
         return data
 
     def content_value(self, content: m.Content) -> Any:

@@ -9,11 +9,13 @@ clock, `run_until_idle()` lets time jump to the next timer whenever nothing else
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from . import model as m
 from .clock import Clock, TimerHandle, VirtualClock
@@ -29,6 +31,10 @@ SCXML_PROCESSOR = "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
 _SCXML_TYPES = {SCXML_PROCESSOR, "scxml"}
 _SCXML_INVOKE_TYPES = {"scxml", "http://www.w3.org/TR/scxml", "http://www.w3.org/TR/scxml/",
                        "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"}
+
+
+def _raw_value(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def new_session_id() -> str:
@@ -279,6 +285,8 @@ class SessionHost:
             raise ExecutionError(f"<send> target '{target}' is not valid for the SCXML event processor")
         event = Event(req["event"], "external", req["data"], sendid=self._event_sendid(req, node),
                       origin=f"#_scxml_{session.id}", origintype=SCXML_PROCESSOR)
+        if req.get("pairs"):
+            event.raw = urlencode([(k, _raw_value(v)) for k, v in req["pairs"]])
         if target == "#_internal":
             event.type = "internal"
         if req["delay"] > 0:

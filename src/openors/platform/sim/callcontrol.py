@@ -294,16 +294,15 @@ class CallControlMixin(DeliveryMixin):
             self._remove_party(consult, mover, ccevent=ccevent, cause=cause, callstate=callstate,
                                moving=True, check_end=False)
         primary.consult_id = None
-        self._end(consult, callstate=callstate, cause=cause, reason=f"merged ({how})")
         for mover in movers:
             mover.role = "destination"
             self._add_party(primary, mover.device, mover.kind, mover.state, ccevent=ccevent, cause=cause,
                             agent_id=mover.agent_id, party=mover, callstate=callstate)
+        self._end(consult, callstate=callstate, cause=cause, reason=f"merged ({how})")
         if how == "transfer":
             # The transferring party leaves; its agent is done with the call.
             self._remove_party(primary, on_primary, ccevent=ccevent, cause=cause, callstate=callstate,
                                check_end=False)
-            self._agent_left_consult(on_consult)
         else:
             self._set_party_state(primary, on_primary, PartyState.ESTABLISHED, ccevent=ccevent, cause=cause)
         active = movers[0] if movers else on_primary
@@ -317,9 +316,6 @@ class CallControlMixin(DeliveryMixin):
         if len(primary.parties) < 2:
             self._end(primary, callstate=callstate, cause=cause)
         return {"interaction_id": primary.interaction_id, "consult_interaction_id": consult.interaction_id}
-
-    def _agent_left_consult(self, party: Party) -> None:
-        """Hook: the agent who transferred away is free (AgentBehaviourMixin)."""
 
     # -- single-step transfer / conference -------------------------------------------------------
     def single_step_transfer(self, interaction_id: str, device: str | None, destination: Destination, *,

@@ -224,6 +224,11 @@ class SimCore(Platform):
             self.clock.cancel(handle)
         if ixn.location in self.queues and ixn.interaction_id in self.queues[ixn.location].interactions:
             self.queues[ixn.location].interactions.remove(ixn.interaction_id)
+        for agent in self.agents.values():
+            # Parties that moved to another call (transfer/conference) left this id behind.
+            if ixn.interaction_id in agent.active:
+                agent.active.remove(ixn.interaction_id)
+                self._agent_changed(agent)
         ixn.treatment = None
         ixn.ended_at = self.now()
         ixn.callstate = int(callstate)

@@ -117,7 +117,7 @@ class EcmaScriptDatamodel(Datamodel):
                 return
             data, has_xml = (None, False) if ev.data is None else to_json(ev.data)
             self.ctx.get("__scxml_setEvent")(ev.name, ev.type, ev.sendid, ev.origin, ev.origintype,
-                                             ev.invokeid, data, has_xml)
+                                             ev.invokeid, data, has_xml, ev.raw)
         if self._pending_config is not None:
             ids, self._pending_config = self._pending_config, None
             self.ctx.get("__scxml_setConfiguration")(self._parse(json.dumps(ids), False))

@@ -96,8 +96,7 @@
     var s = JSON.parse(json);
     for (var k in s) system[k] = s[k];
   };
-  // fields: [name, type, sendid, origin, origintype, invokeid, dataJson, hasXml]
-  g.__scxml_setEvent = function (name, type, sendid, origin, origintype, invokeid, data, hasXml) {
+  g.__scxml_setEvent = function (name, type, sendid, origin, origintype, invokeid, data, hasXml, raw) {
     var ev = {
       name: name,
       type: type,
@@ -106,6 +105,7 @@
       origintype: origintype === null ? undefined : origintype,
       invokeid: invokeid === null ? undefined : invokeid,
       data: data === null ? undefined : g.__scxml_parse(data, hasXml),
+      raw: raw === null ? undefined : raw,
     };
     currentEvent = Object.freeze(ev);
   };
