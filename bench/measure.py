@@ -8,7 +8,7 @@ document is loaded once by the adapter, before any of this runs.
   ``MIN_ROUND`` seconds, which also warms up), then rounds are repeated within a time budget;
   the median round gives the time per start.
 * events/s: the same, sending the chart's events round-robin to one started session.
-* memory: ``count`` sessions are kept alive; the growth of the Python heap (tracemalloc) and of
+* memory (in a process of its own): ``count`` sessions are kept alive; the growth of the Python heap (tracemalloc) and of
   the process's resident set (RSS), each divided by ``count``. RSS also sees memory that is not
   Python's own (C libraries, a JavaScript engine); it is measured in a pass without tracemalloc.
 """
@@ -111,10 +111,15 @@ def trace(make, send, config, events: list[str]) -> dict:
 
 
 def run_all(make, send, config, events: list[str], opts) -> dict:
+    """``opts.phase``: "memory", "timing" or "all"; run.py runs memory and timing in separate
+    processes, so that neither the freed sessions of the timing rounds hide the growth of the RSS
+    nor the big heap left by the memory pass slows the timing rounds."""
     result = {"trace": trace(make, send, config, events)}
-    result["start_us"] = time_start(make, opts.budget) * 1e6
-    result["events_per_s"] = 1.0 / time_events(make, send, events, opts.budget)
-    result.update(memory(make, opts.sessions, 2 * opts.budget))
+    if opts.phase in ("memory", "all"):
+        result.update(memory(make, opts.sessions, 2 * opts.budget))
+    if opts.phase in ("timing", "all"):
+        result["start_us"] = time_start(make, opts.budget) * 1e6
+        result["events_per_s"] = 1.0 / time_events(make, send, events, opts.budget)
     return result
 
 
@@ -143,6 +148,7 @@ def cli(engine: str, load, probe=None) -> None:
     p.add_argument("--events", required=True, help="comma-separated external events")
     p.add_argument("--budget", type=float, default=1.0, help="seconds per timed measurement")
     p.add_argument("--sessions", type=int, default=500, help="live sessions for memory")
+    p.add_argument("--phase", choices=["all", "memory", "timing"], default="all")
     opts = p.parse_args()
     events = opts.events.split(",")
     out: dict = {"engine": engine}

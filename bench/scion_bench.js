@@ -1,6 +1,7 @@
 // SCION (@scion-scxml/scxml 4.x) side of bench/run.py.
 //
 //   node --expose-gc scion_bench.js CHART --events t,step [--budget 1.0] [--sessions 500]
+//                                   [--phase all|memory|timing]
 //
 // Builds the model once, then measures what bench/measure.py measures for the Python engines
 // (same rounds, same budgets) and prints one JSON object.
@@ -12,12 +13,13 @@ const scxml = require('@scion-scxml/scxml');
 const MIN_ROUND = 0.05;
 
 function parseArgs(argv) {
-  const opts = { chart: null, events: null, budget: 1.0, sessions: 500 };
+  const opts = { chart: null, events: null, budget: 1.0, sessions: 500, phase: 'all' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--events') opts.events = argv[++i].split(',');
     else if (a === '--budget') opts.budget = Number(argv[++i]);
     else if (a === '--sessions') opts.sessions = Number(argv[++i]);
+    else if (a === '--phase') opts.phase = argv[++i];
     else opts.chart = a;
   }
   if (!opts.chart || !opts.events) throw new Error('usage: scion_bench.js CHART --events E1,E2');
@@ -65,45 +67,20 @@ function gc() {
   global.gc();
 }
 
-function measure(fnModel, opts) {
-  const make = () => {
-    const sc = new scxml.core.Statechart(fnModel);
-    sc.start();
-    return sc;
-  };
-  const events = opts.events;
-  const out = {};
-
+function trace(make, events) {
   // Configurations after start and after one and two events, compared across engines.
-  const t = make();
-  const trace = { after_start: t.getConfiguration().sort() };
-  t.gen(events[0]);
-  trace.after_1 = t.getConfiguration().sort();
-  t.gen(events[1 % events.length]);
-  trace.after_2 = t.getConfiguration().sort();
-  out.trace = trace;
-
-  out.start_us = 1e6 * rounds((n) => {
-    let keep = [];
-    gc();
-    const t0 = now();
-    for (let i = 0; i < n; i++) keep.push(make());
-    const elapsed = now() - t0;
-    keep = null;
-    return elapsed;
-  }, opts.budget);
-
   const sc = make();
-  let k = 0;
-  out.events_per_s = 1 / rounds((n) => {
-    const evs = [];
-    for (let i = 0; i < n; i++) evs.push(events[k++ % events.length]);
-    const t0 = now();
-    for (let i = 0; i < n; i++) sc.gen(evs[i]);
-    return now() - t0;
-  }, opts.budget);
+  const out = { after_start: sc.getConfiguration().sort() };
+  sc.gen(events[0]);
+  out.after_1 = sc.getConfiguration().sort();
+  sc.gen(events[1 % events.length]);
+  out.after_2 = sc.getConfiguration().sort();
+  return out;
+}
 
-  // Memory: growth of the V8 heap (heapUsed) and of the resident set over N live instances.
+// Growth of the V8 heap (heapUsed) and of the resident set over N live instances, per instance.
+// run.py measures it in a process of its own (--phase memory), apart from the timings.
+function memory(make, opts) {
   make();
   gc();
   const before = process.memoryUsage();
@@ -112,9 +89,47 @@ function measure(fnModel, opts) {
   while (keep.length < opts.sessions && (keep.length < 20 || now() < deadline)) keep.push(make());
   gc();
   const after = process.memoryUsage();
-  out.mem_kb = (after.heapUsed - before.heapUsed) / keep.length / 1024;
-  out.rss_kb = (after.rss - before.rss) / keep.length / 1024;
-  out.mem_sessions = keep.length;
+  return {
+    mem_kb: (after.heapUsed - before.heapUsed) / keep.length / 1024,
+    rss_kb: (after.rss - before.rss) / keep.length / 1024,
+    mem_sessions: keep.length,
+  };
+}
+
+function timeStart(make, budget) {
+  return rounds((n) => {
+    const keep = [];
+    gc();
+    const t0 = now();
+    for (let i = 0; i < n; i++) keep.push(make());
+    return now() - t0;
+  }, budget);
+}
+
+function timeEvents(make, events, budget) {
+  const sc = make();
+  let k = 0;
+  return rounds((n) => {
+    const evs = [];
+    for (let i = 0; i < n; i++) evs.push(events[k++ % events.length]);
+    const t0 = now();
+    for (let i = 0; i < n; i++) sc.gen(evs[i]);
+    return now() - t0;
+  }, budget);
+}
+
+function measure(fnModel, opts) {
+  const make = () => {
+    const sc = new scxml.core.Statechart(fnModel);
+    sc.start();
+    return sc;
+  };
+  const out = { trace: trace(make, opts.events) };
+  if (opts.phase !== 'timing') Object.assign(out, memory(make, opts));
+  if (opts.phase !== 'memory') {
+    out.start_us = 1e6 * timeStart(make, opts.budget);
+    out.events_per_s = 1 / timeEvents(make, opts.events, opts.budget);
+  }
   return out;
 }
 
