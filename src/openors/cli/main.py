@@ -1,8 +1,108 @@
 """The `openors` command line."""
 
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
 import sys
+from pathlib import Path
+
+from openors import __version__
 
 
-def main(argv=None):
-    print("openors: command line not built yet", file=sys.stderr)
-    return 2
+def _print_value(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def cmd_run(args) -> int:
+    """Run one session to its end; exit 0 when it reached a top-level final state."""
+    from openors.scxml import RealClock, ScxmlLoadError, SessionHost, VirtualClock, load_document
+
+    try:
+        document = load_document(args.document)
+    except ScxmlLoadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        host = SessionHost(RealClock() if args.real_time else VirtualClock())
+
+        def on_log(session, label, value) -> None:
+            prefix = f"{label}: " if label else ""
+            print(f"[log] {prefix}{_print_value(value)}", flush=True)
+
+        host.on_log = on_log
+        session = host.start_session(document)
+        finished = await host.run_until(lambda: session.is_done, timeout=args.timeout)
+        if not finished:
+            print(f"configuration: {' '.join(session.configuration)}")
+            print(f"timed out after {args.timeout}s without reaching a final state", file=sys.stderr)
+            return 1
+        print(f"final state: {session.final_state}")
+        return 0 if session.final_state else 1
+
+    return asyncio.run(main())
+
+
+def cmd_w3c(args) -> int:
+    from openors.scxml import w3c
+
+    paths = w3c.find_tests(args.paths)
+    if not paths:
+        print("no IRP test documents found", file=sys.stderr)
+        return 2
+
+    def report(result) -> None:
+        mark = "pass" if result.passed else "FAIL"
+        print(f"{mark}  {result.name:<12} {result.seconds:6.2f}s  {result.detail}", flush=True)
+
+    results = w3c.run_tests(paths, jobs=args.jobs, timeout=args.timeout, report=report)
+    passed = sum(r.passed for r in results)
+    failed = len(results) - passed
+    if args.json:
+        Path(args.json).write_text(json.dumps([r.to_dict() for r in results], indent=2))
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+def cmd_demo(args) -> int:
+    from importlib import resources
+
+    sample = resources.files("openors").joinpath("samples/hello.scxml")
+    print("OpenORS demo: running the bundled sample strategy in virtual time.\n")
+    ns = argparse.Namespace(document=str(sample), timeout=args.timeout, real_time=False)
+    return cmd_run(ns)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="openors", description="OpenORS orchestration server")
+    parser.add_argument("--version", action="version", version=f"openors {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one SCXML session to its end")
+    run.add_argument("document")
+    run.add_argument("--timeout", type=float, default=60.0, help="seconds before giving up (default 60)")
+    run.add_argument("--real-time", action="store_true", help="wait delays on the wall clock")
+    run.set_defaults(func=cmd_run)
+
+    w3c = sub.add_parser("w3c", help="run W3C SCXML IRP tests")
+    w3c.add_argument("paths", nargs="+", help="test folders or files")
+    w3c.add_argument("--jobs", type=int, default=1, help="tests run in parallel (processes)")
+    w3c.add_argument("--json", help="also write the results to this JSON file")
+    w3c.add_argument("--timeout", type=float, default=30.0, help="seconds per test (default 30)")
+    w3c.set_defaults(func=cmd_w3c)
+
+    demo = sub.add_parser("demo", help="run OpenORS on its embedded defaults")
+    demo.add_argument("--timeout", type=float, default=60.0)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

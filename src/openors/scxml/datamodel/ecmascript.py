@@ -92,7 +92,7 @@ class EcmaScriptDatamodel(Datamodel):
         self.ctx.set_time_limit(time_limit)
         self._cond_fns: dict[str, Any] = {}
         self._value_fns: dict[str, Any] = {}
-        self._assign_fns: dict[tuple[str, str | None], Any] = {}
+        self._assign_fns: dict[tuple[str, bool], Any] = {}
         self._pending_event = None
         self._event_applied = True
         self._pending_config = None
@@ -202,26 +202,26 @@ class EcmaScriptDatamodel(Datamodel):
         self.assign_js(location, expr)
 
     def assign_js(self, location: str, expr: str, declare: bool = False) -> None:
-        key = (location, expr)
+        """Assign the value of `expr` to `location`; the value never leaves JS (identity is kept)."""
+        if declare:
+            self._declare_global(location)
+        value = self.evaluate_js(expr)
+        self._call(self._setter(location, strict=self.strict_assign and not declare), value)
+
+    def _setter(self, location: str, strict: bool):
+        key = (location, strict)
         fn = self._assign_fns.get(key)
         if fn is None:
-            strict = '"use strict"; ' if self.strict_assign and not declare else ""
-            if declare:
-                self._declare_global(location)
-            src = (f"(function(){{ var __v = ({expr}\n); (function(v){{ {strict}{location} = v; }})(__v); }})")
-            fn = self._assign_fns[key] = self._compile(src, f"assignment to {location!r}")
-        self._sync()
-        self._call(fn)
+            prefix = '"use strict"; ' if strict else ""
+            fn = self._assign_fns[key] = self._compile(
+                f"(function(v){{ {prefix}{location} = v; }})", f"location {location!r}")
+        return fn
 
     def assign_value(self, location: str, value: Any) -> None:
         text, has_xml = to_json(value)
-        strict = '"use strict"; ' if self.strict_assign else ""
-        fn = self._assign_fns.get((location, None))
-        if fn is None:
-            fn = self._assign_fns[(location, None)] = self._compile(
-                f"(function(v){{ {strict}{location} = v; }})", f"location {location!r}")
+        setter = self._setter(location, self.strict_assign)
         self._sync()
-        self._call(fn, self._call(self._parse, text, has_xml))
+        self._call(setter, self._call(self._parse, text, has_xml))
 
     def has_location(self, location: str) -> bool:
         try:
