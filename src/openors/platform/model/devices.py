@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class DnType(str, Enum):
+class DnType(StrEnum):
     EXTENSION = "extension"
     ACD_POSITION = "acd_position"
     ROUTING_POINT = "routing_point"

@@ -7,13 +7,13 @@ so every change to a party keeps the state honest without extra bookkeeping.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from openors.platform.model.media import Category, category_of
 
 
-class InteractionState(str, Enum):
+class InteractionState(StrEnum):
     """The states that appear in `invalidstate.<state>` error codes."""
 
     NULL = "null"  # not anywhere yet, finished, or parked in a queue/workbin with no strategy on it
@@ -24,7 +24,7 @@ class InteractionState(str, Enum):
     ROUTED = "routed"  # connected to (accepted by) a destination
 
 
-class PartyState(str, Enum):
+class PartyState(StrEnum):
     DIALING = "dialing"  # originating a call that is not answered yet
     QUEUED = "queued"  # waiting on a routing point, ACD queue or interaction queue
     RINGING = "ringing"  # alerting (voice) or offered to an agent (multimedia)
@@ -33,7 +33,7 @@ class PartyState(str, Enum):
     RELEASED = "released"  # only seen in the event that removes the party
 
 
-class DeviceKind(str, Enum):
+class DeviceKind(StrEnum):
     """What a party sits on; ORS applications read it as `party.devicetype`."""
 
     ROUTEPOINT = "routepoint"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 # Genesys media type names and their integer codes (ORS-SPEC §4.3.1; 18 follows Composer's order).
 MEDIA_TYPE_CODES: dict[str, int] = {
@@ -14,7 +14,7 @@ MEDIA_TYPE_CODES: dict[str, int] = {
 }
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """Which sub-object (`voice`, `msgbased`, `chat`) an interaction carries in ORS."""
 
     VOICE = "voice"

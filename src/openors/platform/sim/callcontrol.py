@@ -32,7 +32,7 @@ class CallControlMixin(DeliveryMixin):
         ixn = self._create("TMediaVoice", "inbound", properties={"ani": ani, "dnis": dnis},
                            udata=udata)
         caller = self._add_party(ixn, ani, DeviceKind.EXTERNAL, PartyState.DIALING,
-                                 ccevent=CCEvent.OFFERED, role="origination")
+                                 ccevent=CCEvent.OFFERED, role="origination", sync=False)
         ixn.properties["caller_hangup_after"] = hangup_after
         if patience is not None:
             self._later(patience, self._caller_gives_up, caller.party_id,

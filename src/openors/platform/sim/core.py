@@ -250,7 +250,8 @@ class SimCore(Platform):
     def _add_party(self, ixn: Interaction, device: str, kind: DeviceKind, state: PartyState, *,
                    ccevent: CCEvent, cause: CCEventCause = CCEventCause.NORMAL,
                    agent_id: str | None = None, role: str = "destination",
-                   party: Party | None = None, callstate: CallState | None = None) -> Party:
+                   party: Party | None = None, callstate: CallState | None = None,
+                   sync: bool = True) -> Party:
         if party is None:
             place = self.agents[agent_id].place if agent_id in self.agents else None
             party = Party(f"{ixn.interaction_id}:{next(self._party_seq)}", device, kind, state,
@@ -259,15 +260,16 @@ class SimCore(Platform):
         self._party_ixn[party.party_id] = ixn.interaction_id
         if device in self.devices and ixn.interaction_id not in self.devices[device].calls:
             self.devices[device].calls.append(ixn.interaction_id)
+        self._event(EventKind.PARTY_ADDED, interaction_id=ixn.interaction_id, **self._party_fields(party),
+                    ccevent=int(ccevent), cause=int(cause),
+                    callstate=None if callstate is None else int(callstate))
         if party.agent_id in self.agents:
             agent = self.agents[party.agent_id]
             if ixn.interaction_id not in agent.active:
                 agent.active.append(ixn.interaction_id)
             self._agent_changed(agent)
-        self._event(EventKind.PARTY_ADDED, interaction_id=ixn.interaction_id, **self._party_fields(party),
-                    ccevent=int(ccevent), cause=int(cause),
-                    callstate=None if callstate is None else int(callstate))
-        self._sync_state(ixn)
+        if sync:
+            self._sync_state(ixn)
         return party
 
     def _set_party_state(self, ixn: Interaction, party: Party, state: PartyState, *, ccevent: CCEvent,
