@@ -562,7 +562,7 @@ def load_string(text: str | bytes, url: str | None = None, extensions: Extension
         data = text.encode("utf-8")
         data = re.sub(rb"encoding=[\"'][^\"']*[\"']", b'encoding="UTF-8"', data, count=1)
     doc = parse_document(parse_xml(data, url), url, extensions)
-    doc.source_text = text if isinstance(text, str) else None
+    doc.source_text = text if isinstance(text, str) else data.decode("utf-8", "replace")
     return doc
 
 

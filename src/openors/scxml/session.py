@@ -96,6 +96,8 @@ class Session:
         return {
             "id": self.id,
             "document": self.document.url,
+            # Documents given inline (<invoke><content>) have no URL of their own to reload from.
+            "document_text": self.document.source_text,
             "invokeid": self.invokeid,
             "interpreter": self.interpreter.snapshot(),
             "external_queue": [e.to_dict() for e in self.external_queue],
@@ -104,6 +106,14 @@ class Session:
             "cancelled_invokes": sorted(self.cancelled_invokes),
             "log": [[label, value] for label, value in self.log],
         }
+
+
+def _load_snapshot_document(snap: dict, extensions) -> m.Document:
+    from .parser import load_document, load_string
+
+    if snap.get("document_text"):
+        return load_string(snap["document_text"], snap["document"], extensions)
+    return load_document(snap["document"], extensions)
 
 
 class SessionHost:
@@ -138,6 +148,32 @@ class SessionHost:
         if not was:
             self.run_ready()
         return session
+
+    def restore_session(self, snap: dict, document: m.Document | None = None,
+                        parent: Session | None = None) -> Session:
+        """Bring a snapshotted session (and its invoked children) back to life on this host.
+
+        Delayed sends are put back on the clock; those that fell due meanwhile fire at once."""
+        if document is None:
+            document = _load_snapshot_document(snap, self.extensions)
+        session = Session(document, self, session_id=snap["id"], parent=parent, invokeid=snap["invokeid"])
+        session.interpreter.restore(snap["interpreter"])
+        session.external_queue.extend(Event.from_dict(e) for e in snap["external_queue"])
+        session.pending_sends = dict(snap["pending_sends"])
+        session.cancelled_invokes = set(snap["cancelled_invokes"])
+        session.log = [(label, value) for label, value in snap["log"]]
+        for invokeid, child_snap in snap["children"].items():
+            session.children[invokeid] = self.restore_session(child_snap, parent=session)
+        self.rearm_pending_sends(session)
+        if session.external_queue:
+            session.queued = True
+            self.ready.append(session)
+        return session
+
+    def snapshot(self) -> dict:
+        """Every top-level session of this host, and the clock's time (for a virtual clock)."""
+        return {"now": self.clock.now(),
+                "sessions": [s.snapshot() for s in self.sessions.values() if s.parent is None]}
 
     def ioprocessor_locations(self, session_id: str) -> dict:
         scxml = {"location": f"#_scxml_{session_id}"}
@@ -323,46 +359,46 @@ class SessionHost:
             self.deliver(session, err)
 
     def _schedule(self, session: Session, req: dict, event: Event, fire: Callable[[], None]) -> None:
-        sendid = req["sendid"]
+        # Timers are keyed by a fresh key: two sends may share a sendid, and both must arrive.
+        key = new_session_id()
         due = self.clock.now() + req["delay"]
-        session.pending_sends[sendid] = {"due": due, "target": req["target"], "type": req["type"],
-                                         "event": event.to_dict()}
+        session.pending_sends[key] = {"sendid": req["sendid"], "due": due, "target": req["target"],
+                                      "type": req["type"], "event": event.to_dict()}
+        self._arm(session, key, due, fire)
 
+    def _arm(self, session: Session, key: str, due: float, fire: Callable[[], None]) -> None:
         def on_due() -> None:
-            session._timers.pop(sendid, None)
-            if session.pending_sends.pop(sendid, None) is not None and session.interpreter.running:
+            session._timers.pop(key, None)
+            if session.pending_sends.pop(key, None) is not None and session.interpreter.running:
                 fire()
 
-        session._timers[sendid] = self.clock.call_at(due, on_due)
+        session._timers[key] = self.clock.call_at(due, on_due)
 
     def rearm_pending_sends(self, session: Session) -> None:
         """After a restore: put every saved delayed send back on the clock (overdue ones fire at once)."""
-        for sendid, pending in list(session.pending_sends.items()):
+        for key, pending in list(session.pending_sends.items()):
             event = Event.from_dict(pending["event"])
-            req = {"sendid": sendid, "target": pending["target"], "type": pending["type"], "delay": 0.0,
-                   "event": event.name, "data": event.data}
+            sendid = pending["sendid"]
             if pending["type"] in (None, *_SCXML_TYPES):
                 def fire(target=pending["target"], ev=event, sid=sendid):
                     self._dispatch_later(session, target, ev, sid)
             else:
                 processor = self.ioprocessors[pending["type"]]
+                req = {"sendid": sendid, "target": pending["target"], "type": pending["type"], "delay": 0.0,
+                       "event": event.name, "data": event.data}
 
                 def fire(req=req, ev=event, processor=processor):
                     processor.send(self, session, req, ev)
 
-            def on_due(sid=sendid, fire=fire):
-                session._timers.pop(sid, None)
-                if session.pending_sends.pop(sid, None) is not None and session.interpreter.running:
-                    fire()
-
-            session._timers[sendid] = self.clock.call_at(pending["due"], on_due)
+            self._arm(session, key, pending["due"], fire)
 
     def cancel_send(self, interp: Interpreter, sendid: str) -> None:
         session = interp.session
-        handle = session._timers.pop(sendid, None)
-        if handle is not None:
-            self.clock.cancel(handle)
-        session.pending_sends.pop(sendid, None)
+        for key in [k for k, p in session.pending_sends.items() if p["sendid"] == sendid]:
+            del session.pending_sends[key]
+            handle = session._timers.pop(key, None)
+            if handle is not None:
+                self.clock.cancel(handle)
 
     # --- InterpreterHost: <invoke> -------------------------------------------------------------
     def start_invoke(self, interp: Interpreter, req: dict, node: m.Invoke) -> None:
