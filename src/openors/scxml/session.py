@@ -135,6 +135,7 @@ class SessionHost:
         self._io_tasks: set[asyncio.Task] = set()
         self._wakeup: asyncio.Event | None = None
         self._documents: dict[str, m.Document] = {}
+        self._reserved: dict[str, deque[list]] = {}  # session id -> places kept for events on their way
 
     # --- sessions -----------------------------------------------------------------------------
     def start_session(self, document: m.Document, params: dict | None = None, **kwargs) -> Session:
@@ -185,6 +186,33 @@ class SessionHost:
     def deliver(self, session: Session, event: Event) -> None:
         if not session.interpreter.running:
             return
+        waiting = self._reserved.get(session.id)
+        if waiting:  # an earlier event is still on its way (see reserve): keep the order
+            waiting.append([event])
+            return
+        self._enqueue(session, event)
+
+    def reserve(self, session: Session) -> list:
+        """Keep `session` a place for an event still on its way (a Basic HTTP send to a local
+        session): events delivered meanwhile wait behind it, so sends keep their order."""
+        place: list = []
+        self._reserved.setdefault(session.id, deque()).append(place)
+        return place
+
+    def fill(self, session: Session, place: list, event: Event | None) -> None:
+        """Settle a reserved place with its event (None: it never came) and let in what waited."""
+        if place:
+            return  # already settled
+        place.append(event)
+        waiting = self._reserved.get(session.id)
+        while waiting and waiting[0]:
+            ready = waiting.popleft()[0]
+            if ready is not None and session.interpreter.running:
+                self._enqueue(session, ready)
+        if not waiting:
+            self._reserved.pop(session.id, None)
+
+    def _enqueue(self, session: Session, event: Event) -> None:
         session.external_queue.append(event)
         if not session.queued:
             session.queued = True
@@ -230,6 +258,7 @@ class SessionHost:
         session._timers.clear()
         session.pending_sends.clear()
         session.external_queue.clear()
+        self._reserved.pop(session.id, None)
         self.sessions.pop(session.id, None)
         if self.on_session_end is not None:
             self.on_session_end(session)

@@ -1,0 +1,57 @@
+"""The `openors` command line, run as a user would run it."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import IRP
+
+CHART = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+  <state id="s0"><onentry><log label="hello" expr="'world'"/><send event="t" delay="60s"/></onentry>
+    <transition event="t" target="{target}"/></state>
+  <final id="done"/>
+  <state id="stuck"/>
+</scxml>"""
+
+
+def openors(*args):
+    return subprocess.run([sys.executable, "-m", "openors.cli.main", *args], capture_output=True, text=True)
+
+
+def test_run_prints_the_log_and_exits_zero_on_a_final_state(tmp_path):
+    doc = tmp_path / "ok.scxml"
+    doc.write_text(CHART.format(target="done"))
+    proc = openors("run", str(doc))
+    assert proc.returncode == 0
+    assert "[log] hello: world" in proc.stdout and "final state: done" in proc.stdout
+
+
+def test_run_exits_non_zero_when_the_session_does_not_end(tmp_path):
+    doc = tmp_path / "stuck.scxml"
+    doc.write_text(CHART.format(target="stuck"))
+    proc = openors("run", str(doc), "--timeout", "1")
+    assert proc.returncode == 1
+    assert "configuration: stuck" in proc.stdout
+
+
+def test_run_reports_a_bad_document_with_its_line(tmp_path):
+    doc = tmp_path / "bad.scxml"
+    doc.write_text(CHART.format(target="nowhere"))
+    proc = openors("run", str(doc))
+    assert proc.returncode == 2
+    assert "bad.scxml:3: transition target 'nowhere' does not exist" in proc.stderr
+
+
+def test_w3c_prints_a_line_per_test_and_the_closing_count(tmp_path):
+    out = tmp_path / "results.json"
+    proc = openors("w3c", str(IRP / "mandatory/automatic/test144.scxml"), str(IRP / "manual/test301.scxml"),
+                   "--json", str(out))
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-1] == "2 passed, 0 failed"
+    assert lines[0].startswith("pass  test144")
+    assert [r["name"] for r in json.loads(out.read_text())] == ["test144", "test301"]
+
+
+def test_demo_runs_the_bundled_strategy():
+    proc = openors("demo")
+    assert proc.returncode == 0 and "final state: routed" in proc.stdout
