@@ -13,14 +13,11 @@ from measure import cli  # noqa: E402
 def probe():
     import openors.scxml.session  # noqa: F401
 
-    import openors.scxml  # noqa: F401
-
 
 def load(path: str):
-    from openors.scxml.session import Session
-
     import openors
     from openors.scxml import load_document
+    from openors.scxml.session import Session
 
     doc = load_document(path)
 

@@ -70,7 +70,9 @@ def command(engine: str, chart: chartlib.Chart, opts, phase: str) -> list[str]:
 
 
 def measure(engine: str, chart: chartlib.Chart, opts) -> dict:
-    """Memory, then timings, each in a fresh process; the results merged."""
+    """Memory, then timings, each in a fresh process; the results merged (--quick: one process)."""
+    if opts.quick:
+        return run_one(command(engine, chart, opts, "all"))
     res = run_one(command(engine, chart, opts, "memory"))
     if res.get("status") == "ok":
         timing = run_one(command(engine, chart, opts, "timing"))
