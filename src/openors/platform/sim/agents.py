@@ -45,9 +45,6 @@ class AgentBehaviourMixin(DeliveryMixin):
         else:
             self._agent_completes_multimedia(ixn, party)
 
-    def _agent_completes_multimedia(self, ixn: Interaction, party: Party) -> None:
-        raise NotImplementedError  # provided by MultimediaMixin
-
     def _agent_left(self, agent: Agent, ixn: Interaction) -> None:
         if ixn.interaction_id in agent.active:
             agent.active.remove(ixn.interaction_id)

@@ -83,10 +83,6 @@ class CallControlMixin(DeliveryMixin):
         self._divert(ixn, waiting, target.get("dn") or target.get("number"), cause=CCEventCause.DISTRIBUTED)
         return {"interaction_id": ixn.interaction_id}
 
-    def _route_multimedia(self, req: Request, ixn: Interaction, destination: Destination,
-                          source: str | None, udata: dict | None) -> dict:
-        raise NotImplementedError  # provided by MultimediaMixin
-
     def answer(self, interaction_id: str, device: Destination, *, origin: str = "client") -> str:
         return self._submit("answer", interaction_id, self._answer, interaction_id, device, origin=origin)
 
@@ -357,10 +353,6 @@ class CallControlMixin(DeliveryMixin):
                         new_destination=_label(destination), ccevent=int(CCEvent.CONFERENCED), cause=int(cause),
                         data={"added": _party_brief(added)})
         return {"interaction_id": interaction_id}
-
-    def _single_step_multimedia(self, ixn: Interaction, device: str | None, destination: Destination,
-                                how: str) -> dict:
-        raise NotImplementedError  # provided by MultimediaMixin
 
     # -- private service, treatments -----------------------------------------------------------
     def private_service(self, interaction_id: str, device: str | None, service_id: int,
