@@ -39,7 +39,8 @@ PLACE_HEADER = "x-openors-place"  # ties a local send to the queue place kept fo
 
 
 class _EmbeddedServer(uvicorn.Server):
-    """uvicorn without its signal handlers: the application embedding the host owns the signals."""
+    """uvicorn as a part of a larger application: no signal handlers of its own (the application
+    owns the signals), and a stop that takes milliseconds (sessions and tests start and stop often)."""
 
     @contextlib.contextmanager
     def capture_signals(self):
@@ -47,6 +48,39 @@ class _EmbeddedServer(uvicorn.Server):
 
     def install_signal_handlers(self) -> None:  # older uvicorn releases
         pass
+
+    def request_exit(self) -> None:
+        self.should_exit = True
+        if self._wake is not None:
+            self._wake.set()
+
+    async def main_loop(self) -> None:
+        # uvicorn polls should_exit every 0.1 s; here stop() also wakes the loop at once
+        self._wake = asyncio.Event()
+        counter = 0
+        while not self.should_exit:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+            counter = (counter + 1) % 864000
+            self.should_exit = self.should_exit or await self.on_tick(counter)
+
+    async def shutdown(self, sockets=None) -> None:
+        # uvicorn always lingers 0.1 s for open connections; with none left there is nothing to wait for
+        for _ in range(20):
+            if not self.server_state.connections:
+                break
+            await asyncio.sleep(0.005)
+        if self.server_state.connections or self.server_state.tasks:
+            await super().shutdown(sockets)
+            return
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for server in self.servers:
+            await server.wait_closed()
+
+    _wake: asyncio.Event | None = None
 
 
 class BasicHttpProcessor:
@@ -93,7 +127,7 @@ class BasicHttpProcessor:
             await self._client.aclose()
             self._client = None
         if self._serve_task is not None:
-            self._server.should_exit = True
+            self._server.request_exit()
             await self._serve_task
             self._serve_task = None
         for session, place in self._places.values():
