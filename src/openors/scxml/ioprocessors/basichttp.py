@@ -94,6 +94,7 @@ class BasicHttpProcessor:
         self._serve_task: asyncio.Task | None = None
         self._client: httpx.AsyncClient | None = None
         self._places: dict[str, tuple[Any, list]] = {}  # place token -> (target session, place)
+        self._sending: set[asyncio.Task] = set()
 
     # --- lifecycle -------------------------------------------------------------------------------
     async def start(self, host, host_ip: str = "127.0.0.1", port: int = 0) -> BasicHttpProcessor:
@@ -123,6 +124,10 @@ class BasicHttpProcessor:
         return self
 
     async def stop(self) -> None:
+        """Stop serving; sends still on their way are abandoned (no error events)."""
+        for task in list(self._sending):
+            task.cancel()
+        await asyncio.gather(*self._sending, return_exceptions=True)
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -162,7 +167,9 @@ class BasicHttpProcessor:
             token = uuid.uuid4().hex
             self._places[token] = (target, host.reserve(target))
             headers[PLACE_HEADER] = token
-        host.spawn(self._post(session, req["sendid"], url, message, headers))
+        task = host.spawn(self._post(session, req["sendid"], url, message, headers))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
 
     @staticmethod
     def _check_target(target) -> str:
@@ -176,7 +183,11 @@ class BasicHttpProcessor:
     def _local_target(self, url: str):
         """The session of this host that `url` addresses through this server, if any."""
         parts = urlsplit(url)
-        if self.port is None or parts.port != self.port or not parts.path.startswith(PATH_PREFIX):
+        try:
+            port = parts.port
+        except ValueError:  # not a port number: the POST will fail and report it
+            return None
+        if self.port is None or port != self.port or not parts.path.startswith(PATH_PREFIX):
             return None
         if (parts.hostname or "").lower() not in (self.host_ip, "localhost", "127.0.0.1", "::1"):
             return None
@@ -189,7 +200,7 @@ class BasicHttpProcessor:
                                                headers=headers)
             if not response.is_success:
                 problem = f"HTTP {response.status_code}: {response.text.strip()[:200]}"
-        except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: the client was closed by stop()
+        except Exception as exc:  # whatever stops the POST (refused, timeout, bad URL) is a failed send
             problem = f"{type(exc).__name__}: {exc}"
         finally:
             self._settle(headers.get(PLACE_HEADER), None)
