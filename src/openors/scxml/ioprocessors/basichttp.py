@@ -42,6 +42,8 @@ class _EmbeddedServer(uvicorn.Server):
     """uvicorn as a part of a larger application: no signal handlers of its own (the application
     owns the signals), and a stop that takes milliseconds (sessions and tests start and stop often)."""
 
+    _wake: asyncio.Event | None = None  # set by request_exit(); made inside the serving loop
+
     @contextlib.contextmanager
     def capture_signals(self):
         yield
@@ -79,8 +81,6 @@ class _EmbeddedServer(uvicorn.Server):
             sock.close()
         for server in self.servers:
             await server.wait_closed()
-
-    _wake: asyncio.Event | None = None
 
 
 class BasicHttpProcessor:
