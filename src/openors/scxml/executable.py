@@ -59,10 +59,14 @@ class ExecutableContent:
             self._handlers[type(node)](node)
 
     def raise_error(self, exc: ExecutionError, node=None, sendid: str | None = None) -> None:
-        data = {"message": str(exc)}
-        if node is not None:
-            data.update({"element": node.tag, "line": node.line, "url": node.url})
-        self.interp.enqueue_internal(Event(exc.event_name, "platform", data, sendid=sendid))
+        dialect = self.interp.doc.dialect
+        if dialect is not None:
+            name, data = dialect.error_event(exc, node)
+        else:
+            name, data = exc.event_name, {"message": str(exc)}
+            if node is not None:
+                data.update({"element": node.tag, "line": node.line, "url": node.url})
+        self.interp.enqueue_internal(Event(name, "platform", data, sendid=sendid))
 
     def condition(self, transition: m.Transition) -> bool:
         try:
@@ -77,7 +81,7 @@ class ExecutableContent:
 
     def exec_log(self, node: m.Log) -> None:
         value = self.dm.evaluate(node.expr) if node.expr is not None else None
-        self.interp.host.log(self.interp, node.label, value)
+        self.interp.host.log(self.interp, node.label, value, node.level)
 
     def exec_assign(self, node: m.Assign) -> None:
         if node.content is not None:
@@ -130,6 +134,9 @@ class ExecutableContent:
         data = self.event_data(node.namelist, node.params, node.content, pairs)
         request = {"event": None if name is None else str(name), "target": target, "type": send_type,
                    "sendid": sendid, "delay": delay, "data": data, "pairs": pairs}
+        dialect = self.interp.doc.dialect
+        if dialect is not None:
+            request = dialect.map_send(self.interp, request, node)
         try:
             self.interp.host.send(self.interp, request, node)
         except ExecutionError as exc:

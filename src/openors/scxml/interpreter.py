@@ -24,13 +24,14 @@ from .executable import ExecutableContent
 
 class InterpreterHost(Protocol):
     def send(self, interp: Interpreter, send: dict, node: m.Send) -> None: ...
-    def cancel_send(self, interp: Interpreter, sendid: str) -> None: ...
+    def cancel_send(self, interp: Interpreter, sendid: str) -> bool: ...
     def start_invoke(self, interp: Interpreter, request: dict, node: m.Invoke) -> None: ...
     def cancel_invoke(self, interp: Interpreter, invokeid: str) -> None: ...
     def forward_to_invoke(self, interp: Interpreter, invokeid: str, event: Event) -> None: ...
-    def log(self, interp: Interpreter, label: str | None, value: Any) -> None: ...
+    def log(self, interp: Interpreter, label: str | None, value: Any, level: str | None = None) -> None: ...
     def done(self, interp: Interpreter, donedata: Any) -> None: ...
     def state_entered(self, interp: Interpreter, state: m.State) -> None: ...
+    def event_taken(self, interp: Interpreter, event: Event) -> None: ...
 
 
 def _entry_order(state: m.State) -> int:
@@ -48,7 +49,10 @@ class Interpreter:
         self.host = host
         self.session_id = session_id or uuid.uuid4().hex
         info = SessionInfo(self.session_id, document.name, ioprocessors or {}, document.url)
-        self.datamodel = create_datamodel(document.datamodel_type, info, **(datamodel_options or {}))
+        options = dict(datamodel_options or {})
+        if document.dialect is not None:
+            options.update(document.dialect.datamodel_options())
+        self.datamodel = create_datamodel(document.datamodel_type, info, **options)
         self.exec = ExecutableContent(self)
         # --- the interpreter's state (all of it is data) ---
         self.configuration: set[m.State] = set()
@@ -59,8 +63,11 @@ class Interpreter:
         self.bound_states: set[str] = set()  # late binding: states whose data is initialised
         self.invoke_ids: dict[tuple[str, int], str] = {}  # (state id, invoke index) -> invokeid
         self.top_level_final: str | None = None
-        self._in_sync = document.uses_in_predicate
+        self._in_sync = document.uses_in_predicate or document.dialect is not None
         self.current_event: Event | None = None
+        self.session = None  # set by the Session that owns this interpreter
+        if document.dialect is not None:
+            document.dialect.setup_interpreter(self)
 
     # ------------------------------------------------------------------ interpret()
     def start(self, params: dict | None = None) -> None:
@@ -158,6 +165,7 @@ class Interpreter:
     def _set_event(self, event: Event) -> None:
         self.current_event = event
         self.datamodel.set_event(event)
+        self.host.event_taken(self, event)
 
     def apply_finalize(self, inv: m.Invoke, event: Event) -> None:
         if inv.finalize:
@@ -431,7 +439,8 @@ class Interpreter:
     # ------------------------------------------------------------------ helpers
     def _config_changed(self) -> None:
         if self._in_sync:
-            self.datamodel.set_configuration([s.id for s in self.configuration])
+            self.datamodel.set_configuration(
+                [s.id for s in sorted(self.configuration, key=_entry_order)])
 
     @property
     def active_state_ids(self) -> list[str]:

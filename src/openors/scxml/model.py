@@ -62,6 +62,7 @@ class Raise(Executable):
 class Log(Executable):
     label: str | None = None
     expr: str | None = None
+    level: str | None = None  # dialects only (ORS: 1 reporting, 2 error, 3 warning, 4 debug)
 
 
 @dataclass(eq=False)

@@ -131,6 +131,7 @@ class SessionHost:
         self.document_loader: Callable[[str], m.Document] | None = None
         self.on_log: Callable[[Session, str | None, Any], None] | None = None
         self.on_state_entered: Callable[[Session, m.State], None] | None = None
+        self.on_event: Callable[[Session, Event], None] | None = None  # every event a session takes
         self.on_session_end: Callable[[Session], None] | None = None
         self._io_tasks: set[asyncio.Task] = set()
         self._wakeup: asyncio.Event | None = None
@@ -421,13 +422,16 @@ class SessionHost:
 
             self._arm(session, key, pending["due"], fire)
 
-    def cancel_send(self, interp: Interpreter, sendid: str) -> None:
+    def cancel_send(self, interp: Interpreter, sendid: str) -> bool:
+        """Cancel this session's pending sends with that id; True if there was one."""
         session = interp.session
-        for key in [k for k, p in session.pending_sends.items() if p["sendid"] == sendid]:
+        keys = [k for k, p in session.pending_sends.items() if p["sendid"] == sendid]
+        for key in keys:
             del session.pending_sends[key]
             handle = session._timers.pop(key, None)
             if handle is not None:
                 self.clock.cancel(handle)
+        return bool(keys)
 
     # --- InterpreterHost: <invoke> -------------------------------------------------------------
     def start_invoke(self, interp: Interpreter, req: dict, node: m.Invoke) -> None:
@@ -486,11 +490,15 @@ class SessionHost:
                                        invokeid=session.invokeid))
 
     # --- InterpreterHost: logging and tracing ---------------------------------------------------
-    def log(self, interp: Interpreter, label: str | None, value: Any) -> None:
+    def log(self, interp: Interpreter, label: str | None, value: Any, level: str | None = None) -> None:
         session = interp.session
         session.log.append((label, value))
         if self.on_log is not None:
             self.on_log(session, label, value)
+
+    def event_taken(self, interp: Interpreter, event: Event) -> None:
+        if self.on_event is not None:
+            self.on_event(interp.session, event)
 
     def state_entered(self, interp: Interpreter, state: m.State) -> None:
         if self.on_state_entered is not None:

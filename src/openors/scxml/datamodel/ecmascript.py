@@ -79,7 +79,11 @@ def _message(exc: Exception) -> str:
 
 class EcmaScriptDatamodel(Datamodel):
     def __init__(self, info: SessionInfo, *, time_limit: float = DEFAULT_TIME_LIMIT_S,
-                 memory_limit: int = DEFAULT_MEMORY_LIMIT, strict_assign: bool = True):
+                 memory_limit: int = DEFAULT_MEMORY_LIMIT, strict_assign: bool = True,
+                 prelude_scripts: tuple[str, ...] = (), outbox: str | None = None):
+        """`prelude_scripts` run once before any document code (dialect built-ins); their globals
+        are not part of the session's data. `outbox` names a JS function returning, as JSON, the
+        records user code queued for the host (ORS `__Log`/`__Raise`); they go to `on_outbox`."""
         super().__init__(info)
         self.time_limit = time_limit
         self.memory_limit = memory_limit
@@ -87,7 +91,11 @@ class EcmaScriptDatamodel(Datamodel):
         self.ctx = quickjs.Context()
         self.ctx.eval(_PRELUDE)
         self._set_system()
+        for script in prelude_scripts:
+            self.ctx.eval(script)
         self._baseline = set(self._global_names())
+        self._drain = self.ctx.get(outbox) if outbox else None
+        self.on_outbox = None
         self.ctx.set_memory_limit(memory_limit)
         self.ctx.set_time_limit(time_limit)
         self._cond_fns: dict[str, Any] = {}
@@ -121,6 +129,19 @@ class EcmaScriptDatamodel(Datamodel):
         if self._pending_config is not None:
             ids, self._pending_config = self._pending_config, None
             self.ctx.get("__scxml_setConfiguration")(self._parse(json.dumps(ids), False))
+
+    def _after_user_code(self) -> None:
+        text = self._drain()
+        if text != "[]" and self.on_outbox is not None:
+            self.on_outbox(json.loads(text))
+
+    def _user(self, fn, *args):
+        """Run user code; hand whatever it queued for the host over, even when it failed."""
+        try:
+            return self._call(fn, *args)
+        finally:
+            if self._drain is not None:
+                self._after_user_code()
 
     def _call(self, fn, *args):
         try:
@@ -156,7 +177,7 @@ class EcmaScriptDatamodel(Datamodel):
         if fn is None:
             fn = self._cond_fns[expr] = self._compile(f"(function(){{return !!({expr}\n);}})", f"condition {expr!r}")
         self._sync()
-        return self._call(fn)
+        return self._user(fn)
 
     def _value_fn(self, expr: str):
         fn = self._value_fns.get(expr)
@@ -174,13 +195,13 @@ class EcmaScriptDatamodel(Datamodel):
     def evaluate(self, expr: str) -> Any:
         fn = self._value_fn(expr)
         self._sync()
-        return self._to_python(self._call(fn))
+        return self._to_python(self._user(fn))
 
     def evaluate_js(self, expr: str):
         """The raw JS value (for engine-internal use where identity must be kept)."""
         fn = self._value_fn(expr)
         self._sync()
-        return self._call(fn)
+        return self._user(fn)
 
     def declare_expr(self, name: str, expr: str) -> None:
         self.assign_js(name, expr, declare=True)
@@ -238,6 +259,9 @@ class EcmaScriptDatamodel(Datamodel):
             raise ExecutionError(f"script error: {_message(exc)}") from None
         except quickjs.StackOverflow as exc:
             raise ExecutionError(f"script error: {_message(exc)}") from None
+        finally:
+            if self._drain is not None:
+                self._after_user_code()
 
     def foreach(self, array: str, item: str, index: str | None, body) -> None:
         items = self.evaluate_js(array)
@@ -252,7 +276,7 @@ class EcmaScriptDatamodel(Datamodel):
         step = self._compile(f"(function(a, i){{ {item} = a[i]; {set_index} }})", "foreach")
         for i in range(length):
             self._sync()
-            self._call(step, snapshot, i)
+            self._user(step, snapshot, i)
             body()
 
     def set_event(self, event) -> None:

@@ -114,6 +114,7 @@
     for (var i = 0; i < ids.length; i++) active[ids[i]] = true;
   };
   g.In = function (id) { return active[id] === true; };
+  g.__scxml_activeIds = function () { return Object.keys(active); };  // document order
   g.__scxml_toJSON = function (v) {
     if (v === undefined) return undefined;
     if (typeof v === "function") return JSON.stringify({ __function__: String(v) });

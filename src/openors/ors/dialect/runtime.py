@@ -1,0 +1,83 @@
+"""What an ORS document's sessions get at run time: built-ins, `_genesys`, ORS error names,
+ORS send targets and the `__Log`/`__Raise` outbox."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from openors.scxml.events import Event
+from openors.scxml.session import SCXML_PROCESSOR
+
+from ..js import builtins_source, load_js
+from .errors import ors_error_event
+
+log = logging.getLogger("openors.ors")
+
+_BUILTINS = builtins_source() + "\n;\n" + load_js("genesys")
+BASIC_HTTP = "http://www.w3.org/TR/scxml/#BasicHTTPEventProcessor"
+_SEND_TYPES = {"scxml": SCXML_PROCESSOR, "basichttp": BASIC_HTTP}
+# ORS <log level>: 1 reporting, 2 error, 3 warning, 4 debug.
+LOG_LEVELS = {"1": logging.INFO, "2": logging.ERROR, "3": logging.WARNING, "4": logging.DEBUG}
+
+
+class OrsDialect:
+    """Attached to a Document (`document.dialect`); the engine consults it at a few fixed points."""
+
+    name = "ors"
+
+    def __init__(self, document, root):
+        ext = "{urn:openors}"
+        self.document = document
+        self.app_type = root.get(ext + "_type", "combination")
+        self.persist = root.get(ext + "_persist", "true").strip().lower() != "false"
+        document.attributes["_persist"] = "true" if self.persist else "false"
+        document.attributes["_type"] = self.app_type
+        # Session modules (the ORS layer) add JS here before sessions start.
+        self.extra_scripts: list[str] = []
+
+    # --- engine hooks ----------------------------------------------------------------------
+    def datamodel_options(self) -> dict:
+        # SpiderMonkey ran ORS scripts in sloppy mode: assigning an undeclared name creates it.
+        return {"strict_assign": False, "prelude_scripts": (_BUILTINS, *self.extra_scripts),
+                "outbox": "__orsDrainOutbox"}
+
+    def setup_interpreter(self, interp) -> None:
+        dm = interp.datamodel
+        url = json.dumps(self.document.url or "")
+        dm.execute_script(
+            "Object.defineProperty(globalThis, '__orsHost', {enumerable: false, configurable: true, writable: true,"
+            f" value: {{url: {url}, get states() {{ return __scxml_activeIds(); }}}}}});")
+        dm.on_outbox = lambda records: self._outbox(interp, records)
+
+    def error_event(self, exc, node) -> tuple[str, dict]:
+        return ors_error_event(exc, node)
+
+    def map_send(self, interp, request: dict, node) -> dict:
+        """ORS send targets: `targettype` scxml/basichttp by short name, a bare session id as target."""
+        send_type = request["type"]
+        if isinstance(send_type, str) and send_type.strip().lower() in _SEND_TYPES:
+            send_type = _SEND_TYPES[send_type.strip().lower()]
+        request["type"] = send_type
+        target = request["target"]
+        if isinstance(target, str) and target and send_type in (None, SCXML_PROCESSOR):
+            if target in ("_internal", "#_internal"):
+                target = "#_internal"
+            elif not target.startswith("#"):
+                target = f"#_scxml_{target}"  # ORS: the target of an scxml send is a session id
+        request["target"] = target
+        return request
+
+    # --- __Log / __Raise ------------------------------------------------------------------
+    def _outbox(self, interp, records: list[dict]) -> None:
+        for record in records:
+            if record.get("kind") == "raise":
+                interp.enqueue_internal(Event(record["name"], "internal", record.get("data")))
+            elif record.get("kind") == "log":
+                level = record.get("level")
+                interp.host.log(interp, record.get("label") or None, record.get("text"),
+                                None if level is None else str(level))
+
+
+def log_level(level: str | None) -> int:
+    return LOG_LEVELS.get(str(level), logging.INFO) if level is not None else logging.INFO

@@ -1,0 +1,74 @@
+/*
+ * The `_genesys` object every ORS session has from its first line, and the `_data` root.
+ *
+ * Module layers fill their part in later (interactions, statistics, configuration lists); what is
+ * here is what does not depend on the contact center: the enumerations applications compare
+ * against and the functions that only compute. Host-provided data arrives through
+ * `__orsHost.genesys` (plain JSON set by the host), never through calls into Python.
+ */
+(function () {
+  'use strict';
+  var g = globalThis;
+
+  function hidden(obj, name, value) {
+    Object.defineProperty(obj, name, { value: value, writable: true, configurable: true, enumerable: false });
+  }
+
+  // `_data.X` and plain `X` are the same variable: Composer writes both.
+  hidden(g, '_data', g);
+  // Composer's include prefix; empty unless the document was included under a resolveid.
+  hidden(g, '_my_prefix', '');
+
+  function enumeration(names, start) {
+    var out = {};
+    names.forEach(function (n, i) { out[n] = (start || 0) + i; });
+    return out;
+  }
+
+  var mediaNames = ['TMediaVoice', 'TMediaVoIP', 'TMediaEMail', 'TMediaVMail', 'TMediaSMail', 'TMediaChat',
+    'TMediaVideo', 'TMediaCobrowsing', 'TMediaWhiteboard', 'TMediaAppSharing', 'TMediaWebform',
+    'TMediaWorkItem', 'TMediaCallback', 'TMediaFax', 'TMediaIMChat', 'TMediaBusinessEvent', 'TMediaAlert',
+    'TMediaSMS', 'TMediaOutboundPreview'];
+  var mediaType = {};
+  mediaNames.forEach(function (n) { mediaType[n] = n; });
+
+  var genesys = {
+    session: {
+      server: { name: 'OpenORS', cluster: 'OpenORS', url: undefined },
+      tenant: 'Environment',
+      tenantid: 1,
+      lookupseq: { StartFromStrategy: -1, StartFromCDN: 0, StartFromRouter: 1, StartFromTenant: 2,
+                   StartFromTserver: 3 },
+      setTenant: function (name) { this.tenant = String(name); },
+    },
+    ixn: {
+      interactions: {},
+      length: 0,
+      firstixnid: undefined,
+      mediaType: mediaType,
+      getMediaIntValue: function (name) {
+        var i = mediaNames.indexOf(String(name));
+        return i;  // -1 for an unknown name, as ORS 8.1.200.50 and later
+      },
+    },
+    queue: {
+      rType: enumeration(['RouteTypeUnknown', 'RouteTypeDefault', 'RouteTypeLabel', 'RouteTypeOverwriteDNIS',
+        'RouteTypeDDD', 'RouteTypeIDDD', 'RouteTypeDirect', 'RouteTypeReject', 'RouteTypeAnnouncement',
+        'RouteTypePostFeature', 'RouteTypeDirectAgent', 'RouteTypeGetFromDN']),
+      overwriteType: enumeration(['UseNone', 'UseANI', 'UseDNIS', 'UseConfig']),
+      usecapcond: enumeration(['Never', 'Only', 'OnStatError']),
+    },
+    voice: { overwriteType: enumeration(['UseNone', 'UseANI', 'UseDNIS', 'UseConfig']) },
+    statistic: {},
+    resource: {
+      resourceType: enumeration(['any', 'CFGACDPosition', 'CFGExtension', 'CFGCellular', 'CFGChat',
+        'CFGCoBrowse', 'CFGEmail', 'CFGFAX', 'CFGVideo', 'CFGVoiceMail', 'CFGVoIP', 'CFGWorkflow']),
+    },
+    dialog: {},
+    classification: {},
+    ws: {},
+    elasticconnector: {},
+    agent: {},
+  };
+  hidden(g, '_genesys', genesys);
+})();
