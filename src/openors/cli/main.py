@@ -66,6 +66,24 @@ def cmd_w3c(args) -> int:
     return 0 if failed == 0 else 1
 
 
+def cmd_lint(args) -> int:
+    """Report every problem of each document (following includes); non-zero exit if any."""
+    from openors.ors.extensions import ors_extensions
+    from openors.scxml.lint import lint_document
+
+    total = 0
+    for path in args.documents:
+        problems = lint_document(path, ors_extensions(force_dialect=args.ors))
+        for problem in problems:
+            print(problem)
+        total += len(problems)
+        if not problems and not args.quiet:
+            print(f"{path}: ok")
+    if total:
+        print(f"{total} problem(s)", file=sys.stderr)
+    return 1 if total else 0
+
+
 def cmd_demo(args) -> int:
     from importlib import resources
 
@@ -92,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     w3c.add_argument("--json", help="also write the results to this JSON file")
     w3c.add_argument("--timeout", type=float, default=30.0, help="seconds per test (default 30)")
     w3c.set_defaults(func=cmd_w3c)
+
+    lint = sub.add_parser("lint", help="report every problem of SCXML documents, with file and line")
+    lint.add_argument("documents", nargs="+")
+    lint.add_argument("--ors", action="store_true", help="apply the ORS dialect even if not detected")
+    lint.add_argument("--quiet", action="store_true", help="print only problems")
+    lint.set_defaults(func=cmd_lint)
 
     demo = sub.add_parser("demo", help="run OpenORS on its embedded defaults")
     demo.add_argument("--timeout", type=float, default=60.0)

@@ -256,6 +256,7 @@ class Document:
     attributes: dict[str, str] = field(default_factory=dict)  # extra root attributes (dialects)
     namespaces: dict[str | None, str] = field(default_factory=dict)
     dialect: Any = None  # set by an extension (the ORS dialect) when it applies
+    extensions: Any = None  # what it was loaded with; documents it invokes load with the same
     source_text: str | None = None
 
     def state(self, state_id: str) -> State:

@@ -92,6 +92,23 @@ class Parser:
         self.transitions: list[m.Transition] = []
         self._auto_id = 0
         self._order = 0
+        # Lint mode: record problems and keep going, so one run reports all of them.
+        self.collect = False
+        self.problems: list[ScxmlLoadError] = []
+
+    def _problem(self, err: ScxmlLoadError) -> None:
+        if not self.collect:
+            raise err
+        self.problems.append(err)
+
+    def _attempt(self, fn, *args):
+        if not self.collect:
+            return fn(*args)
+        try:
+            return fn(*args)
+        except ScxmlLoadError as err:
+            self.problems.append(err)
+            return None
 
     # --- helpers --------------------------------------------------------------------------
     def error(self, reason: str, el=None) -> ScxmlLoadError:
@@ -118,7 +135,7 @@ class Parser:
             if attr.startswith("{"):
                 continue  # foreign-namespace attributes are extensions, always allowed
             if attr not in allowed and attr not in self.ext.extra_attributes:
-                raise self.error(f"<{name}> does not allow attribute '{attr}'", el)
+                self._problem(self.error(f"<{name}> does not allow attribute '{attr}'", el))
 
     def _exclusive(self, el, name: str, *pairs: tuple[str, str]) -> None:
         for a, b in pairs:
@@ -142,27 +159,17 @@ class Parser:
         self.all_states.append(top)
         scripts: list[m.Script] = []
         for child in self._children(root):
-            cns, cname = _local(child)
-            if cns != SCXML_NS:
-                continue  # foreign elements at top level are ignored (editor metadata)
-            if cname not in _CHILDREN["scxml"]:
-                raise self.error(f"<{cname}> is not allowed inside <scxml>", child)
-            if cname in _STATE_CHILDREN:
-                self.parse_state(child, top)
-            elif cname == "datamodel":
-                top.datamodel.extend(self.parse_datamodel(child))
-            elif cname == "script":
-                scripts.append(self.parse_script(child))
+            self._attempt(self._parse_root_child, top, child, scripts)
         top.initial = self._initial_transition(root, top, root.get("initial"))
         for st in self.all_states:
             st.finish()
         self._resolve_targets()
-        self._check_history()
+        self._attempt(self._check_history)
         all_data = [d for st in self.all_states for d in st.datamodel]
         seen: dict[str, m.Data] = {}
         for d in all_data:
             if d.id in seen:
-                raise ScxmlLoadError(f"duplicate <data id='{d.id}'>", d.url, d.line)
+                self._problem(ScxmlLoadError(f"duplicate <data id='{d.id}'>", d.url, d.line))
             seen[d.id] = d
         extra = {k: v for k, v in root.attrib.items() if k not in _ATTRS["scxml"]}
         doc = m.Document(
@@ -171,6 +178,19 @@ class Parser:
             attributes=extra, namespaces=dict(root.nsmap),
         )
         return doc
+
+    def _parse_root_child(self, top: m.State, child, scripts: list) -> None:
+        cns, cname = _local(child)
+        if cns != SCXML_NS:
+            return  # foreign elements at top level are ignored (editor metadata)
+        if cname not in _CHILDREN["scxml"]:
+            raise self.error(f"<{cname}> is not allowed inside <scxml>", child)
+        if cname in _STATE_CHILDREN:
+            self.parse_state(child, top)
+        elif cname == "datamodel":
+            top.datamodel.extend(self.parse_datamodel(child))
+        elif cname == "script":
+            scripts.append(self.parse_script(child))
 
     def _next_order(self) -> int:
         self._order += 1
@@ -186,7 +206,9 @@ class Parser:
             self._auto_id += 1
             sid = f"__{name}_{self._auto_id}"
         elif sid in self.states_by_id:
-            raise self.error(f"duplicate state id '{sid}'", el)
+            self._problem(self.error(f"duplicate state id '{sid}'", el))
+            self._auto_id += 1
+            sid = f"{sid}__duplicate_{self._auto_id}"
         st = m.State(**self._node_kwargs(el), id=sid, kind=kind, parent=parent)
         st.order = self._next_order()
         st.depth = parent.depth + 1
@@ -199,34 +221,10 @@ class Parser:
             if htype not in ("shallow", "deep"):
                 raise self.error(f"history type must be 'shallow' or 'deep', not '{htype}'", el)
             st.history_type = htype
-        initial_el = None
+        initial_els: list = []
         for child in self._children(el):
-            cns, cname = _local(child)
-            if cns != SCXML_NS:
-                raise self.error(f"<{child.tag}> is not allowed inside <{name}>", child)
-            if cname not in _CHILDREN[name]:
-                raise self.error(f"<{cname}> is not allowed inside <{name}>", child)
-            if cname in _STATE_CHILDREN:
-                self.parse_state(child, st)
-            elif cname == "transition":
-                st.transitions.append(self.parse_transition(child, st))
-            elif cname == "onentry":
-                st.onentry.append(self.parse_block(child))
-            elif cname == "onexit":
-                st.onexit.append(self.parse_block(child))
-            elif cname == "datamodel":
-                st.datamodel.extend(self.parse_datamodel(child))
-            elif cname == "invoke":
-                inv = self.parse_invoke(child)
-                inv.state = st
-                inv.index = len(st.invokes)
-                st.invokes.append(inv)
-            elif cname == "donedata":
-                st.donedata = self.parse_donedata(child)
-            elif cname == "initial":
-                if initial_el is not None:
-                    raise self.error("only one <initial> is allowed", child)
-                initial_el = child
+            self._attempt(self._parse_state_child, st, name, child, initial_els)
+        initial_el = initial_els[0] if initial_els else None
         if kind is m.StateKind.HISTORY:
             if len(st.transitions) != 1:
                 raise self.error("<history> must have exactly one <transition>", el)
@@ -252,6 +250,34 @@ class Parser:
             elif any(c.kind is not m.StateKind.HISTORY for c in st.children):
                 st.initial = self._initial_transition(el, st, el.get("initial"))
         return st
+
+    def _parse_state_child(self, st: m.State, name: str, child, initial_els: list) -> None:
+        cns, cname = _local(child)
+        if cns != SCXML_NS:
+            raise self.error(f"<{child.tag}> is not allowed inside <{name}>", child)
+        if cname not in _CHILDREN[name]:
+            raise self.error(f"<{cname}> is not allowed inside <{name}>", child)
+        if cname in _STATE_CHILDREN:
+            self.parse_state(child, st)
+        elif cname == "transition":
+            st.transitions.append(self.parse_transition(child, st))
+        elif cname == "onentry":
+            st.onentry.append(self.parse_block(child))
+        elif cname == "onexit":
+            st.onexit.append(self.parse_block(child))
+        elif cname == "datamodel":
+            st.datamodel.extend(self.parse_datamodel(child))
+        elif cname == "invoke":
+            inv = self.parse_invoke(child)
+            inv.state = st
+            inv.index = len(st.invokes)
+            st.invokes.append(inv)
+        elif cname == "donedata":
+            st.donedata = self.parse_donedata(child)
+        elif cname == "initial":
+            if initial_els:
+                raise self.error("only one <initial> is allowed", child)
+            initial_els.append(child)
 
     def _initial_transition(self, el, st: m.State, initial_attr: str | None) -> m.Transition | None:
         if initial_attr is not None:
@@ -297,7 +323,8 @@ class Parser:
             for tid in tr.target_ids:
                 target = self.states_by_id.get(tid)
                 if target is None:
-                    raise ScxmlLoadError(f"transition target '{tid}' does not exist", tr.url, tr.line)
+                    self._problem(ScxmlLoadError(f"transition target '{tid}' does not exist", tr.url, tr.line))
+                    continue
                 targets.append(target)
             tr.targets = targets
             src = tr.source
@@ -436,7 +463,8 @@ class Parser:
         return self.parse_executables(el)
 
     def parse_executables(self, el) -> list[m.Executable]:
-        return [self.parse_executable(c) for c in self._children(el)]
+        nodes = (self._attempt(self.parse_executable, c) for c in self._children(el))
+        return [n for n in nodes if n is not None]
 
     def parse_executable(self, el) -> m.Executable:
         ns, name = _local(el)
@@ -545,15 +573,21 @@ def parse_xml(data: bytes, url: str | None):
         raise ScxmlLoadError(f"malformed XML: {exc.msg}", url, line) from None
 
 
-def parse_document(root, url: str | None, extensions: Extensions | None = None) -> m.Document:
+def parse_document(root, url: str | None, extensions: Extensions | None = None,
+                   problems: list | None = None) -> m.Document:
+    """With `problems` given (lint), every problem found is appended to it instead of raised."""
     ext = extensions or DEFAULT_EXTENSIONS
     for pre in ext.preprocessors:
         result = pre(root, url)
         if result is not None:
             root = result
     parser = Parser(url, ext)
+    parser.collect = problems is not None
     doc = parser.parse_root(root)
+    if problems is not None:
+        problems.extend(parser.problems)
     doc.uses_in_predicate = "In(" in etree.tostring(root, encoding="unicode")
+    doc.extensions = extensions
     for hook in ext.document_hooks:
         hook(doc, root)
     return doc

@@ -135,7 +135,7 @@ class SessionHost:
         self.on_session_end: Callable[[Session], None] | None = None
         self._io_tasks: set[asyncio.Task] = set()
         self._wakeup: asyncio.Event | None = None
-        self._documents: dict[str, m.Document] = {}
+        self._documents: dict[tuple[str, int], m.Document] = {}
         self._reserved: dict[str, deque[list]] = {}  # session id -> places kept for events on their way
 
     # --- sessions -----------------------------------------------------------------------------
@@ -439,14 +439,14 @@ class SessionHost:
         inv_type = req["type"]
         if inv_type is not None and inv_type not in _SCXML_INVOKE_TYPES:
             raise ExecutionError(f"<invoke> type '{inv_type}' is not supported")
-        document = self._invoked_document(req, node)
+        document = self._invoked_document(req, node, interp.doc.extensions or self.extensions)
         invokeid = req["invokeid"]
         child = Session(document, self, parent=session, invokeid=invokeid)
         session.children[invokeid] = child
         params = req["data"] if isinstance(req["data"], dict) else None
         child.start(params)
 
-    def _invoked_document(self, req: dict, node: m.Invoke) -> m.Document:
+    def _invoked_document(self, req: dict, node: m.Invoke, extensions) -> m.Document:
         from .parser import load_document, load_string
         from .resources import resolve_url
 
@@ -454,14 +454,14 @@ class SessionHost:
             content = req["content"]
             if content is not None:
                 text = content.xml if isinstance(content, XmlValue) else str(content)
-                return load_string(text, node.url, self.extensions)
+                return load_string(text, node.url, extensions)
             if req["src"] is None:
                 raise ExecutionError("<invoke> needs 'src', 'srcexpr' or <content>")
             url = resolve_url(str(req["src"]), node.url)
-            document = self._documents.get(url)
+            document = self._documents.get((url, id(extensions)))
             if document is None:
-                loader = self.document_loader or (lambda u: load_document(u, self.extensions))
-                document = self._documents[url] = loader(url)
+                loader = self.document_loader or (lambda u: load_document(u, extensions))
+                document = self._documents[(url, id(extensions))] = loader(url)
             return document
         except ScxmlLoadError as exc:
             raise ExecutionError(f"<invoke> cannot load the document: {exc}") from None
