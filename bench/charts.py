@@ -27,7 +27,7 @@ DEFAULT_CHARTS = [
     "Transitions.4",
     "Transitions.16",
 ]
-LARGE_CHARTS = ["LCCA.64", "Transitions.64", "LCCA.256", "Transitions.256"]
+LARGE_CHARTS = ["LCCA.64", "Transitions.64"]  # the 256 sizes only when named: hours for some
 
 _STATE_TAGS = {"state", "parallel", "final"}
 

@@ -74,13 +74,13 @@ def time_events(make, send, events: list[str], budget: float) -> float:
 
 
 def memory(make, count: int, budget: float) -> dict:
-    """Up to ``count`` live sessions, fewer (at least 20) when building them outlasts ``budget``."""
+    """Up to ``count`` live sessions, fewer (at least 5) when building them outlasts ``budget``."""
     make()  # first session: lazy imports and caches belong to no session
     gc.collect()
     rss0 = _rss_bytes()
     keep = []
     deadline = time.perf_counter() + budget
-    while len(keep) < count and (len(keep) < 20 or time.perf_counter() < deadline):
+    while len(keep) < count and (len(keep) < 5 or time.perf_counter() < deadline):
         keep.append(make())
     count = len(keep)
     gc.collect()

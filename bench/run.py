@@ -27,14 +27,17 @@ ENGINES = ["OpenORS", "SCION", "python-statemachine"]
 SHORT = {"OpenORS": "OpenORS", "SCION": "SCION", "python-statemachine": "psm"}
 TIMEOUT = 300  # seconds for one engine on one chart
 
-# (key, title, format, better)
+# (key, title, better)
 METRICS = [
-    ("events_per_s", "events/s", "{:,.0f}", "higher is better"),
-    ("start_us", "start a session (µs)", "{:,.1f}", "lower is better"),
-    ("mem_kb", "memory per live session, KB: heap growth (tracemalloc; V8 heapUsed)", "{:,.1f}",
-     "lower is better"),
-    ("rss_kb", "memory per live session, KB: resident set growth", "{:,.1f}", "lower is better"),
+    ("events_per_s", "events/s", "higher is better"),
+    ("start_us", "start a session (µs)", "lower is better"),
+    ("mem_kb", "memory per live session, KB: heap growth (tracemalloc; V8 heapUsed)", "lower is better"),
+    ("rss_kb", "memory per live session, KB: resident set growth", "lower is better"),
 ]
+
+
+def fmt_num(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
 
 
 def log(msg: str) -> None:
@@ -122,13 +125,13 @@ def fmt_ratio(a, b) -> str:
     return f"{a / b:.2f}x"
 
 
-def table(key: str, title: str, fmt: str, better: str, names: list[str], results: dict) -> str:
+def table(key: str, title: str, better: str, names: list[str], results: dict) -> str:
     head = ["chart", *(SHORT[e] for e in ENGINES), "OpenORS/SCION", "OpenORS/psm"]
     rows = []
     for name in names:
         vals = {e: results[name][e].get(key) if results[name][e].get("status") == "ok" else None
                 for e in ENGINES}
-        cells = [name, *(fmt.format(vals[e]) if vals[e] is not None else "n/a" for e in ENGINES),
+        cells = [name, *(fmt_num(vals[e]) if vals[e] is not None else "n/a" for e in ENGINES),
                  fmt_ratio(vals["OpenORS"], vals["SCION"]),
                  fmt_ratio(vals["OpenORS"], vals["python-statemachine"])]
         rows.append(cells)
@@ -152,7 +155,7 @@ def versions(results: dict) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--charts", nargs="+", metavar="NAME", help="chart names (default: the six)")
-    p.add_argument("--large", action="store_true", help="add LCCA/Transitions 64 and 256")
+    p.add_argument("--large", action="store_true", help="add LCCA.64 and Transitions.64 (minutes)")
     p.add_argument("--quick", action="store_true", help="smoke run (~20 s): short budgets")
     p.add_argument("--engines", nargs="+", choices=ENGINES, default=ENGINES)
     p.add_argument("--budget", type=float, help="seconds per timed measurement (default 0.8)")
@@ -199,9 +202,9 @@ def main(argv=None) -> int:
     print()
     print("engines: " + ", ".join(f"{e} {vers.get(e, '?')}" for e in ENGINES if e not in unavailable)
           + f"; node {node_version()}; Python {platform.python_version()}")
-    for key, title, fmt, better in METRICS:
+    for key, title, better in METRICS:
         print()
-        print(table(key, title, fmt, better, names, per_chart))
+        print(table(key, title, better, names, per_chart))
     rewritten = [n for n in names if results[n]["_chart"]["eventless_rewritten"]]
     if rewritten:
         print(f"\n{', '.join(rewritten)}: eventless transitions driven by the event "

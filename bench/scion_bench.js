@@ -86,7 +86,7 @@ function memory(make, opts) {
   const before = process.memoryUsage();
   const keep = [];
   const deadline = now() + 2 * opts.budget;
-  while (keep.length < opts.sessions && (keep.length < 20 || now() < deadline)) keep.push(make());
+  while (keep.length < opts.sessions && (keep.length < 5 || now() < deadline)) keep.push(make());
   gc();
   const after = process.memoryUsage();
   return {
