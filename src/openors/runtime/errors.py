@@ -1,0 +1,50 @@
+"""What the runtime tells its callers when it cannot do what they asked (the HTTP layer maps each
+class to a status code)."""
+
+from __future__ import annotations
+
+
+class RuntimeFault(Exception):
+    """Base class: `message` is safe to show to a client; `details` is extra JSON-ready context."""
+
+    status = 400
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class DocumentLoadFailed(RuntimeFault):
+    """The SCXML document could not be fetched or compiled (names the URL(s), the line, the reason)."""
+
+    status = 400
+
+
+class UnknownSession(RuntimeFault):
+    status = 404
+
+    def __init__(self, session_id: str):
+        super().__init__(f"no session '{session_id}' (it never existed or it has ended)", sessionid=session_id)
+
+
+class SessionQueueFull(RuntimeFault):
+    """Backpressure: this session already has as many queued events as it may hold."""
+
+    status = 429
+
+
+class Overloaded(RuntimeFault):
+    """Backpressure: the server holds as many unprocessed events as it may in total."""
+
+    status = 503
+
+
+class RequestTimedOut(RuntimeFault):
+    """A /request/ call the session did not answer in time."""
+
+    status = 504
+
+
+class ShuttingDown(RuntimeFault):
+    status = 503

@@ -1,0 +1,131 @@
+"""The engine's `SessionHost`, with the few hooks a long-running server needs.
+
+The engine calls `_after_macrostep`, `_enqueue`, `_end_session` and `_arm` at exactly the points
+the runtime must observe (a macrostep ended, an event was queued, a session ended, a timer fired);
+overriding them here keeps the engine untouched. docs/server.md lists them as candidates for public
+hooks in the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from openors.scxml import Event, Session, SessionHost
+from openors.scxml.clock import Clock
+
+
+class HostListener(Protocol):
+    def macrostep_done(self, session: Session, event_name: str | None, waited: float | None) -> None: ...
+    def session_ended(self, session: Session) -> None: ...
+    def timer_fired(self, session: Session) -> None: ...
+    def state_entered(self, session: Session, state_id: str) -> None: ...
+    def logged(self, session: Session, label: str | None, value: Any) -> None: ...
+
+
+class SessionTable(dict):
+    """`host.sessions`, which also knows evicted sessions: `get()` brings one back to memory, so an
+    event sent to it by another session (`#_scxml_<id>`) or the Basic HTTP processor still arrives.
+    Plain indexing and `dict.get(table, id)` never restore."""
+
+    def __init__(self):
+        super().__init__()
+        self.restorer: Callable[[str], Session | None] | None = None
+
+    def get(self, key, default=None):
+        session = super().get(key)
+        if session is None and self.restorer is not None:
+            session = self.restorer(key)
+        return default if session is None else session
+
+
+class RuntimeHost(SessionHost):
+    def __init__(self, clock: Clock, listener: HostListener, wake: asyncio.Event, **kwargs):
+        super().__init__(clock, **kwargs)
+        self.sessions = SessionTable()
+        self.listener = listener
+        self._wakeup = wake  # the engine sets it whenever it queues an event or an async I/O ends
+        self.queued_events = 0  # external events waiting in any queue (global backpressure)
+        self._arrivals: dict[str, deque[tuple[float, str]]] = {}  # session id -> (queued at, name)
+        self._started: set[str] = set()  # sessions whose first macrostep is behind them
+
+    # --- what the engine calls ----------------------------------------------------------------
+    def _enqueue(self, session: Session, event: Event) -> None:
+        super()._enqueue(session, event)
+        self._arrivals.setdefault(session.id, deque()).append((time.monotonic(), event.name))
+        self.queued_events += 1
+
+    def _after_macrostep(self, session: Session) -> None:
+        name = waited = None
+        if session.id in self._started:
+            arrivals = self._arrivals.get(session.id)
+            if arrivals:  # the macrostep consumed the oldest queued event
+                queued_at, name = arrivals.popleft()
+                waited = time.monotonic() - queued_at
+                self.queued_events -= 1
+        else:
+            self._started.add(session.id)  # the macrostep of start()
+        self.listener.macrostep_done(session, name, waited)
+        super()._after_macrostep(session)
+
+    def _end_session(self, session: Session) -> None:
+        self.forget(session.id)
+        super()._end_session(session)
+        self.listener.session_ended(session)
+
+    def _arm(self, session: Session, key: str, due: float, fire: Callable[[], None]) -> None:
+        def fire_and_note() -> None:
+            fire()
+            # the session's pending sends changed even when the event went to another session
+            self.listener.timer_fired(session)
+
+        super()._arm(session, key, due, fire_and_note)
+
+    def restore_session(self, snap: dict, document=None, parent=None) -> Session:
+        session = super().restore_session(snap, document, parent)
+        self._started.add(session.id)
+        now = time.monotonic()
+        if session.external_queue:
+            self._arrivals[session.id] = deque((now, e.name) for e in session.external_queue)
+            self.queued_events += len(session.external_queue)
+        return session
+
+    def log(self, interp, label, value, *args, **kwargs) -> None:
+        super().log(interp, label, value, *args, **kwargs)
+        self.listener.logged(interp.session, label, value)
+
+    def state_entered(self, interp, state) -> None:
+        super().state_entered(interp, state)
+        self.listener.state_entered(interp.session, state.id)
+
+    # --- what the runtime calls -----------------------------------------------------------------
+    def forget(self, session_id: str) -> None:
+        """Drop the bookkeeping of a session leaving memory (ended or evicted)."""
+        arrivals = self._arrivals.pop(session_id, None)
+        if arrivals:
+            self.queued_events -= len(arrivals)
+        self._started.discard(session_id)
+
+    def terminate(self, session: Session) -> None:
+        """End a session from outside (HTTP terminate): exit its states (onexit runs, invoked
+        children are cancelled) without a done event, then remove it."""
+        was = self.dispatching
+        self.dispatching = True
+        try:
+            session.interpreter.cancel()
+        finally:
+            self.dispatching = was
+        if dict.get(self.sessions, session.id) is session:
+            self._end_session(session)
+        self._wakeup.set()
+
+    def has_pending_io(self) -> bool:
+        return bool(self._io_tasks)
+
+    def is_quiet(self, session: Session) -> bool:
+        """Nothing queued, reserved or running for this session: safe to take it out of memory."""
+        return (not session.external_queue and not session.queued and session.id not in self._reserved
+                and not session.children and not session.interpreter.internal_queue)

@@ -1,0 +1,58 @@
+"""Prometheus metrics named after the ORS performance counters (ORS-SPEC §8).
+
+Each metric's help text names the ORS counter it stands for. A `Metrics` owns its registry, so
+several runtimes (tests) can live in one process.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_FAST = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    def __init__(self):
+        r = self.registry = CollectorRegistry()
+        self.active_sessions = Gauge(
+            "ors_active_sessions", "ORS active-sessions: sessions started or recovered on this node "
+            "(in memory and evicted)", registry=r)
+        self.evicted_sessions = Gauge(
+            "ors_evicted_sessions", "Sessions evicted from memory, waiting in the store for an event or timer",
+            registry=r)
+        self.pending_sessions = Gauge(
+            "ors_pending_sessions", "ORS pending-sessions: session creations waiting (idealtime in the future)",
+            registry=r)
+        self.sessions_created = Counter(
+            "ors_creation_session", "ORS creation-session-rate: sessions created (rate() gives sessions/s)",
+            registry=r)
+        self.sessions_ended = Counter("ors_ended_session", "Sessions that reached their end", registry=r)
+        self.create_session_time = Histogram(
+            "ors_create_session_time_seconds", "ORS create-session-time: time to create a session "
+            "(document lookup + first macrostep)", buckets=_FAST, registry=r)
+        self.document_processing_time = Histogram(
+            "ors_document_processing_time_seconds", "ORS document-processing-time: from document retrieval "
+            "to compiled and ready", buckets=_FAST, registry=r)
+        self.http_fetch_time = Histogram(
+            "ors_http_fetch_time_seconds", "ORS http-fetch-time: HTTP response time of document fetches",
+            buckets=_FAST, registry=r)
+        self.event_queuing_time = Histogram(
+            "ors_scxml_event_queuing_time_seconds", "ORS scxml-event-queuing-time: time an event waits in "
+            "a session queue before its macrostep", buckets=_FAST, registry=r)
+        self.events_processed = Counter("ors_scxml_events", "External events processed", registry=r)
+        self.events_rejected = Counter(
+            "ors_scxml_events_rejected", "External events refused by backpressure", ["reason"], registry=r)
+        self.queued_events = Gauge("ors_scxml_events_queued", "External events waiting in session queues",
+                                   registry=r)
+        self.persistence_latency = Histogram(
+            "ors_persistence_latency_seconds", "ORS cassandra-latency: time to commit one batch of "
+            "session snapshots to the store", buckets=_FAST, registry=r)
+        self.persistence_batch_size = Histogram(
+            "ors_persistence_batch_sessions", "Snapshots written per store transaction",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000), registry=r)
+        self.persistence_failures = Counter("ors_persistence_failures", "Store batches that failed",
+                                            registry=r)
+        self.state_entered = Counter("ors_state_rate", "ORS state-rate: states entered", registry=r)
+        self.request_time = Histogram(
+            "ors_request_time_seconds", "Time for a session to answer a /request/ call", buckets=_FAST,
+            registry=r)

@@ -1,0 +1,431 @@
+"""The runtime: every session of this process on one SessionHost, one RealClock, one asyncio loop.
+
+    runtime = Runtime(SqliteStore("openors.db"))
+    await runtime.start()          # inside the loop that will run the sessions
+    await runtime.recover()        # sessions of a previous run come back, timers re-armed
+    sid = await runtime.start_session("file:///apps/hello.scxml", {"ani": "5551234"})
+    await runtime.send_event(sid, "go", {"x": 1})
+    await runtime.stop()           # stop taking work, flush the store
+
+A dispatcher task runs the engine's `run_ready()` whenever an event is queued (the engine sets the
+host's wake-up event); snapshots go to the store in batches (`SnapshotWriter`); idle sessions may be
+evicted (`Evictor`). HTTP handlers are thin wrappers over the public coroutines here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from openors.scxml import Event, RealClock, Session
+from openors.scxml.extensions import Extensions
+
+from .documents import DocumentCache
+from .errors import (
+    Overloaded,
+    RequestTimedOut,
+    SessionQueueFull,
+    ShuttingDown,
+    UnknownSession,
+)
+from .eviction import Evictor
+from .host import RuntimeHost
+from .metrics import Metrics
+from .replies import REPLY_TYPE, ReplyProcessor, SessionEndedBeforeReply, reply_origin
+from .store import MemoryStore, Store, StoredSession
+from .trace import Traces
+from .writer import SnapshotWriter
+
+log = logging.getLogger("openors.runtime")
+session_log = logging.getLogger("openors.session")
+
+PERSIST_ATTRIBUTES = ("_persist", "{urn:openors}_persist")
+_SYSTEM_VARIABLES = {"_event", "_sessionid", "_name", "_ioprocessors", "_x"}
+
+
+@dataclass
+class RuntimeSettings:
+    max_queue_per_session: int = 1000  # queued external events one session may hold
+    max_inflight_events: int = 100_000  # queued external events in the whole process
+    flush_interval: float = 0.05  # seconds a dirty snapshot may wait before its batch is written
+    flush_batch: int = 500  # dirty sessions that trigger a batch at once
+    idle_eviction: float | None = 300.0  # seconds idle before eviction; None: never evict
+    request_timeout: float = 10.0  # seconds a /request/ call waits for the session's reply
+    document_max_age: float = 5.0  # seconds before an http(s) document is revalidated
+    trace_size: int = 200  # trace entries kept per session
+    durable_acks: bool = True  # answer start/event only once their effect is committed
+    base_dir: str | None = None  # relative document paths resolve against it
+    applications: dict[str, str] = field(default_factory=dict)  # name -> document URL(s)
+
+
+@dataclass
+class ScheduledStart:
+    source: str
+    params: dict
+    at: float  # epoch seconds
+    handle: asyncio.TimerHandle | None = None
+
+
+def is_persistent(document) -> bool:
+    """False when the document's root says `_persist="false"` (ORS-SPEC §7.1)."""
+    for name in PERSIST_ATTRIBUTES:
+        value = document.attributes.get(name)
+        if value is not None:
+            return str(value).strip().lower() != "false"
+    return True
+
+
+def root_of(session: Session) -> Session:
+    while session.parent is not None:
+        session = session.parent
+    return session
+
+
+class Runtime:
+    def __init__(self, store: Store | None = None, settings: RuntimeSettings | None = None, *,
+                 extensions: Extensions | None = None):
+        self.store = store or MemoryStore()
+        self.settings = settings or RuntimeSettings()
+        self.extensions = extensions or Extensions()
+        # the W3C parser rejects unknown attributes without a namespace; ORS documents carry _persist
+        self.extensions.extra_attributes.add("_persist")
+        self.metrics = Metrics()
+        self.traces = Traces(self.settings.trace_size)
+        self.replies = ReplyProcessor()
+        self.scheduled: dict[str, ScheduledStart] = {}
+        self.accepting = False
+        self.host: RuntimeHost | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._background: set[asyncio.Task] = set()
+        self._persistent_docs: dict[int, bool] = {}
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    async def start(self) -> Runtime:
+        s = self.settings
+        self._wake = asyncio.Event()
+        self.documents = DocumentCache(self.extensions, self.metrics, max_age=s.document_max_age,
+                                       base_dir=s.base_dir)
+        self.host = RuntimeHost(RealClock(asyncio.get_running_loop()), self, self._wake,
+                                extensions=self.extensions)
+        self.host.document_loader = self.documents.load_sync
+        self.host.ioprocessors[REPLY_TYPE] = self.replies
+        self.writer = SnapshotWriter(self.store, self._live_session, self.metrics,
+                                     interval=s.flush_interval, batch_size=s.flush_batch)
+        self.evictor = Evictor(self.host, self.store, self.writer, load_document=self.documents.load_sync,
+                               may_evict=self._may_evict, on_restored=self._restored,
+                               idle_after=s.idle_eviction)
+        self.host.sessions.restorer = self.evictor.restore
+        self.writer.start()
+        self.evictor.start()
+        self._tasks.append(asyncio.get_running_loop().create_task(self._dispatch_forever(),
+                                                                  name="openors-dispatcher"))
+        self.accepting = True
+        return self
+
+    async def stop(self) -> None:
+        """Stop taking work, let queued events run, commit every snapshot, close the store."""
+        self.accepting = False
+        await self.evictor.stop()
+        self.host.run_ready()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for scheduled in self.scheduled.values():
+            if scheduled.handle is not None:
+                scheduled.handle.cancel()
+        for task in list(self._background):
+            task.cancel()
+        await self.writer.close()
+        await self.documents.close()
+        self.store.close()
+
+    async def _dispatch_forever(self) -> None:
+        host = self.host
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                host.run_ready()
+            except Exception:  # the engine isolates sessions; this is a last line of defence
+                log.exception("dispatcher pass failed")
+            self.metrics.queued_events.set(host.queued_events)
+
+    async def recover(self) -> int:
+        """Bring back every session of the store (after a restart or a crash). Sessions with nothing
+        queued are adopted as evicted when eviction is on (restored on their next event or timer);
+        the others are restored now. Returns the number of sessions recovered."""
+        count = 0
+        for row in self.store.load_all():
+            try:
+                snap = json.loads(row.snapshot)
+                if "scheduled" in snap:
+                    self._schedule(row.id, ScheduledStart(**snap["scheduled"]))
+                    count += 1
+                    continue
+                await self.documents.get(row.document)  # compiled and cached before any restore
+                if self.settings.idle_eviction is not None and not snap.get("external_queue") \
+                        and not snap.get("children"):
+                    due = min((p["due"] for p in snap.get("pending_sends", {}).values()), default=None)
+                    self.evictor.adopt(row.id, row.document, due)
+                else:
+                    session = self.host.restore_session(snap, document=self.documents.cached(row.document))
+                    self.evictor.touch(session.id)
+                count += 1
+            except Exception:
+                log.exception("cannot recover session; it stays in the store", extra={"session_id": row.id})
+        self._update_gauges()
+        self._wake.set()
+        log.info("recovered sessions", extra={"count": count})
+        return count
+
+    # --- sessions ---------------------------------------------------------------------------------
+    async def start_session(self, source: str, params: dict | None = None,
+                            idealtime: float | None = None) -> str:
+        """Start a session of `source` (URL, "URL ALTERNATE", or an application name); returns its id.
+        `idealtime` (ms since the epoch) in the future schedules the start instead."""
+        self._check_accepting()
+        source = self.settings.applications.get(source, source)
+        started = time.perf_counter()
+        document = await self.documents.get(source)
+        session_id = uuid.uuid4().hex
+        params = dict(params or {})
+        if idealtime is not None and idealtime / 1000.0 > time.time():
+            scheduled = ScheduledStart(source, params, idealtime / 1000.0)
+            self._schedule(session_id, scheduled)
+            if is_persistent(document):
+                self.writer.save_row(StoredSession(session_id, source, time.time(), json.dumps(
+                    {"scheduled": {"source": source, "params": params, "at": scheduled.at}})))
+                await self._durable()
+            return session_id
+        session = self._start_now(document, params, session_id)
+        self.metrics.create_session_time.observe(time.perf_counter() - started)
+        if self._persistent(session) and not session.is_done:
+            await self._durable()
+        return session_id
+
+    def _start_now(self, document, params: dict, session_id: str) -> Session:
+        session = self.host.start_session(document, params, session_id=session_id)
+        self.metrics.sessions_created.inc()
+        session_log.info("session started", extra={"session_id": session_id, "url": document.url})
+        self._update_gauges()
+        return session
+
+    def _schedule(self, session_id: str, scheduled: ScheduledStart) -> None:
+        self.scheduled[session_id] = scheduled
+        delay = max(0.0, scheduled.at - time.time())
+        scheduled.handle = asyncio.get_running_loop().call_later(delay, self._start_scheduled, session_id)
+        self.metrics.pending_sessions.set(len(self.scheduled))
+
+    def _start_scheduled(self, session_id: str) -> None:
+        async def run() -> None:
+            scheduled = self.scheduled.pop(session_id, None)
+            self.metrics.pending_sessions.set(len(self.scheduled))
+            if scheduled is None:
+                return
+            try:
+                document = await self.documents.get(scheduled.source)
+                session = self._start_now(document, scheduled.params, session_id)
+                if not self._persistent(session):
+                    self.writer.mark_deleted(session_id)
+            except Exception:
+                log.exception("scheduled start failed", extra={"session_id": session_id})
+                self.writer.mark_deleted(session_id)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def send_event(self, session_id: str, name: str, data: Any = None) -> None:
+        """Queue an external event (`_event.data` = `data`); returns once it is accepted (and, with
+        durable acks, committed to the store)."""
+        self._check_accepting()
+        session = self.session(session_id)
+        self._admit(session)
+        self.host.deliver(session, Event(name, "external", data))
+        self.evictor.touch(session.id)
+        if self._persistent(session):
+            self.writer.mark_dirty(session.id)
+            await self._durable()
+
+    async def request(self, session_id: str, name: str, data: Any = None,
+                      timeout: float | None = None) -> Any:
+        """Deliver a request event and wait for the session's reply (see replies.py)."""
+        self._check_accepting()
+        session = self.session(session_id)
+        self._admit(session)
+        requestid = uuid.uuid4().hex
+        future = self.replies.open(requestid, session.id)
+        started = time.perf_counter()
+        try:
+            self.host.deliver(session, Event(name, "external", data, sendid=requestid,
+                                             origin=reply_origin(requestid), origintype=REPLY_TYPE))
+            self.evictor.touch(session.id)
+            if self._persistent(session):
+                self.writer.mark_dirty(session.id)
+            timeout = self.settings.request_timeout if timeout is None else timeout
+            try:
+                reply = await asyncio.wait_for(future, timeout)
+            except TimeoutError:
+                raise RequestTimedOut(f"session '{session_id}' did not answer request '{name}' within "
+                                      f"{timeout:g} s", sessionid=session_id, requestid=requestid) from None
+            except SessionEndedBeforeReply as exc:
+                raise UnknownSession(session_id) from exc
+            self.metrics.request_time.observe(time.perf_counter() - started)
+            return reply
+        finally:
+            self.replies.close(requestid)
+
+    async def terminate(self, session_id: str) -> None:
+        self._check_accepting()
+        scheduled = self.scheduled.pop(session_id, None)
+        if scheduled is not None:
+            if scheduled.handle is not None:
+                scheduled.handle.cancel()
+            self.metrics.pending_sessions.set(len(self.scheduled))
+            self.writer.mark_deleted(session_id)
+            await self._durable()
+            return
+        session = self.session(session_id)
+        persistent = self._persistent(session)
+        self.host.terminate(session)
+        if persistent:
+            await self._durable()
+
+    # --- queries ----------------------------------------------------------------------------------
+    def session(self, session_id: str) -> Session:
+        """The live top-level session `session_id`, restored first if it was evicted."""
+        session = self.host.sessions.get(session_id)
+        if session is None or session.parent is not None or session.is_done:
+            raise UnknownSession(session_id)
+        return session
+
+    def query(self, session_id: str) -> dict:
+        scheduled = self.scheduled.get(session_id)
+        if scheduled is not None:
+            return {"sessionid": session_id, "status": "scheduled", "document": scheduled.source,
+                    "idealtime": int(scheduled.at * 1000), "params": scheduled.params}
+        session = self.session(session_id)
+        return {"sessionid": session_id, "status": "running", "document": session.document.url,
+                "configuration": session.configuration, "data": self.datamodel(session_id)}
+
+    def datamodel(self, session_id: str) -> dict:
+        variables = self.session(session_id).interpreter.datamodel.snapshot().get("variables", {})
+        return {k: v for k, v in variables.items() if k not in _SYSTEM_VARIABLES}
+
+    def describe(self, session_id: str) -> dict:
+        session = self.session(session_id)
+        return {"sessionid": session_id, "document": session.document.url, "configuration": session.configuration,
+                "queued_events": len(session.external_queue), "pending_sends": len(session.pending_sends),
+                "children": sorted(session.children), "persistent": self._persistent(session)}
+
+    def trace(self, session_id: str) -> list[dict]:
+        self.session(session_id)
+        return self.traces.get(session_id)
+
+    def list_sessions(self) -> list[dict]:
+        out = [{"sessionid": s.id, "status": "running", "document": s.document.url,
+                "configuration": s.configuration}
+               for s in list(self.host.sessions.values()) if s.parent is None]
+        out += [{"sessionid": sid, "status": "evicted", "document": rec.document}
+                for sid, rec in self.evictor.evicted.items()]
+        out += [{"sessionid": sid, "status": "scheduled", "document": sc.source}
+                for sid, sc in self.scheduled.items()]
+        return out
+
+    def evict_idle(self, idle_after: float | None = None) -> int:
+        """Evict now every session idle for `idle_after` seconds (default: the configured policy)."""
+        idle = self.settings.idle_eviction if idle_after is None else idle_after
+        count = self.evictor.sweep(idle if idle is not None else 0.0)
+        self._update_gauges()
+        return count
+
+    @property
+    def counts(self) -> dict:
+        live = sum(1 for s in self.host.sessions.values() if s.parent is None)
+        return {"live": live, "evicted": len(self.evictor.evicted), "scheduled": len(self.scheduled),
+                "queued_events": self.host.queued_events}
+
+    # --- HostListener: what the engine reports -------------------------------------------------
+    def macrostep_done(self, session: Session, event_name: str | None, waited: float | None) -> None:
+        top = root_of(session)
+        if self._persistent(top):
+            self.writer.mark_dirty(top.id)
+        self.evictor.touch(top.id)
+        if event_name is not None:
+            self.metrics.events_processed.inc()
+            self.metrics.event_queuing_time.observe(waited)
+            self.traces.add(session.id, "event", name=event_name, waited_ms=round(waited * 1000, 3))
+
+    def session_ended(self, session: Session) -> None:
+        if session.parent is None:
+            if self._persistent(session):
+                self.writer.mark_deleted(session.id)
+            self.replies.session_ended(session.id)
+            self.traces.drop(session.id)
+            self.evictor.forget(session.id)
+            self.metrics.sessions_ended.inc()
+            self._update_gauges()
+            session_log.info("session ended", extra={"session_id": session.id,
+                                                     "final_state": session.final_state})
+
+    def timer_fired(self, session: Session) -> None:
+        top = root_of(session)
+        if not top.is_done and self._persistent(top):
+            self.writer.mark_dirty(top.id)
+
+    def state_entered(self, session: Session, state_id: str) -> None:
+        self.metrics.state_entered.inc()
+        self.traces.add(session.id, "state", state=state_id)
+
+    def logged(self, session: Session, label: str | None, value: Any) -> None:
+        self.traces.add(session.id, "log", label=label, value=value)
+        session_log.info("log", extra={"session_id": session.id, "label": label, "value": value})
+
+    # --- helpers ----------------------------------------------------------------------------------
+    def _live_session(self, session_id: str) -> Session | None:
+        return dict.get(self.host.sessions, session_id)
+
+    def _persistent(self, session: Session) -> bool:
+        key = id(session.document)
+        value = self._persistent_docs.get(key)
+        if value is None:
+            value = self._persistent_docs[key] = is_persistent(session.document)
+        return value
+
+    def _may_evict(self, session: Session) -> bool:
+        return self._persistent(session) and not self.replies.waiting_for(session.id)
+
+    def _restored(self, session: Session) -> None:
+        self._update_gauges()
+        self._wake.set()
+
+    def _admit(self, session: Session) -> None:
+        """Backpressure: refuse an event rather than let queues grow without bound."""
+        limit = self.settings.max_queue_per_session
+        if len(session.external_queue) >= limit:
+            self.metrics.events_rejected.labels("session_queue_full").inc()
+            raise SessionQueueFull(f"session '{session.id}' already has {limit} queued events; retry later",
+                                   sessionid=session.id, limit=limit)
+        if self.host.queued_events >= self.settings.max_inflight_events:
+            self.metrics.events_rejected.labels("server_overloaded").inc()
+            raise Overloaded(f"the server already holds {self.settings.max_inflight_events} queued events; "
+                             "retry later", limit=self.settings.max_inflight_events)
+
+    def _check_accepting(self) -> None:
+        if not self.accepting:
+            raise ShuttingDown("the server is shutting down")
+
+    async def _durable(self) -> None:
+        if self.settings.durable_acks:
+            await self.writer.durable()
+
+    def _update_gauges(self) -> None:
+        counts = self.counts
+        self.metrics.active_sessions.set(counts["live"] + counts["evicted"])
+        self.metrics.evicted_sessions.set(counts["evicted"])

@@ -1,0 +1,151 @@
+"""Where session snapshots live between macrosteps and across restarts.
+
+`Store` is the interface the runtime needs; `SqliteStore` is the embedded default (one file, WAL).
+Calls are synchronous: the runtime runs writes on one background thread and the rare reads
+(restore of an evicted session) inline, which WAL allows without blocking the writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSession:
+    id: str
+    document: str | None
+    updated_at: float
+    snapshot: str  # JSON text, kept as text so the store never has to understand it
+
+
+class Store(ABC):
+    @abstractmethod
+    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> None:
+        """Save and delete in one transaction: either all of it is durable or none."""
+
+    @abstractmethod
+    def load(self, session_id: str) -> StoredSession | None: ...
+
+    @abstractmethod
+    def load_all(self) -> Iterator[StoredSession]: ...
+
+    @abstractmethod
+    def list(self) -> list[tuple[str, str | None, float]]:
+        """(id, document URL, updated_at) of every stored session."""
+
+    def save(self, session: StoredSession) -> None:
+        self.write_batch([session], [])
+
+    def delete(self, session_id: str) -> None:
+        self.write_batch([], [session_id])
+
+    def close(self) -> None:
+        """Release connections; the base class holds none."""
+        return None
+
+
+class MemoryStore(Store):
+    """No durability: for `store: {type: memory}` and sessions that must not outlive the process."""
+
+    def __init__(self):
+        self._rows: dict[str, StoredSession] = {}
+        self._lock = threading.Lock()
+
+    def write_batch(self, saves, deletes) -> None:
+        with self._lock:
+            for row in saves:
+                self._rows[row.id] = row
+            for sid in deletes:
+                self._rows.pop(sid, None)
+
+    def load(self, session_id: str) -> StoredSession | None:
+        return self._rows.get(session_id)
+
+    def load_all(self) -> Iterator[StoredSession]:
+        return iter(list(self._rows.values()))
+
+    def list(self) -> list[tuple[str, str | None, float]]:
+        return [(r.id, r.document, r.updated_at) for r in list(self._rows.values())]
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    document TEXT,
+    updated_at REAL NOT NULL,
+    snapshot TEXT NOT NULL
+)
+"""
+
+
+class SqliteStore(Store):
+    """One SQLite file in WAL mode. The writer connection belongs to the writer thread; reads use
+    their own connection so a restore never waits behind a batch being committed."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = self._connect()
+        self._writer.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash or power
+        # loss may lose the last transactions.
+        self._writer.execute("PRAGMA synchronous=NORMAL")
+        self._writer.execute(_SCHEMA)
+        self._writer.commit()
+        self._reader = self._connect()
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30.0)
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def write_batch(self, saves, deletes) -> None:
+        saves = [(r.id, r.document, r.updated_at, r.snapshot) for r in saves]
+        deletes = [(sid,) for sid in deletes]
+        if not saves and not deletes:
+            return
+        with self._write_lock:
+            cur = self._writer.cursor()
+            cur.execute("BEGIN")
+            try:
+                if saves:
+                    cur.executemany(
+                        "INSERT INTO sessions (id, document, updated_at, snapshot) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT(id) DO UPDATE SET document=excluded.document, "
+                        "updated_at=excluded.updated_at, snapshot=excluded.snapshot", saves)
+                if deletes:
+                    cur.executemany("DELETE FROM sessions WHERE id = ?", deletes)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+
+    def load(self, session_id: str) -> StoredSession | None:
+        with self._read_lock:
+            row = self._reader.execute(
+                "SELECT id, document, updated_at, snapshot FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return StoredSession(*row) if row else None
+
+    def load_all(self) -> Iterator[StoredSession]:
+        with self._read_lock:
+            rows = self._reader.execute(
+                "SELECT id, document, updated_at, snapshot FROM sessions ORDER BY updated_at").fetchall()
+        return (StoredSession(*row) for row in rows)
+
+    def list(self) -> list[tuple[str, str | None, float]]:
+        with self._read_lock:
+            return [tuple(r) for r in self._reader.execute(
+                "SELECT id, document, updated_at FROM sessions ORDER BY updated_at")]
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._writer.close()
+        with self._read_lock:
+            self._reader.close()
