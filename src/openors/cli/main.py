@@ -93,6 +93,12 @@ def cmd_demo(args) -> int:
     return cmd_run(ns)
 
 
+def cmd_serve(args) -> int:
+    from openors.server.cli import serve
+
+    return serve(args.config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="openors", description="OpenORS orchestration server")
     parser.add_argument("--version", action="version", version=f"openors {__version__}")
@@ -116,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--ors", action="store_true", help="apply the ORS dialect even if not detected")
     lint.add_argument("--quiet", action="store_true", help="print only problems")
     lint.set_defaults(func=cmd_lint)
+
+    serve = sub.add_parser("serve", help="run the OpenORS server (HTTP API, persistence, metrics)")
+    serve.add_argument("--config", required=True, help="YAML configuration file")
+    serve.set_defaults(func=cmd_serve)
 
     demo = sub.add_parser("demo", help="run OpenORS on its embedded defaults")
     demo.add_argument("--timeout", type=float, default=60.0)

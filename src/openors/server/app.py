@@ -1,0 +1,164 @@
+"""The FastAPI application: thin handlers over a `Runtime`.
+
+ORS API (ORS-SPEC §6): /scxml/session/start, /scxml/session/{id}/event/{name},
+/scxml/session/{id}/request/{name}, /scxml/session/{id}/query, /scxml/session/{id}/terminate,
+/ors/help. Operator API: /ors/sessions..., /ors/applications, /ors/evict, /metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from openors import __version__
+from openors.runtime import Runtime, RuntimeFault
+
+from .bodies import MalformedBody, read_parameters
+from .logs import current_session
+
+log = logging.getLogger("openors.server")
+
+COOKIE = "ORSSESSIONID"
+TIMEOUT_HEADER = "x-openors-timeout"  # seconds a /request/ call may wait (default: runtime setting)
+
+_FORM_OR_JSON = {"requestBody": {"required": False, "content": {
+    "application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": True}},
+    "application/json": {"schema": {"type": "object", "additionalProperties": True}},
+}}}
+_START_BODY = {"requestBody": {"required": True, "content": {
+    media: {"schema": {"type": "object", "required": ["src"], "additionalProperties": True, "properties": {
+        "src": {"type": "string", "description": "SCXML document URL, 'URL ALTERNATE-URL', or an application name"},
+        "idealtime": {"type": "integer", "description": "start time, ms since the Unix epoch"}}}}
+    for media in ("application/x-www-form-urlencoded", "application/json")}}}
+
+
+def _error(fault: RuntimeFault) -> JSONResponse:
+    body = {"error": type(fault).__name__, "message": fault.message, **fault.details}
+    headers = {"Retry-After": "1"} if fault.status in (429, 503) else None
+    return JSONResponse(body, status_code=fault.status, headers=headers)
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(title="OpenORS", version=__version__,
+                  description="ORS-compatible SCXML session API, operator endpoints and metrics.")
+    app.state.runtime = runtime
+
+    @app.exception_handler(RuntimeFault)
+    async def fault_handler(request: Request, fault: RuntimeFault) -> JSONResponse:
+        log.info("request refused: %s", fault.message,
+                 extra={"path": request.url.path, "status": fault.status})
+        return _error(fault)
+
+    @app.middleware("http")
+    async def session_context(request: Request, call_next):
+        # every log line written while handling /scxml/session/{id}/... carries the session id
+        parts = request.url.path.split("/")
+        token = None
+        if len(parts) > 3 and parts[1] == "scxml" and parts[2] == "session" and parts[3] != "start":
+            token = current_session.set(parts[3])
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            if token is not None:
+                current_session.reset(token)
+        log.debug("http", extra={"method": request.method, "path": request.url.path,
+                                 "status": response.status_code,
+                                 "ms": round((time.perf_counter() - started) * 1000, 3)})
+        return response
+
+    # --- ORS API --------------------------------------------------------------------------------
+    @app.post("/scxml/session/start", tags=["ORS"], openapi_extra=_START_BODY,
+              summary="Start a session (src required, idealtime optional, other fields -> <data>)")
+    async def start(request: Request) -> JSONResponse:
+        params = await read_parameters(request)
+        src = params.pop("src", None)
+        if not isinstance(src, str) or not src.strip():
+            raise MalformedBody("'src' (the SCXML document URL) is required")
+        idealtime = params.pop("idealtime", None)
+        if idealtime is not None:
+            try:
+                idealtime = float(idealtime)
+            except (TypeError, ValueError):
+                raise MalformedBody(f"'idealtime' must be ms since the Unix epoch, not {idealtime!r}") from None
+        session_id = await runtime.start_session(src, params, idealtime)
+        response = JSONResponse({"sessionid": session_id})
+        response.set_cookie(COOKIE, session_id, httponly=True)
+        return response
+
+    @app.post("/scxml/session/{session_id}/event/{name}", tags=["ORS"], openapi_extra=_FORM_OR_JSON,
+              summary="Queue an event; parameters become _event.data")
+    async def event(session_id: str, name: str, request: Request) -> JSONResponse:
+        data = await read_parameters(request)
+        await runtime.send_event(session_id, name, data)
+        return JSONResponse({"sessionid": session_id, "event": name, "status": "queued"})
+
+    @app.post("/scxml/session/{session_id}/request/{name}", tags=["ORS"], openapi_extra=_FORM_OR_JSON,
+              summary="Send a request event and wait for the session's reply (504 on timeout)")
+    async def request_(session_id: str, name: str, request: Request) -> JSONResponse:
+        data = await read_parameters(request)
+        timeout = request.headers.get(TIMEOUT_HEADER)
+        try:
+            timeout = float(timeout) if timeout is not None else None
+        except ValueError:
+            raise MalformedBody(f"header {TIMEOUT_HEADER} must be a number of seconds") from None
+        reply = await runtime.request(session_id, name, data, timeout)
+        return JSONResponse(reply["data"], headers={"x-openors-reply-event": reply["event"]})
+
+    @app.api_route("/scxml/session/{session_id}/query", methods=["GET", "POST"], tags=["ORS"],
+                   summary="The session's data and state configuration")
+    async def query(session_id: str) -> JSONResponse:
+        return JSONResponse(runtime.query(session_id))
+
+    @app.api_route("/scxml/session/{session_id}/terminate", methods=["POST", "GET"], tags=["ORS"],
+                   summary="End the session")
+    async def terminate(session_id: str) -> JSONResponse:
+        await runtime.terminate(session_id)
+        return JSONResponse({"sessionid": session_id, "status": "terminated"})
+
+    @app.get("/ors/help", tags=["ORS"], summary="What this server offers")
+    async def help_() -> JSONResponse:
+        routes = [{"path": r.path, "methods": sorted(r.methods - {"HEAD"}), "summary": r.summary}
+                  for r in app.routes if getattr(r, "summary", None)]
+        return JSONResponse({"server": "OpenORS", "version": __version__, "openapi": app.openapi_url,
+                             "docs": app.docs_url, "endpoints": routes})
+
+    # --- operators ------------------------------------------------------------------------------
+    @app.get("/ors/sessions", tags=["operator"], summary="Every session: running, evicted, scheduled")
+    async def sessions() -> JSONResponse:
+        return JSONResponse({"counts": runtime.counts, "sessions": runtime.list_sessions()})
+
+    @app.get("/ors/sessions/{session_id}", tags=["operator"], summary="One session at a glance")
+    async def describe(session_id: str) -> JSONResponse:
+        return JSONResponse(runtime.describe(session_id))
+
+    @app.get("/ors/sessions/{session_id}/configuration", tags=["operator"], summary="Active states")
+    async def configuration(session_id: str) -> JSONResponse:
+        return JSONResponse({"sessionid": session_id, "configuration": runtime.session(session_id).configuration})
+
+    @app.get("/ors/sessions/{session_id}/datamodel", tags=["operator"], summary="Datamodel variables")
+    async def datamodel(session_id: str) -> JSONResponse:
+        return JSONResponse({"sessionid": session_id, "datamodel": runtime.datamodel(session_id)})
+
+    @app.get("/ors/sessions/{session_id}/trace", tags=["operator"],
+             summary="Recent states entered, events processed and logs")
+    async def trace(session_id: str) -> JSONResponse:
+        return JSONResponse({"sessionid": session_id, "trace": runtime.trace(session_id)})
+
+    @app.get("/ors/applications", tags=["operator"], summary="The configured applications")
+    async def applications() -> JSONResponse:
+        return JSONResponse({"applications": runtime.settings.applications})
+
+    @app.post("/ors/evict", tags=["operator"], summary="Evict idle sessions now (?idle=seconds)")
+    async def evict(idle: float | None = None) -> JSONResponse:
+        return JSONResponse({"evicted": runtime.evict_idle(idle), "counts": runtime.counts})
+
+    @app.get("/metrics", tags=["operator"], summary="Prometheus metrics (ORS counters)")
+    async def metrics() -> Response:
+        return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,99 @@
+"""`openors serve --config FILE`: one process, one loop, the runtime behind the HTTP API.
+
+Shutdown on SIGTERM/SIGINT: stop accepting connections, let requests in progress finish (at most
+`GRACE_S`), run what is queued, commit every snapshot to the store, exit 0."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import sys
+
+import uvicorn
+
+from openors.runtime import MemoryStore, Runtime, SqliteStore
+
+from .app import create_app
+from .config import ConfigError, ServerConfig, load_config
+from .logs import configure_logging
+
+log = logging.getLogger("openors.server")
+
+GRACE_S = 5
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: it re-raises the signal after serving, which would
+    end the process before the store is flushed. `serve()` owns the signals instead."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+
+def serve(config_path: str) -> int:
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(config.log_level)
+    try:
+        return asyncio.run(run_server(config))
+    except OSError as exc:
+        log.error("cannot serve: %s", exc)
+        return 1
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    # bound here, so port 0 works and the real port is known before the first request
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+async def run_server(config: ServerConfig, ready: asyncio.Future | None = None) -> int:
+    store = SqliteStore(config.store_path) if config.store_type == "sqlite" else MemoryStore()
+    runtime = Runtime(store, config.runtime)
+    await runtime.start()
+    recovered = await runtime.recover()
+    sock = _bind(config.host, config.port)
+    port = sock.getsockname()[1]
+    server = _Server(uvicorn.Config(create_app(runtime), log_config=None, access_log=False, lifespan="off",
+                                    timeout_graceful_shutdown=GRACE_S))
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        log.info("signal received, shutting down", extra={"signal": signal.Signals(signum).name})
+        if server.should_exit:
+            server.force_exit = True
+        server.should_exit = True
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    url = f"http://{host}:{port}"
+    serving = loop.create_task(server.serve(sockets=[sock]))
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.01)
+    if server.started:
+        log.info("listening", extra={"url": url, "port": port, "recovered": recovered,
+                                     "store": str(config.store_path) if config.store_type == "sqlite" else "memory"})
+        if ready is not None and not ready.done():
+            ready.set_result(url)
+    try:
+        await serving
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await runtime.stop()
+        log.info("stopped: store flushed", extra=runtime.counts)
+    return 0
