@@ -5,7 +5,7 @@ processes one external event to completion, ``config(s)`` lists the active state
 document is loaded once by the adapter, before any of this runs.
 
 * start: sessions are built in rounds (the round size grows until a round takes
-  ``MIN_ROUND`` seconds, which also warms up), then rounds are repeated within a time budget;
+  ``MIN_ROUND`` seconds (a quarter of the budget when that is less; this also warms up), then rounds are repeated within a time budget;
   the median round gives the time per start.
 * events/s: the same, sending the chart's events round-robin to one started session.
 * memory (in a process of its own): ``count`` sessions are kept alive; the growth of the Python heap (tracemalloc) and of
@@ -28,9 +28,10 @@ MIN_ROUND = 0.05
 def _rounds(run_batch, budget: float) -> float:
     """Seconds per item: the median over rounds of ``run_batch(n)`` (returns elapsed seconds)."""
     n = 1
+    min_round = min(MIN_ROUND, budget / 4)
     while True:
         elapsed = run_batch(n)
-        if elapsed >= MIN_ROUND or n >= 1 << 20:
+        if elapsed >= min_round or n >= 1 << 20:
             break
         n *= 2
     per_item = [elapsed / n]

@@ -162,8 +162,8 @@ def main(argv=None) -> int:
     p.add_argument("--sessions", type=int, help="live sessions for memory (default 2000)")
     p.add_argument("--json", metavar="FILE", help="also write all results as JSON")
     opts = p.parse_args(argv)
-    opts.budget = opts.budget or (0.15 if opts.quick else 0.8)
-    opts.sessions = opts.sessions or (300 if opts.quick else 2000)
+    opts.budget = opts.budget or (0.1 if opts.quick else 0.8)
+    opts.sessions = opts.sessions or (200 if opts.quick else 2000)
     names = opts.charts or list(chartlib.DEFAULT_CHARTS)
     if opts.large:
         names += [n for n in chartlib.LARGE_CHARTS if n not in names]

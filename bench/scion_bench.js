@@ -36,13 +36,15 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-// Seconds per item: median over rounds of runBatch(n), n doubled until a round lasts MIN_ROUND.
+// Seconds per item: median over rounds of runBatch(n), n doubled until a round lasts MIN_ROUND
+// (a quarter of the budget when that is less).
 function rounds(runBatch, budget) {
+  const minRound = Math.min(MIN_ROUND, budget / 4);
   let n = 1;
   let elapsed;
   for (;;) {
     elapsed = runBatch(n);
-    if (elapsed >= MIN_ROUND || n >= 1 << 20) break;
+    if (elapsed >= minRound || n >= 1 << 20) break;
     n *= 2;
   }
   const perItem = [elapsed / n];
