@@ -14,7 +14,7 @@ from .errors import ors_error_event
 
 log = logging.getLogger("openors.ors")
 
-_BUILTINS = builtins_source() + "\n;\n" + load_js("genesys")
+_BUILTINS = "\n;\n".join([builtins_source(), load_js("genesys"), load_js("ixn")])
 BASIC_HTTP = "http://www.w3.org/TR/scxml/#BasicHTTPEventProcessor"
 _SEND_TYPES = {"scxml": SCXML_PROCESSOR, "basichttp": BASIC_HTTP}
 # ORS <log level>: 1 reporting, 2 error, 3 warning, 4 debug.
@@ -73,6 +73,10 @@ class OrsDialect:
         for record in records:
             if record.get("kind") == "raise":
                 interp.enqueue_internal(Event(record["name"], "internal", record.get("data")))
+            elif record.get("kind") == "udata":
+                world = getattr(interp.host, "ors_world", None)
+                if world is not None:
+                    world.user_data_request(interp.session, record)
             elif record.get("kind") == "log":
                 level = record.get("level")
                 interp.host.log(interp, record.get("label") or None, record.get("text"),

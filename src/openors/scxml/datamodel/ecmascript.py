@@ -203,6 +203,10 @@ class EcmaScriptDatamodel(Datamodel):
         self._sync()
         return self._user(fn)
 
+    def call_function(self, name: str, *args) -> Any:
+        """Call a global JS function with plain arguments (host-side updates such as `_genesys`)."""
+        return self._to_python(self._call(self.ctx.get(name), *args))
+
     def declare_expr(self, name: str, expr: str) -> None:
         self.assign_js(name, expr, declare=True)
 

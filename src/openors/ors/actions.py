@@ -1,0 +1,122 @@
+"""How an ORS module action element runs (ORS-SPEC §5.0).
+
+An action is an asynchronous request: it writes a fresh request id into its `requestid` location at
+once, evaluates its value-expression attributes, and asks its module to do the work. The answer
+comes back later as `<prefix>.<action>.done` or `error.<prefix>.<action>`. A bad request (missing
+attribute, unknown interaction, an attribute that does not evaluate) never stops the session: it
+becomes that error event, with a `description` that says what was wrong.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from openors.scxml.errors import ExecutionError
+from openors.scxml.events import Event
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex.upper()
+
+
+class ActionError(Exception):
+    """A request refused before or by the platform: `code` is the ORS error code."""
+
+    def __init__(self, code: str, description: str, **extra: Any):
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.extra = extra
+
+
+@dataclass
+class ActionContext:
+    """What a module needs to carry out one request."""
+
+    interp: Any
+    node: Any
+    requestid: str
+    args: dict[str, Any]
+
+    @property
+    def session(self):
+        return self.interp.session
+
+    def emit(self, name: str, data: dict) -> None:
+        """Deliver a result event to the session (as an external event, like ORS modules)."""
+        self.interp.host.deliver(self.session, module_event(name, data))
+
+
+def module_event(name: str, data: dict, module: str | None = None) -> Event:
+    module = module or name.split(".")[0 if not name.startswith("error.") else 1]
+    return Event(name, "external", data, origin=f"fm:{module}", origintype="fm")
+
+
+class ModuleAction:
+    """One action element. Subclasses set the names and attribute kinds and implement `run`."""
+
+    module = ""          # e.g. "interaction"
+    name = ""            # local name, e.g. "redirect"
+    prefix = ""          # event prefix: interaction, voice, msgbased, chat, queue, ...
+    expressions: tuple[str, ...] = ()   # value-expression attributes
+    literals: tuple[str, ...] = ()      # NMTOKEN attributes, taken as written
+    required: tuple[str, ...] = ()
+
+    def compile(self, node, parser) -> None:
+        # At load a missing attribute is only a lint finding: at run time it becomes the action's
+        # error event, as ORS does, so a strategy is never rejected for it.
+        for attr in self.required:
+            if attr not in node.attributes and parser.collect:
+                parser.problems.append(parser.error(f"<{self.name}> requires '{attr}'", node.element))
+
+    def execute(self, interp, node) -> None:
+        requestid = new_request_id()
+        location = node.attributes.get("requestid")
+        if location:
+            interp.datamodel.assign_value(location, requestid)
+        trace = getattr(interp.host, "ors_trace", None)
+        try:
+            args = self.evaluate(interp, node)
+            if trace is not None:
+                trace("action", session=interp.session.id, action=f"{self.prefix}.{self.name}",
+                      requestid=requestid, attributes=args)
+            world = getattr(interp.host, "ors_world", None)
+            if world is None:
+                raise ActionError("unknown", f"<{self.name}>: this server runs no {self.module} module")
+            self.run(ActionContext(interp, node, requestid, args), world)
+        except ActionError as exc:
+            self.fail(interp, requestid, exc)
+
+    def evaluate(self, interp, node) -> dict[str, Any]:
+        args: dict[str, Any] = {}
+        for attr in self.required:
+            if attr not in node.attributes:
+                raise ActionError("unknown", f"<{self.name}> requires the attribute '{attr}'")
+        for attr in self.expressions:
+            if attr in node.attributes:
+                try:
+                    args[attr] = interp.datamodel.evaluate(node.attributes[attr])
+                except ExecutionError as exc:
+                    raise ActionError("unknown", f"<{self.name}> attribute '{attr}': {exc}") from None
+        for attr in self.literals:
+            if attr in node.attributes:
+                args[attr] = node.attributes[attr]
+        return args
+
+    def run(self, ctx: ActionContext, world) -> None:
+        raise NotImplementedError
+
+    # --- results ----------------------------------------------------------------------------
+    def done_name(self) -> str:
+        return f"{self.prefix}.{self.name}.done"
+
+    def error_name(self) -> str:
+        return f"error.{self.prefix}.{self.name}"
+
+    def fail(self, interp, requestid: str, exc: ActionError) -> None:
+        from .catalogue_codes import error_data
+
+        data = error_data(self.error_name(), requestid, exc.code, exc.description, exc.extra)
+        interp.host.deliver(interp.session, module_event(self.error_name(), data, self.prefix))
