@@ -109,13 +109,17 @@ def create_app(runtime: Runtime) -> FastAPI:
         reply = await runtime.request(session_id, name, data, timeout)
         return JSONResponse(reply["data"], headers={"x-openors-reply-event": reply["event"]})
 
-    @app.api_route("/scxml/session/{session_id}/query", methods=["GET", "POST"], tags=["ORS"],
-                   summary="The session's data and state configuration")
+    @app.get("/scxml/session/{session_id}/query", tags=["ORS"], operation_id="query_session_get",
+             summary="The session's data and state configuration")
+    @app.post("/scxml/session/{session_id}/query", tags=["ORS"], operation_id="query_session",
+              summary="The session's data and state configuration")
     async def query(session_id: str) -> JSONResponse:
         return JSONResponse(runtime.query(session_id))
 
-    @app.api_route("/scxml/session/{session_id}/terminate", methods=["POST", "GET"], tags=["ORS"],
-                   summary="End the session")
+    @app.get("/scxml/session/{session_id}/terminate", tags=["ORS"], operation_id="terminate_session_get",
+             summary="End the session (GET, for tooling)")
+    @app.post("/scxml/session/{session_id}/terminate", tags=["ORS"], operation_id="terminate_session",
+              summary="End the session")
     async def terminate(session_id: str) -> JSONResponse:
         await runtime.terminate(session_id)
         return JSONResponse({"sessionid": session_id, "status": "terminated"})

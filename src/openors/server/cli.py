@@ -11,6 +11,7 @@ import logging
 import signal
 import socket
 import sys
+import threading
 
 import uvicorn
 
@@ -60,7 +61,9 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def run_server(config: ServerConfig, ready: asyncio.Future | None = None) -> int:
+async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
+                     stop: asyncio.Event | None = None) -> int:
+    """Serve until SIGTERM/SIGINT (main thread only) or until `stop` is set; `ready` gets the URL."""
     store = SqliteStore(config.store_path) if config.store_type == "sqlite" else MemoryStore()
     runtime = Runtime(store, config.runtime)
     await runtime.start()
@@ -77,8 +80,16 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None) 
             server.force_exit = True
         server.should_exit = True
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, on_signal, signum)
+    signals = threading.current_thread() is threading.main_thread()
+    if signals:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, on_signal, signum)
+    if stop is not None:
+        async def stop_when_asked() -> None:
+            await stop.wait()
+            server.should_exit = True
+
+        stopper = loop.create_task(stop_when_asked())
     host = f"[{config.host}]" if ":" in config.host else config.host
     url = f"http://{host}:{port}"
     serving = loop.create_task(server.serve(sockets=[sock]))
@@ -92,8 +103,11 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None) 
     try:
         await serving
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
+        if signals:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+        if stop is not None:
+            stopper.cancel()
         await runtime.stop()
         log.info("stopped: store flushed", extra=runtime.counts)
     return 0
