@@ -1,0 +1,44 @@
+"""SqliteStore: a real file in WAL mode, batches in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from openors.runtime import SqliteStore, StoredSession
+
+
+def row(sid: str, text: str = "{}") -> StoredSession:
+    return StoredSession(sid, f"file:///{sid}.scxml", 1.0, text)
+
+
+def test_batches_save_update_delete_and_list(tmp_path):
+    store = SqliteStore(tmp_path / "s.db")
+    store.write_batch([row("a"), row("b"), row("c")], [])
+    store.write_batch([row("a", '{"v":2}')], ["b", "never-stored"])
+    assert store.load("a").snapshot == '{"v":2}' and store.load("b") is None
+    assert sorted(r.id for r in store.load_all()) == ["a", "c"]
+    assert sorted((i, d) for i, d, _ in store.list()) == [("a", "file:///a.scxml"), ("c", "file:///c.scxml")]
+    store.delete("c")
+    store.close()
+    reopened = SqliteStore(tmp_path / "s.db")
+    assert [r.id for r in reopened.load_all()] == ["a"]
+    reopened.close()
+
+
+def test_the_file_is_in_wal_mode_with_one_sessions_table(tmp_path):
+    SqliteStore(tmp_path / "s.db").close()
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        columns = [c[1] for c in db.execute("PRAGMA table_info(sessions)")]
+    assert columns == ["id", "document", "updated_at", "snapshot"]
+
+
+def test_a_failing_batch_leaves_nothing_behind(tmp_path):
+    store = SqliteStore(tmp_path / "s.db")
+    store.save(row("keep"))
+    with pytest.raises(sqlite3.Error):
+        store.write_batch([row("new"), StoredSession("bad", None, 1.0, None)], ["keep"])
+    assert [r.id for r in store.load_all()] == ["keep"]
+    store.close()
