@@ -129,15 +129,26 @@ def test_error_star_matches_ors_errors():
     assert session.final_state == "end" and session.log == [(None, "error.illegalassign")]
 
 
-def test_data_root_and_plain_names_are_the_same_variables():
+def test_data_items_live_in_data_and_answer_to_their_plain_name():
+    chart = ors("""<datamodel><data id="ixnid" expr="'none'"/></datamodel>
+      <state id="s"><onentry>
+          <assign location="_data.ixnid" expr="'A1'"/>
+          <log expr="ixnid"/>
+          <assign location="ixnid" expr="'B2'"/>
+          <log expr="_data.ixnid + ' ' + JSON.stringify(_data)"/>
+        </onentry><transition target="end"/></state><final id="end"/>""")
+    assert run(chart).log == [(None, "A1"), (None, 'B2 {"ixnid":"B2"}')]
+
+
+def test_a_script_global_is_another_variable_than_the_data_item_of_that_name():
+    # Composer's IPD: <data id="system"/> and `var system` in a script, linked by _data.system.context.
     chart = ors("""<datamodel><data id="system" expr="new Object()"/></datamodel>
       <state id="s"><onentry>
-          <assign location="_data.system.ThisDN" expr="'5000'"/>
-          <assign location="counter" expr="1"/>
-          <log expr="system.ThisDN + '/' + _data.counter"/>
+          <script>var system = new Object(); system.SessionID = 'S'; _data.system.context = system;</script>
+          <log expr="JSON.stringify(_data)"/>
+          <log expr="_data.system.context.SessionID + ' ' + (system === _data.system)"/>
         </onentry><transition target="end"/></state><final id="end"/>""")
-    session = run(chart)
-    assert session.log == [(None, "5000/1")]
+    assert run(chart).log == [(None, '{"system":{"context":{"SessionID":"S"}}}'), (None, "S false")]
 
 
 def test_genesys_object_is_there_from_the_start():

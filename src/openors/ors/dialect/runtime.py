@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
+from openors.scxml import model as m
 from openors.scxml.events import Event
 from openors.scxml.session import SCXML_PROCESSOR
 
@@ -36,11 +38,22 @@ class OrsDialect:
         # Session modules (the ORS layer) add JS here before sessions start.
         self.extra_scripts: list[str] = []
 
+    def aliased_data_ids(self) -> list[str]:
+        """Data items also reachable by their plain name: those no script declares as a global."""
+        cached = getattr(self, "_aliased", None)
+        if cached is None:
+            declared = set()
+            for source in _script_sources(self.document):
+                declared.update(_GLOBAL_DECL.findall(source))
+            ids = [d.id for state in self.document.all_states for d in state.datamodel]
+            cached = self._aliased = [i for i in ids if i not in declared]
+        return cached
+
     # --- engine hooks ----------------------------------------------------------------------
     def datamodel_options(self) -> dict:
         # SpiderMonkey ran ORS scripts in sloppy mode: assigning an undeclared name creates it.
         return {"strict_assign": False, "prelude_scripts": (_BUILTINS, *self.extra_scripts),
-                "outbox": "__orsDrainOutbox"}
+                "outbox": "__orsDrainOutbox", "data_root": "_data"}
 
     def setup_interpreter(self, interp) -> None:
         dm = interp.datamodel
@@ -49,6 +62,7 @@ class OrsDialect:
             "Object.defineProperty(globalThis, '__orsHost', {enumerable: false, configurable: true, writable: true,"
             f" value: {{url: {url}, get states() {{ return __scxml_activeIds(); }}}}}});")
         dm.on_outbox = lambda records: self._outbox(interp, records)
+        dm.execute_script(f"__ors_aliasData({json.dumps(self.aliased_data_ids())});")
 
     def error_event(self, exc, node) -> tuple[str, dict]:
         return ors_error_event(exc, node)
@@ -81,6 +95,30 @@ class OrsDialect:
                 level = record.get("level")
                 interp.host.log(interp, record.get("label") or None, record.get("text"),
                                 None if level is None else str(level))
+
+
+_GLOBAL_DECL = re.compile(r"\b(?:var|let|const|function)\s+([A-Za-z_$][\w$]*)")
+
+
+def _script_sources(document):
+    for script in document.scripts:
+        yield script.source
+    for state in document.all_states:
+        blocks = list(state.onentry) + list(state.onexit) + [t.body for t in state.transitions]
+        if state.initial is not None:
+            blocks.append(state.initial.body)
+        yield from _block_scripts(blocks)
+
+
+def _block_scripts(blocks):
+    for block in blocks:
+        for node in block:
+            if isinstance(node, m.Script):
+                yield node.source
+            elif isinstance(node, m.If):
+                yield from _block_scripts([b.body for b in node.branches])
+            elif isinstance(node, m.Foreach):
+                yield from _block_scripts([node.body])
 
 
 def log_level(level: str | None) -> int:

@@ -14,8 +14,22 @@
     Object.defineProperty(obj, name, { value: value, writable: true, configurable: true, enumerable: false });
   }
 
-  // `_data.X` and plain `X` are the same variable: Composer writes both.
-  hidden(g, '_data', g);
+  // ORS keeps <data> items in `_data` (Composer always writes `_data.X`); plain names are script
+  // globals, so `var system` in a script is another variable than `_data.system`. For documents
+  // that use a data item by its plain name, the host aliases the name to `_data.X` (only when no
+  // script declares a global of that name).
+  var data = {};
+  hidden(g, '_data', data);
+  hidden(g, '__ors_aliasData', function (ids) {
+    ids.forEach(function (k) {
+      if (Object.prototype.hasOwnProperty.call(g, k)) return;
+      Object.defineProperty(g, k, {
+        get: function () { return data[k]; },
+        set: function (v) { data[k] = v; },
+        enumerable: false, configurable: true,
+      });
+    });
+  });
   // Composer's include prefix; empty unless the document was included under a resolveid.
   hidden(g, '_my_prefix', '');
 

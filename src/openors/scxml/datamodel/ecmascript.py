@@ -80,11 +80,14 @@ def _message(exc: Exception) -> str:
 class EcmaScriptDatamodel(Datamodel):
     def __init__(self, info: SessionInfo, *, time_limit: float = DEFAULT_TIME_LIMIT_S,
                  memory_limit: int = DEFAULT_MEMORY_LIMIT, strict_assign: bool = True,
-                 prelude_scripts: tuple[str, ...] = (), outbox: str | None = None):
+                 prelude_scripts: tuple[str, ...] = (), outbox: str | None = None,
+                 data_root: str | None = None):
         """`prelude_scripts` run once before any document code (dialect built-ins); their globals
         are not part of the session's data. `outbox` names a JS function returning, as JSON, the
         records user code queued for the host (ORS `__Log`/`__Raise`); they go to `on_outbox`."""
         super().__init__(info)
+        # Dialects whose <data> items live in an object (ORS: `_data.X`) rather than as globals.
+        self.data_root = data_root
         self.time_limit = time_limit
         self.memory_limit = memory_limit
         self.strict_assign = strict_assign
@@ -207,14 +210,26 @@ class EcmaScriptDatamodel(Datamodel):
         """Call a global JS function with plain arguments (host-side updates such as `_genesys`)."""
         return self._to_python(self._call(self.ctx.get(name), *args))
 
+    def _data_location(self, name: str) -> str:
+        return f"{self.data_root}[{json.dumps(name)}]"
+
     def declare_expr(self, name: str, expr: str) -> None:
+        if self.data_root:
+            self._call(self._setter(self._data_location(name), strict=False), self.evaluate_js(expr))
+            return
         self.assign_js(name, expr, declare=True)
 
     def declare(self, name: str, value: Any) -> None:
+        if self.data_root:
+            self.assign_value(self._data_location(name), value)
+            return
         self._declare_global(name)
         self.assign_value(name, value)
 
     def declare_unbound(self, name: str) -> None:
+        if self.data_root:
+            self.assign_js(self._data_location(name), "undefined")
+            return
         self._declare_global(name)
 
     def _declare_global(self, name: str) -> None:
@@ -297,9 +312,14 @@ class EcmaScriptDatamodel(Datamodel):
             " if (typeof v !== 'function') out[n] = v === undefined ? {__undefined__: true} : v; });"
             " return JSON.stringify(out); })")
         data = json.loads(self._call(fn, self._parse(json.dumps(names), False)), object_hook=_revive_xml)
-        return {"variables": data}
+        snap = {"variables": data}
+        if self.data_root:
+            snap["data_root"] = _from_json(self._call(self._to_json, self.evaluate_js(self.data_root)))
+        return snap
 
     def restore(self, data: dict) -> None:
+        for name, value in (data.get("data_root") or {}).items():
+            self.assign_value(self._data_location(name), value)
         for name, value in data.get("variables", {}).items():
             if isinstance(value, dict) and value.get("__undefined__"):
                 self._declare_global(name)

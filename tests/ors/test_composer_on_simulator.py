@@ -1,0 +1,49 @@
+"""Composer IPDs run on a simulated inbound call (issue 4): interaction.added, application.start,
+then the workflow up to its first routing action, and the trace shows it."""
+
+import io
+import json
+
+import pytest
+
+from openors.ors.simulate import build
+from tests.conftest import SHARED
+
+IPDS = sorted((SHARED / "composer-corpus").rglob("IPD_*.scxml"))
+# Errors of the engine or of our built-ins (as opposed to a module answering a request).
+ENGINE_ERRORS = ("error.script", "error.illegal", "error.unsupported", "error.send")
+
+
+def _simulate(ipd, until=60.0):
+    trace = io.StringIO()
+    run = build(applications={"main-inbound": ipd.resolve().as_uri()}, trace=trace)
+    run.platform.inbound_call("+15551110002", "5000", patience=300)
+    run.run(until)
+    return [json.loads(line) for line in trace.getvalue().splitlines()]
+
+
+def _names(records):
+    return [r["name"] for r in records if r["kind"] == "event"]
+
+
+@pytest.mark.parametrize("ipd", IPDS, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_ipd_starts_its_workflow_on_a_simulated_call(ipd):
+    records = _simulate(ipd)
+    names = _names(records)
+    assert names[:2] == ["interaction.added", "application.start"]
+    assert not [n for n in names if n.startswith(ENGINE_ERRORS)], names
+    started = [r for r in records if r["kind"] == "session.start"]
+    assert len(started) == 1 and started[0]["interaction"]
+    # The workflow included under its resolveid was entered.
+    assert any(r["kind"] == "state" and r["state"].endswith("._composer_entry") for r in records)
+
+
+def test_main3_reaches_its_routing_action_and_the_trace_shows_it():
+    ipd = next(p for p in IPDS if p.name == "IPD_default_Main3Workflow.scxml")
+    records = _simulate(ipd)
+    actions = [r for r in records if r["kind"] == "action"]
+    first = actions[0]
+    assert first["action"] == "interaction.redirect"
+    assert first["attributes"]["from"] == "5000" and first["attributes"]["detach"] == "true"
+    start = next(i for i, r in enumerate(records) if r["kind"] == "event" and r["name"] == "application.start")
+    assert start < records.index(first)
