@@ -64,6 +64,8 @@ class Interpreter:
         self.invoke_ids: dict[tuple[str, int], str] = {}  # (state id, invoke index) -> invokeid
         self.top_level_final: str | None = None
         self._in_sync = document.uses_in_predicate or document.dialect is not None
+        self._uses_event = document.uses_event_in_conditions or document.dialect is not None
+        self._atomic_cache: list[m.State] | None = None
         self.current_event: Event | None = None
         self.session = None  # set by the Session that owns this interpreter
         if document.dialect is not None:
@@ -124,9 +126,10 @@ class Interpreter:
                     self.microstep(enabled)
             if not self.running:
                 break
-            for state in sorted(self.states_to_invoke, key=_entry_order):
-                for inv in state.invokes:
-                    self.invoke(inv)
+            if self.doc.has_invokes:
+                for state in sorted(self.states_to_invoke, key=_entry_order):
+                    for inv in state.invokes:
+                        self.invoke(inv)
             self.states_to_invoke.clear()
             if self.internal_queue:
                 continue
@@ -138,7 +141,7 @@ class Interpreter:
         if not self.running:
             return
         self._set_event(external_event)
-        if external_event.invokeid is not None or self._has_autoforward():
+        if self.doc.has_invokes and (external_event.invokeid is not None or self._has_autoforward()):
             for state in sorted(self.configuration, key=_entry_order):
                 for inv in state.invokes:
                     invokeid = self.invoke_ids.get((state.id, inv.index))
@@ -164,8 +167,16 @@ class Interpreter:
 
     def _set_event(self, event: Event) -> None:
         self.current_event = event
-        self.datamodel.set_event(event)
+        if self._uses_event:
+            self.datamodel.set_event(event)
         self.host.event_taken(self, event)
+
+    def _atomic_states(self) -> list[m.State]:
+        """The atomic states of the configuration in document order (cached between changes)."""
+        cached = self._atomic_cache
+        if cached is None:
+            cached = self._atomic_cache = sorted((s for s in self.configuration if s.is_atomic), key=_entry_order)
+        return cached
 
     def apply_finalize(self, inv: m.Invoke, event: Event) -> None:
         if inv.finalize:
@@ -189,12 +200,14 @@ class Interpreter:
     # ------------------------------------------------------------------ selection
     def select_eventless_transitions(self) -> list[m.Transition]:
         enabled: list[m.Transition] = []
+        if not self.doc.has_eventless:
+            return enabled
         cond = self.exec.condition
-        for state in sorted((s for s in self.configuration if s.is_atomic), key=_entry_order):
+        for state in self._atomic_states():
             for s in (state, *state.ancestors):
                 chosen = None
-                for t in s.transitions:
-                    if not t.events and (t.cond is None or cond(t)):
+                for t in s.eventless:
+                    if t.cond is None or cond(t):
                         chosen = t
                         break
                 if chosen is not None:
@@ -207,7 +220,7 @@ class Interpreter:
         enabled: list[m.Transition] = []
         cond = self.exec.condition
         name = event.name
-        for state in sorted((s for s in self.configuration if s.is_atomic), key=_entry_order):
+        for state in self._atomic_states():
             for s in (state, *state.ancestors):
                 chosen = None
                 for t in s.transitions_for(name):
@@ -260,9 +273,7 @@ class Interpreter:
         ordered = sorted(states_to_exit, key=_entry_order, reverse=True)
         configuration = self.configuration
         for s in ordered:
-            for h in s.children:
-                if not h.is_history:
-                    continue
+            for h in s.history_states:
                 if h.history_type == "deep":
                     value = [s0 for s0 in configuration if s0.is_atomic and is_descendant(s0, s)]
                 else:
@@ -384,6 +395,14 @@ class Interpreter:
         return False
 
     def get_transition_domain(self, t: m.Transition) -> m.State | None:
+        if t.domain_is_static:
+            domain = t.cached_domain
+            if domain is None and t.targets:
+                domain = t.cached_domain = self._compute_transition_domain(t)
+            return domain
+        return self._compute_transition_domain(t)
+
+    def _compute_transition_domain(self, t: m.Transition) -> m.State | None:
         tstates = self.get_effective_target_states(t)
         if not tstates:
             return None
@@ -438,6 +457,7 @@ class Interpreter:
 
     # ------------------------------------------------------------------ helpers
     def _config_changed(self) -> None:
+        self._atomic_cache = None
         if self._in_sync:
             self.datamodel.set_configuration(
                 [s.id for s in sorted(self.configuration, key=_entry_order)])

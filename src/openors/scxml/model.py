@@ -174,6 +174,9 @@ class Transition(Node):
     type: str = "external"
     body: list[Executable] = field(default_factory=list)
     order: int = 0  # global document order, for conflict resolution and sorting
+    # The transition domain never changes unless a target is a history state: computed once.
+    cached_domain: Any = None
+    domain_is_static: bool = False
 
     def matches(self, name: str) -> bool:
         for descriptor in self.events:
@@ -212,12 +215,16 @@ class State(Node):
     is_parallel: bool = False
     is_final: bool = False
     is_history: bool = False
+    history_states: tuple = ()  # the <history> children, recorded on every exit
+    eventless: tuple = ()  # transitions without `event`, document order
 
     def finish(self) -> None:
         self.is_parallel = self.kind is StateKind.PARALLEL
         self.is_final = self.kind is StateKind.FINAL
         self.is_history = self.kind is StateKind.HISTORY
-        proper = [c for c in self.children if not c.is_history] if self.children else []
+        self.history_states = tuple(c for c in self.children if c.kind is StateKind.HISTORY)
+        self.eventless = tuple(t for t in self.transitions if not t.events)
+        proper = [c for c in self.children if c.kind is not StateKind.HISTORY] if self.children else []
         self.is_atomic = self.kind in (StateKind.STATE, StateKind.FINAL) and not any(
             c.kind is not StateKind.HISTORY for c in self.children
         )
@@ -252,6 +259,10 @@ class Document:
     all_states: list[State]  # document order
     scripts: list[Script]  # top-level <script> children of <scxml>
     uses_in_predicate: bool = False
+    # Shortcuts for the interpreter's hot path, set by the parser.
+    has_eventless: bool = True
+    has_invokes: bool = True
+    has_autoforward: bool = True
     uses_event_in_conditions: bool = True
     attributes: dict[str, str] = field(default_factory=dict)  # extra root attributes (dialects)
     namespaces: dict[str | None, str] = field(default_factory=dict)

@@ -161,9 +161,9 @@ class Parser:
         for child in self._children(root):
             self._attempt(self._parse_root_child, top, child, scripts)
         top.initial = self._initial_transition(root, top, root.get("initial"))
+        self._resolve_targets()
         for st in self.all_states:
             st.finish()
-        self._resolve_targets()
         self._attempt(self._check_history)
         all_data = [d for st in self.all_states for d in st.datamodel]
         seen: dict[str, m.Data] = {}
@@ -172,10 +172,13 @@ class Parser:
                 self._problem(ScxmlLoadError(f"duplicate <data id='{d.id}'>", d.url, d.line))
             seen[d.id] = d
         extra = {k: v for k, v in root.attrib.items() if k not in _ATTRS["scxml"]}
+        invokes = [inv for st in self.all_states for inv in st.invokes]
         doc = m.Document(
             root=top, url=self.url, name=root.get("name"), datamodel_type=datamodel, binding=binding,
             states_by_id=self.states_by_id, all_states=self.all_states, scripts=scripts,
             attributes=extra, namespaces=dict(root.nsmap),
+            has_eventless=any(st.eventless for st in self.all_states), has_invokes=bool(invokes),
+            has_autoforward=any(inv.autoforward for inv in invokes),
         )
         return doc
 
@@ -327,6 +330,7 @@ class Parser:
                     continue
                 targets.append(target)
             tr.targets = targets
+            tr.domain_is_static = not any(t.kind is m.StateKind.HISTORY for t in targets)
             src = tr.source
             if tr.tag == "initial" or (src is not None and src.kind is m.StateKind.HISTORY):
                 holder = src.parent if src.kind is m.StateKind.HISTORY else src
@@ -586,7 +590,10 @@ def parse_document(root, url: str | None, extensions: Extensions | None = None,
     doc = parser.parse_root(root)
     if problems is not None:
         problems.extend(parser.problems)
-    doc.uses_in_predicate = "In(" in etree.tostring(root, encoding="unicode")
+    text = etree.tostring(root, encoding="unicode")
+    doc.uses_in_predicate = "In(" in text
+    # Sessions of documents that never mention _event need not hand each event to the datamodel.
+    doc.uses_event_in_conditions = "_event" in text
     doc.extensions = extensions
     for hook in ext.document_hooks:
         hook(doc, root)

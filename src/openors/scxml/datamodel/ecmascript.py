@@ -22,6 +22,10 @@ from ..values import XmlValue
 from .base import Datamodel, SessionInfo
 
 _PRELUDE = resources.files(__package__).joinpath("prelude.js").read_text()
+_DOM = resources.files(__package__).joinpath("dom.js").read_text()
+# Global names a fresh context has after its preludes, per prelude set: computed once, since
+# every context built from the same preludes has the same ones.
+_BASELINES: dict[tuple[str, ...], frozenset[str]] = {}
 
 DEFAULT_TIME_LIMIT_S = 2.0
 DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
@@ -96,19 +100,25 @@ class EcmaScriptDatamodel(Datamodel):
         self._set_system()
         for script in prelude_scripts:
             self.ctx.eval(script)
-        self._baseline = set(self._global_names())
+        baseline = _BASELINES.get(prelude_scripts)
+        if baseline is None:
+            baseline = _BASELINES[prelude_scripts] = frozenset(self._global_names()) | {"__scxml_dom"}
+        self._baseline = baseline
+        self._dom_loaded = False
         self._drain = self.ctx.get(outbox) if outbox else None
         self.on_outbox = None
         self.ctx.set_memory_limit(memory_limit)
         self.ctx.set_time_limit(time_limit)
         self._cond_fns: dict[str, Any] = {}
         self._value_fns: dict[str, Any] = {}
-        self._assign_fns: dict[tuple[str, bool], Any] = {}
+        self._assign_fns: dict[tuple, Any] = {}
         self._pending_event = None
         self._event_applied = True
         self._pending_config = None
         self._to_json = self.ctx.get("__scxml_toJSON")
         self._parse = self.ctx.get("__scxml_parse")
+        self._set_event = self.ctx.get("__scxml_setEvent")
+        self._set_config = self.ctx.get("__scxml_setConfiguration")
 
     # --- boundary helpers -----------------------------------------------------------------
     def _set_system(self) -> None:
@@ -127,11 +137,13 @@ class EcmaScriptDatamodel(Datamodel):
             if ev is None:
                 return
             data, has_xml = (None, False) if ev.data is None else to_json(ev.data)
-            self.ctx.get("__scxml_setEvent")(ev.name, ev.type, ev.sendid, ev.origin, ev.origintype,
-                                             ev.invokeid, data, has_xml, ev.raw)
+            if has_xml:
+                self._ensure_dom()
+            self._set_event(ev.name, ev.type, ev.sendid, ev.origin, ev.origintype, ev.invokeid, data, has_xml,
+                            ev.raw)
         if self._pending_config is not None:
             ids, self._pending_config = self._pending_config, None
-            self.ctx.get("__scxml_setConfiguration")(self._parse(json.dumps(ids), False))
+            self._set_config(self._parse(json.dumps(ids), False))
 
     def _after_user_code(self) -> None:
         text = self._drain()
@@ -145,6 +157,11 @@ class EcmaScriptDatamodel(Datamodel):
         finally:
             if self._drain is not None:
                 self._after_user_code()
+
+    def _ensure_dom(self) -> None:
+        if not self._dom_loaded:
+            self.ctx.eval(_DOM)
+            self._dom_loaded = True
 
     def _call(self, fn, *args):
         try:
@@ -245,8 +262,33 @@ class EcmaScriptDatamodel(Datamodel):
         """Assign the value of `expr` to `location`; the value never leaves JS (identity is kept)."""
         if declare:
             self._declare_global(location)
+        strict = self.strict_assign and not declare
+        fused = self._fused_assign(location, expr, strict)
+        if fused is not None:
+            self._sync()
+            self._user(fused)
+            return
         value = self.evaluate_js(expr)
-        self._call(self._setter(location, strict=self.strict_assign and not declare), value)
+        self._call(self._setter(location, strict=strict), value)
+
+    def _fused_assign(self, location: str, expr: str, strict: bool):
+        """One JS function doing both the evaluation and the assignment (one call instead of two).
+        Strictness is kept by checking that the root variable exists, as strict mode would."""
+        key = ("=", location, expr, strict)
+        if key in self._assign_fns:
+            return self._assign_fns[key]
+        root = location.split(".", 1)[0].split("[", 1)[0].strip()
+        fn = None
+        if root.isidentifier():
+            check = (f'if (!("{root}" in globalThis)) throw new ReferenceError("{root} is not defined"); '
+                     if strict else "")
+            body = expr.rstrip().rstrip(";")
+            try:
+                fn = self.ctx.eval(f"(function(){{ var __v = ({body}\n); {check}{location} = __v; }})")
+            except quickjs.JSException:
+                fn = None  # not a plain expression: the two-step path reports it properly
+        self._assign_fns[key] = fn
+        return fn
 
     def _setter(self, location: str, strict: bool):
         key = (location, strict)
@@ -259,6 +301,8 @@ class EcmaScriptDatamodel(Datamodel):
 
     def assign_value(self, location: str, value: Any) -> None:
         text, has_xml = to_json(value)
+        if has_xml:
+            self._ensure_dom()
         setter = self._setter(location, self.strict_assign)
         self._sync()
         self._call(setter, self._call(self._parse, text, has_xml))
@@ -306,7 +350,7 @@ class EcmaScriptDatamodel(Datamodel):
         self._pending_config = list(state_ids)
 
     def snapshot(self) -> dict:
-        names = [n for n in self._global_names() if n not in self._baseline]
+        names = [n for n in self._global_names() if n not in self._baseline and not n.startswith("__")]
         fn = self.ctx.eval(
             "(function(names){ var out = {}; names.forEach(function(n){ var v = globalThis[n];"
             " if (typeof v !== 'function') out[n] = v === undefined ? {__undefined__: true} : v; });"
