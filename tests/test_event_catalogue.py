@@ -38,14 +38,26 @@ def test_every_event_named_in_the_reference_is_in_the_catalogue():
     assert missing == []
 
 
+def extension_names() -> set[str]:
+    return {name for name, entry in load_catalogue().items() if entry["section"] == "extension"}
+
+
 @needs_seed
-def test_catalogue_has_no_event_the_reference_does_not_name():
-    assert sorted(set(load_catalogue()) - seed_event_names()) == []
+def test_catalogue_has_no_event_the_reference_does_not_name_outside_the_extension_section():
+    assert sorted(set(load_catalogue()) - seed_event_names() - extension_names()) == []
+
+
+@needs_seed
+def test_extension_events_are_exactly_those_the_reference_lacks_and_say_where_they_come_from():
+    assert extension_names() == {"interaction.abandoned", "chat.message"}
+    assert not extension_names() & seed_event_names()
+    for name in extension_names():
+        assert "ORS-SPEC" in load_catalogue()[name]["evidence"], name
 
 
 def test_every_event_has_a_section_kind_and_described_attributes():
     for name, entry in load_catalogue().items():
-        assert entry["section"] in ("common", "voice", "msgbased", "chat"), name
+        assert entry["section"] in ("common", "voice", "msgbased", "chat", "extension"), name
         assert entry["kind"] in ("done", "error", "async"), name
         for attr, spec in entry["attributes"].items():
             assert set(spec) == {"required", "type", "meaning"}, (name, attr)

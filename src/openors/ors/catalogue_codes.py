@@ -22,6 +22,8 @@ _FALLBACKS = {
     "invalidserver": ["invalidserver", "remote", "Timeout"],
     "remote": ["remote", "invalidserver"],
     "tserver": ["tserver"],
+    # A bad attribute is a bad request: msgbased/chat events call that "Request Invalid".
+    "unknown": ["unknown", "Request Invalid"],
 }
 
 

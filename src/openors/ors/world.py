@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from openors.platform.events import EventKind, PlatformEvent
+from openors.platform.model.callmodel import CALLSTATE_GENESYS_NAMES
 from openors.scxml.errors import ScxmlLoadError
 from openors.scxml.parser import load_document
 from openors.scxml.resources import resolve_url
@@ -124,6 +125,7 @@ class OrsWorld:
         doc = self._documents.get(url)
         if doc is None:
             doc = self._documents[url] = load_document(url, self.extensions)
+            _install_call_states(doc)
         return doc
 
     def start_session(self, application: str, interaction_id: str | None = None, params: dict | None = None):
@@ -312,6 +314,16 @@ class OrsWorld:
 
     def is_own_request(self, request_id: str | None) -> bool:
         return request_id in self._own_requests
+
+
+def _install_call_states(document) -> None:
+    """Give the document's sessions `_genesys.ixn.callState` from their first line (ixn.js)."""
+    scripts = getattr(getattr(document, "dialect", None), "extra_scripts", None)
+    if scripts is not None and _CALL_STATE_SCRIPT not in scripts:
+        scripts.append(_CALL_STATE_SCRIPT)
+
+
+_CALL_STATE_SCRIPT = f"__ors_setCallState({json.dumps(json.dumps(CALLSTATE_GENESYS_NAMES))});"
 
 
 def _plain(value):

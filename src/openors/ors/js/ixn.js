@@ -37,6 +37,12 @@
     ixn.firstixnid = state.firstixnid === null ? undefined : state.firstixnid;
   });
 
+  // _genesys.ixn.callState (CallStateAbandoned: 21, ...): the host pushes the table, which lives
+  // in Python (openors.platform.model.callmodel), so the two can never disagree.
+  hidden(globalThis, '__ors_setCallState', function (json) {
+    ixn.callState = Object.freeze(JSON.parse(json));
+  });
+
   // "0" (or nothing) means the session's first interaction, as for every ORS action.
   function resolve(ixnid) {
     if (ixnid === undefined || ixnid === null || ixnid === '' || String(ixnid) === '0') {

@@ -294,6 +294,16 @@ class CallControlMixin(DeliveryMixin):
             mover.role = "destination"
             self._add_party(primary, mover.device, mover.kind, mover.state, ccevent=ccevent, cause=cause,
                             agent_id=mover.agent_id, party=mover, callstate=callstate)
+        active = movers[0] if movers else on_primary
+        held = next((p for p in primary.parties.values() if p not in movers and p is not on_primary),
+                    on_primary)
+        # The merge is reported before the consultation ends, so whoever followed the consult call
+        # learns where it went before hearing that it is gone (Composer switches on onmerge).
+        self._event(EventKind.MERGED, interaction_id=primary.interaction_id, ccevent=int(ccevent),
+                    cause=int(cause), callstate=int(callstate),
+                    data={"from_interaction_id": consult.interaction_id,
+                          "to_interaction_id": primary.interaction_id, "merge": how,
+                          "active": _party_brief(active), "held": _party_brief(held)})
         self._end(consult, callstate=callstate, cause=cause, reason=f"merged ({how})")
         if how == "transfer":
             # The transferring party leaves; its agent is done with the call.
@@ -301,14 +311,6 @@ class CallControlMixin(DeliveryMixin):
                                check_end=False)
         else:
             self._set_party_state(primary, on_primary, PartyState.ESTABLISHED, ccevent=ccevent, cause=cause)
-        active = movers[0] if movers else on_primary
-        held = next((p for p in primary.parties.values() if p not in movers and p is not on_primary),
-                    on_primary)
-        self._event(EventKind.MERGED, interaction_id=primary.interaction_id, ccevent=int(ccevent),
-                    cause=int(cause), callstate=int(callstate),
-                    data={"from_interaction_id": consult.interaction_id,
-                          "to_interaction_id": primary.interaction_id, "merge": how,
-                          "active": _party_brief(active), "held": _party_brief(held)})
         if len(primary.parties) < 2:
             self._end(primary, callstate=callstate, cause=cause)
         return {"interaction_id": primary.interaction_id, "consult_interaction_id": consult.interaction_id}

@@ -180,6 +180,21 @@ class MultimediaMixin(DeliveryMixin):
         self._sync_state(ixn)
         self._event(EventKind.REVOKED, interaction_id=interaction_id, device=queue)
 
+    def update_properties(self, interaction_id: str, changes: dict[str, Any], *, origin: str = "client") -> str:
+        """Change properties of a multimedia interaction (subject, priority...), as Interaction
+        Server clients do; reported as `interaction.property.changed` with `data.changed`."""
+        return self._submit("update_properties", interaction_id, self._update_properties, interaction_id,
+                            changes, origin=origin)
+
+    def _update_properties(self, req: Request, interaction_id: str, changes: dict[str, Any]) -> dict:
+        ixn = self._live(interaction_id)
+        self._require_category(ixn, "msgbased", "chat")
+        if not isinstance(changes, dict) or not changes:
+            raise PlatformError(ErrorCode.REQUEST_INVALID, "properties must be a non-empty key/value mapping")
+        ixn.properties.update(changes)
+        self._event(EventKind.PROPERTY_CHANGED, interaction_id=interaction_id, data={"changed": dict(changes)})
+        return {"interaction_id": interaction_id}
+
     # -- routing multimedia to agents ---------------------------------------------------------
     def _route_multimedia(self, req: Request, ixn: Interaction, destination: Destination,
                           source: str | None, udata: dict | None) -> dict:
