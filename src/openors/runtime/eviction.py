@@ -109,9 +109,7 @@ class Evictor:
         self.last_active.pop(session.id, None)
         due = min((p["due"] for p in session.pending_sends.values()), default=None)
         self.adopt(session.id, session.document.url, due)
-        close = getattr(session.interpreter.datamodel, "close", None)
-        if close is not None:
-            close()  # release the QuickJS context now rather than at the next GC
+        _dismantle(session)
 
     def adopt(self, session_id: str, document: str | None, due: float | None) -> None:
         """Record a session that lives only in the store (evicted, or recovered lazily)."""
@@ -147,3 +145,21 @@ class Evictor:
         self.touch(session_id)
         self.on_restored(session)
         return session
+
+
+def _dismantle(session: Session) -> None:
+    """Free an evicted session's memory now rather than at the next full garbage collection.
+
+    The datamodel's QuickJS context holds Python callbacks that refer back to the datamodel, and
+    session, interpreter and executable content refer to each other: only the cycle collector would
+    free them, and for long-lived objects that is the rare full collection (measured: ~150 KiB per
+    evicted session kept for a long while). Nothing uses these objects again: their timers are
+    cancelled and they left `host.sessions`."""
+    interpreter = session.interpreter
+    datamodel = interpreter.datamodel
+    close = getattr(datamodel, "close", None)
+    if close is not None:
+        close()
+    vars(datamodel).clear()
+    vars(interpreter).clear()
+    session.interpreter = None

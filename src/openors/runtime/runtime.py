@@ -120,6 +120,9 @@ class Runtime:
                                may_evict=self._may_evict, on_restored=self._restored,
                                idle_after=s.idle_eviction)
         self.host.sessions.restorer = self.evictor.restore
+        # computed when scraped: counting on every start/end would cost O(sessions) each time
+        self.metrics.active_sessions.set_function(lambda: self._live_count() + len(self.evictor.evicted))
+        self.metrics.evicted_sessions.set_function(lambda: len(self.evictor.evicted))
         self.writer.start()
         self.evictor.start()
         self._tasks.append(asyncio.get_running_loop().create_task(self._dispatch_forever(),
@@ -179,7 +182,6 @@ class Runtime:
                 count += 1
             except Exception:
                 log.exception("cannot recover session; it stays in the store", extra={"session_id": row.id})
-        self._update_gauges()
         self._wake.set()
         log.info("recovered sessions", extra={"count": count})
         return count
@@ -212,8 +214,7 @@ class Runtime:
     def _start_now(self, document, params: dict, session_id: str) -> Session:
         session = self.host.start_session(document, params, session_id=session_id)
         self.metrics.sessions_created.inc()
-        session_log.info("session started", extra={"session_id": session_id, "url": document.url})
-        self._update_gauges()
+        session_log.debug("session started", extra={"session_id": session_id, "url": document.url})
         return session
 
     def _schedule(self, session_id: str, scheduled: ScheduledStart) -> None:
@@ -341,14 +342,14 @@ class Runtime:
     def evict_idle(self, idle_after: float | None = None) -> int:
         """Evict now every session idle for `idle_after` seconds (default: the configured policy)."""
         idle = self.settings.idle_eviction if idle_after is None else idle_after
-        count = self.evictor.sweep(idle if idle is not None else 0.0)
-        self._update_gauges()
-        return count
+        return self.evictor.sweep(idle if idle is not None else 0.0)
+
+    def _live_count(self) -> int:
+        return sum(1 for s in list(dict.values(self.host.sessions)) if s.parent is None)
 
     @property
     def counts(self) -> dict:
-        live = sum(1 for s in self.host.sessions.values() if s.parent is None)
-        return {"live": live, "evicted": len(self.evictor.evicted), "scheduled": len(self.scheduled),
+        return {"live": self._live_count(), "evicted": len(self.evictor.evicted), "scheduled": len(self.scheduled),
                 "queued_events": self.host.queued_events}
 
     # --- HostListener: what the engine reports -------------------------------------------------
@@ -370,8 +371,7 @@ class Runtime:
             self.traces.drop(session.id)
             self.evictor.forget(session.id)
             self.metrics.sessions_ended.inc()
-            self._update_gauges()
-            session_log.info("session ended", extra={"session_id": session.id,
+            session_log.debug("session ended", extra={"session_id": session.id,
                                                      "final_state": session.final_state})
 
     def timer_fired(self, session: Session) -> None:
@@ -402,7 +402,6 @@ class Runtime:
         return self._persistent(session) and not self.replies.waiting_for(session.id)
 
     def _restored(self, session: Session) -> None:
-        self._update_gauges()
         self._wake.set()
 
     def _admit(self, session: Session) -> None:
@@ -424,8 +423,3 @@ class Runtime:
     async def _durable(self) -> None:
         if self.settings.durable_acks:
             await self.writer.durable()
-
-    def _update_gauges(self) -> None:
-        counts = self.counts
-        self.metrics.active_sessions.set(counts["live"] + counts["evicted"])
-        self.metrics.evicted_sessions.set(counts["evicted"])

@@ -8,7 +8,6 @@ ORS API (ORS-SPEC §6): /scxml/session/start, /scxml/session/{id}/event/{name},
 from __future__ import annotations
 
 import logging
-import time
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -52,24 +51,6 @@ def create_app(runtime: Runtime) -> FastAPI:
         log.info("request refused: %s", fault.message,
                  extra={"path": request.url.path, "status": fault.status})
         return _error(fault)
-
-    @app.middleware("http")
-    async def session_context(request: Request, call_next):
-        # every log line written while handling /scxml/session/{id}/... carries the session id
-        parts = request.url.path.split("/")
-        token = None
-        if len(parts) > 3 and parts[1] == "scxml" and parts[2] == "session" and parts[3] != "start":
-            token = current_session.set(parts[3])
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            if token is not None:
-                current_session.reset(token)
-        log.debug("http", extra={"method": request.method, "path": request.url.path,
-                                 "status": response.status_code,
-                                 "ms": round((time.perf_counter() - started) * 1000, 3)})
-        return response
 
     # --- ORS API --------------------------------------------------------------------------------
     @app.post("/scxml/session/start", tags=["ORS"], openapi_extra=_START_BODY,
@@ -165,4 +146,24 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def metrics() -> Response:
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(SessionLogContext)
     return app
+
+
+class SessionLogContext:
+    """Every log line written while handling /scxml/session/{id}/... carries the session id.
+    A plain ASGI middleware: Starlette's BaseHTTPMiddleware costs a task per request."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        parts = scope.get("path", "").split("/") if scope["type"] == "http" else []
+        if len(parts) > 3 and parts[1] == "scxml" and parts[2] == "session" and parts[3] != "start":
+            token = current_session.set(parts[3])
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                current_session.reset(token)
+        else:
+            await self.app(scope, receive, send)
