@@ -11,7 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
+from openors.ors.catalogue import load_catalogue
+
 from .ixn_world import NO_ANSWER, OUTSIDE, Site, topology
+
+# The Interaction Interface part of the catalogue (other modules add their own sections).
+INTERACTION_SECTIONS = ("common", "voice", "msgbased", "chat", "extension")
+
+
+def interaction_catalogue() -> dict:
+    return {name: entry for name, entry in load_catalogue().items() if entry["section"] in INTERACTION_SECTIONS}
 
 # --- building blocks ------------------------------------------------------------------------------
 

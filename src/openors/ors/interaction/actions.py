@@ -92,12 +92,18 @@ class Redirect(InteractionAction):
             ixn, _resource(to), source=_device(ctx.args.get("from")),
             route_type="default" if route_type in (None, "") else str(route_type),
             udata=ctx.args.get("udata"), hints=ctx.args.get("hints")), ixn)
+        if self._detaches(ctx):
+            # Let go now, not on done: the switch puts the call on its new routing point before it
+            # confirms, and the session started there must be able to take it (ORS-SPEC §3.4).
+            world.release(ctx.session, ixn, "detaching", keep_actions=True)
+
+    @staticmethod
+    def _detaches(ctx) -> bool:
+        return str(ctx.args.get("detach", "")).lower() == "true"
 
     def on_platform_done(self, ctx, world, ev, fields):
         session, ixn = ctx.session, fields["interactionid"]
-        if str(ctx.args.get("detach", "")).lower() == "true":
-            world.release(session, ixn, "detaching")
-        else:
+        if not self._detaches(ctx):
             view = world.session_state(session).views.get(ixn) or {}
             if view.get("category") != "voice":
                 world.lose_control(session, ixn, "routing")
