@@ -50,8 +50,11 @@ def serve(config_path: str) -> int:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    # bound here, so port 0 works and the real port is known before the first request
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # bound here, so port 0 works and the real port is known before the first request.
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
+    # without it a response written in two parts waits ~40 ms for the peer's delayed ACK.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM,
+                         socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
