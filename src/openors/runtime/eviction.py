@@ -36,13 +36,15 @@ class EvictedSession:
 class Evictor:
     def __init__(self, host: RuntimeHost, store: Store, writer: SnapshotWriter, *,
                  load_document: Callable[[str], object], may_evict: Callable[[Session], bool],
-                 on_restored: Callable[[Session], None], idle_after: float | None):
+                 on_restored: Callable[[Session], None], on_evicted: Callable[[str], None],
+                 idle_after: float | None):
         self.host = host
         self.store = store
         self.writer = writer
         self.load_document = load_document
         self.may_evict = may_evict  # the runtime's own conditions (persisted document, no waiting request)
         self.on_restored = on_restored
+        self.on_evicted = on_evicted
         self.idle_after = idle_after
         self.evicted: dict[str, EvictedSession] = {}
         self.last_active: dict[str, float] = {}
@@ -109,6 +111,7 @@ class Evictor:
         self.last_active.pop(session.id, None)
         due = min((p["due"] for p in session.pending_sends.values()), default=None)
         self.adopt(session.id, session.document.url, due)
+        self.on_evicted(session.id)
         _dismantle(session)
 
     def adopt(self, session_id: str, document: str | None, due: float | None) -> None:

@@ -102,7 +102,6 @@ class Runtime:
         self.host: RuntimeHost | None = None
         self._tasks: list[asyncio.Task] = []
         self._background: set[asyncio.Task] = set()
-        self._persistent_docs: dict[int, bool] = {}
 
     # --- lifecycle ------------------------------------------------------------------------------
     async def start(self) -> Runtime:
@@ -118,6 +117,7 @@ class Runtime:
                                      interval=s.flush_interval, batch_size=s.flush_batch)
         self.evictor = Evictor(self.host, self.store, self.writer, load_document=self.documents.load_sync,
                                may_evict=self._may_evict, on_restored=self._restored,
+                               on_evicted=self.traces.drop,
                                idle_after=s.idle_eviction)
         self.host.sessions.restorer = self.evictor.restore
         # computed when scraped: counting on every start/end would cost O(sessions) each time
@@ -392,11 +392,7 @@ class Runtime:
         return dict.get(self.host.sessions, session_id)
 
     def _persistent(self, session: Session) -> bool:
-        key = id(session.document)
-        value = self._persistent_docs.get(key)
-        if value is None:
-            value = self._persistent_docs[key] = is_persistent(session.document)
-        return value
+        return is_persistent(session.document)
 
     def _may_evict(self, session: Session) -> bool:
         return self._persistent(session) and not self.replies.waiting_for(session.id)
