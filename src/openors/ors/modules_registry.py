@@ -7,7 +7,19 @@ from .actions import ModuleAction
 
 def default_modules() -> dict[tuple[str, str], ModuleAction]:
     from .interaction.actions import interaction_actions
+    from .queue.actions import queue_actions
+    from .statistic.actions import statistic_actions
 
     modules: dict[tuple[str, str], ModuleAction] = {}
     modules.update(interaction_actions())
+    modules.update(queue_actions())
+    modules.update(statistic_actions())
     return modules
+
+
+def default_services() -> list:
+    """Factories `(world) -> service` of the module parts that live as long as a world."""
+    from .queue.router import router_for
+    from .statistic.service import statistic_service_for
+
+    return [router_for, statistic_service_for]

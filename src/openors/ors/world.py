@@ -63,7 +63,7 @@ class OrsWorld:
                  request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S,
                  trace: Callable[[dict], None] | None = None):
         from .extensions import ors_extensions
-        from .modules_registry import default_modules
+        from .modules_registry import default_modules, default_services
 
         self.platform = platform
         self.host = host
@@ -81,6 +81,10 @@ class OrsWorld:
         host.ors_trace = self.trace if trace else None
         self._chain_host_hooks()
         platform.subscribe(self._on_platform_event)
+        # Module services (queue router, statistics) live as long as the world; they register
+        # handlers for the outbox records their JS functions queue ({kind: 'queue', ...}).
+        self.outbox_handlers: dict[str, Callable[[Any, dict], None]] = {}
+        self.services = [make(self) for make in default_services()]
 
     # --- trace ------------------------------------------------------------------------------
     def trace(self, kind: str, **fields) -> None:
@@ -126,7 +130,25 @@ class OrsWorld:
         if doc is None:
             doc = self._documents[url] = load_document(url, self.extensions)
             _install_call_states(doc)
+            self._hand_module_records(doc)
         return doc
+
+    def _hand_module_records(self, doc) -> None:
+        """Outbox records of kinds the dialect does not know go to `outbox_handlers`."""
+        dialect = doc.dialect
+        if dialect is None or not hasattr(dialect, "_outbox"):
+            return
+        dialect_outbox = dialect._outbox
+
+        def outbox(interp, records: list[dict]) -> None:
+            dialect_outbox(interp, records)
+            for record in records:
+                handler = self.outbox_handlers.get(record.get("kind"))
+                if handler is not None:
+                    handler(interp.session, record)
+
+        dialect._outbox = outbox
+
 
     def start_session(self, application: str, interaction_id: str | None = None, params: dict | None = None):
         try:

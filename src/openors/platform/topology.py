@@ -51,6 +51,8 @@ class Topology:
     agents: dict[str, Agent] = field(default_factory=dict)
     places: dict[str, Place] = field(default_factory=dict)
     servers: dict[str, MediaServer] = field(default_factory=dict)  # by kind
+    agent_groups: dict[str, list[str]] = field(default_factory=dict)  # group name -> agent ids
+    place_groups: dict[str, list[str]] = field(default_factory=dict)  # group name -> place ids
 
 
 def default_topology_path() -> Path:
@@ -65,7 +67,8 @@ def load_topology(path: str | Path | None = None) -> Topology:
 
 def parse_topology(data: Any, source: str = "topology.yaml") -> Topology:
     top = Reader(source, "", data if data is not None else {})
-    top.only(("switch", "settings", "dns", "interaction_queues", "workbins", "agents", "servers"))
+    top.only(("switch", "settings", "dns", "interaction_queues", "workbins", "agents", "servers",
+              "agent_groups", "place_groups"))
     topo = Topology(source=source, switch=top.str("switch", "SIM_Switch"))
     settings = top.child("settings")
     if settings is not None:
@@ -112,8 +115,23 @@ def parse_topology(data: Any, source: str = "topology.yaml") -> Topology:
             if srv.inbound_queue is not None and srv.inbound_queue not in topo.queues:
                 r.fail(f"no interaction queue named {srv.inbound_queue!r}", "inbound_queue")
             topo.servers[kind] = srv
+    topo.agent_groups = _groups(top, "agent_groups", topo.agents, "agent")
+    topo.place_groups = _groups(top, "place_groups", topo.places, "place")
     _check_references(topo, top)
     return topo
+
+
+def _groups(top: Reader, key: str, known: dict, what: str) -> dict[str, list[str]]:
+    """`{group: [member, ...]}`; every member must exist (agents by id, places by name)."""
+    groups: dict[str, list[str]] = {}
+    for name, members in top.mapping(key, {}).items():
+        if not isinstance(members, list):
+            top.fail(f"expected a list of {what}s, got {type(members).__name__}", f"{key}.{name}")
+        for j, member in enumerate(members):
+            if str(member) not in known:
+                top.fail(f"no {what} {member!r}", f"{key}.{name}[{j}]")
+        groups[str(name)] = [str(m) for m in members]
+    return groups
 
 
 _DN_FIELDS = ("dn", "type", "application", "default_destination", "default_after", "skill",

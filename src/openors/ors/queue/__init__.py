@@ -1,0 +1,1 @@
+"""The queue module (`www.genesyslab.com/modules/queue`): target strings, selection, waiting."""

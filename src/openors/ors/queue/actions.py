@@ -1,0 +1,237 @@
+"""The actions of the queue namespace (`www.genesyslab.com/modules/queue`, ORS-SPEC §5.5).
+
+`<queue:submit>` asks the router (`router.py`) for a target; `<queue:cancel>` withdraws a waiting
+submit; `<queue:query>` reports its place in the virtual queue. Cancel and query name the submit by
+its request id in `requestid`, a *value* expression there (Composer: `<queue:query requestid="RequestId"/>`),
+so they never write a new id into it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from openors.scxml.errors import ExecutionError
+
+from ..actions import ActionContext, ActionError, ModuleAction, new_request_id
+from ..modules import module_of
+from .router import router_for
+from .targets import TYPE_WORDS, Target, TargetSyntaxError, parse_target, parse_targets
+
+MODULE = "queue"
+ORDER_TYPES = ("any", "max", "min", "percentage")
+
+
+def _local(element) -> tuple[str | None, str]:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag.startswith("{"):
+        ns, _, name = tag[1:].partition("}")
+        return module_of(ns), name
+    return None, tag
+
+
+def _evaluate(interp, element, attr: str, what: str) -> Any:
+    expr = element.get(attr)
+    if expr is None:
+        return None
+    try:
+        return interp.datamodel.evaluate(expr)
+    except ExecutionError as exc:
+        raise ActionError("unknown", f"{what} attribute '{attr}': {exc}") from None
+
+
+def _flag(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+class Submit(ModuleAction):
+    module = MODULE
+    name = "submit"
+    prefix = "queue"
+    expressions = ("interactionid", "queue", "priority", "timeout", "orderstat", "target", "hints")
+    literals = ("route", "clearontimeout")
+
+    def evaluate(self, interp, node) -> dict[str, Any]:
+        args = super().evaluate(interp, node)
+        # ordertype is an expression ('max'); a bare word (max) is accepted too.
+        raw = node.attributes.get("ordertype")
+        if raw is not None:
+            word = raw.strip().strip("'\"").lower()
+            if word in ORDER_TYPES and raw.strip().lower() == word:
+                args["ordertype"] = word
+            else:
+                args["ordertype"] = _evaluate(interp, node.element, "ordertype", "<submit>")
+        return args
+
+    def run(self, ctx: ActionContext, world) -> None:
+        args = ctx.args
+        interaction_id = None
+        if args.get("interactionid") not in (None, "") or world.session_state(ctx.session).order:
+            interaction_id = world.resolve_interaction(ctx.session, args.get("interactionid"), allow_detached=True)
+        ordertype = str(args.get("ordertype") or "any").lower()
+        if ordertype not in ORDER_TYPES:
+            raise ActionError("unknown", f"<submit> ordertype {ordertype!r} is not one of {', '.join(ORDER_TYPES)}")
+        targets = self.targets(ctx)
+        if not targets:
+            raise ActionError("invaliddestination", "<submit> names no target (no <queue:targets> or target)")
+        snap = world.platform.get_interaction(interaction_id) if interaction_id else None
+        entry = router_for(world).submit(
+            ctx, self, interaction_id=interaction_id, vq=str(args.get("queue") or "none"),
+            priority=_integer(args.get("priority"), "priority"), targets=targets, ordertype=ordertype,
+            orderstat=args.get("orderstat") if args.get("orderstat") not in (None, "", "none") else None,
+            route=_flag(args.get("route", "false")), clear_on_timeout=_flag(args.get("clearontimeout", "false")),
+            timeout=_seconds(args.get("timeout")), media=(snap or {}).get("media"))
+        entry.stop_treatments = self._treatments(ctx, world, interaction_id)
+
+    # --- <queue:targets> ------------------------------------------------------------------------
+    def targets(self, ctx: ActionContext) -> list[Target]:
+        out: list[Target] = []
+        if ctx.args.get("target") not in (None, ""):
+            out += _parse_list(ctx.args["target"])
+        for child in ctx.node.element:
+            module, name = _local(child)
+            if module == MODULE and name == "targets":
+                out += self._targets_element(ctx.interp, child)
+        return out
+
+    def _targets_element(self, interp, element) -> list[Target]:
+        default_type = element.get("type")
+        default_server = _evaluate(interp, element, "statserver", "<targets>")
+        out: list[Target] = []
+        for child in element:
+            module, name = _local(child)
+            if module != MODULE:
+                continue
+            if name == "targetid":
+                out += _parse_list(_evaluate(interp, child, "expr", "<targetid>"))
+            elif name == "target":
+                out.append(self._target_element(interp, child, default_type, default_server))
+        return out
+
+    def _target_element(self, interp, child, default_type, default_server) -> Target:
+        word = (child.get("type") or default_type or "agent").strip()
+        type_code = TYPE_WORDS.get(word.lower(), word.upper())
+        name = _evaluate(interp, child, "name", "<target>")
+        server = _evaluate(interp, child, "statserver", "<target>") or default_server or ""
+        skill = _evaluate(interp, child, "skill", "<target>")
+        if word.lower() == "skill":
+            skill, name = name, ""
+        text = f"?{name or ''}:{skill}@{server}.{type_code}" if skill else f"{name}@{server}.{type_code}"
+        threshold = _evaluate(interp, child, "threshold", "<target>")
+        weight = _evaluate(interp, child, "weight", "<target>")
+        prefix = (f"{{{threshold}}}" if threshold else "") + (f"[{weight}]" if weight not in (None, "") else "")
+        if not skill and name in (None, ""):
+            raise ActionError("invaliddestination", "<target> has no name")
+        return _parse_one(prefix + text)
+
+    # --- treatments while queued ------------------------------------------------------------------
+    def _treatments(self, ctx: ActionContext, world, interaction_id):
+        """A `<dialog:runtreatments>` child plays while the submit waits, if the dialog module
+        offers `start_while_queued(ctx, element, interaction_id) -> stop()`."""
+        for child in ctx.node.element:
+            module, name = _local(child)
+            if module == "dialog" and name == "runtreatments":
+                handler = world.extensions.find_action(child.tag[1:].partition("}")[0], name)
+                start = getattr(handler, "start_while_queued", None)
+                if start is not None:
+                    return start(ctx, child, interaction_id)
+        return None
+
+
+class _ByRequestId(ModuleAction):
+    """Cancel and query: `requestid` names the submit, so it is evaluated, never written."""
+
+    module = MODULE
+    prefix = "queue"
+    expressions = ("requestid", "interactionid", "queue", "hints")
+
+    def execute(self, interp, node) -> None:
+        requestid = new_request_id()
+        trace = getattr(interp.host, "ors_trace", None)
+        try:
+            args = self.evaluate(interp, node)
+            if args.get("requestid") not in (None, ""):
+                requestid = str(args["requestid"])
+            if trace is not None:
+                trace("action", session=interp.session.id, action=f"{self.prefix}.{self.name}",
+                      requestid=requestid, attributes=args)
+            world = getattr(interp.host, "ors_world", None)
+            if world is None:
+                raise ActionError("unknown", f"<{self.name}>: this server runs no queue module")
+            self.run(ActionContext(interp, node, requestid, args), world)
+        except ActionError as exc:
+            self.fail(interp, requestid, exc)
+
+
+class Cancel(_ByRequestId):
+    name = "cancel"
+
+    def run(self, ctx, world):
+        router = router_for(world)
+        given = ctx.args.get("requestid")
+        if given not in (None, ""):
+            if str(given) not in router.entries and str(given) not in router.finished:
+                raise ActionError("invalidrequest", f"<cancel>: no submit with request id {given!r}")
+            router.cancel(requestid=str(given))
+        else:
+            ixn = ctx.args.get("interactionid")
+            if ixn in (None, ""):
+                raise ActionError("invalidrequest", "<cancel> needs 'requestid' or 'interactionid'")
+            if ixn in ("0", 0):
+                ixn = world.resolve_interaction(ctx.session, ixn, allow_detached=True)
+            router.cancel(interaction_id=str(ixn), vq=ctx.args.get("queue"))
+        world.later(lambda: ctx.emit("queue.cancel.done", {"requestid": ctx.requestid}))
+
+
+class Query(_ByRequestId):
+    name = "query"
+
+    def run(self, ctx, world):
+        if ctx.args.get("requestid") in (None, ""):
+            raise ActionError("invalidrequest", "<query> needs 'requestid': the id of a submit")
+        found = router_for(world).position(ctx.requestid)
+        if found is None:
+            raise ActionError("invalidrequest", f"<query>: submit {ctx.requestid!r} is not waiting in a queue")
+        world.later(lambda: ctx.emit("queue.query.done", {"requestid": ctx.requestid, **found}))
+
+
+def _parse_one(text: str) -> Target:
+    try:
+        return parse_target(text)
+    except TargetSyntaxError as exc:
+        raise ActionError("invalidtarget", f"<submit>: {exc}") from None
+
+
+def _parse_list(value: Any) -> list[Target]:
+    if isinstance(value, list):
+        return [t for item in value for t in _parse_list(item)]
+    try:
+        return parse_targets(str(value) if value is not None else "")
+    except TargetSyntaxError as exc:
+        raise ActionError("invalidtarget", f"<submit>: {exc}") from None
+
+
+def _integer(value: Any, what: str) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ActionError("unknown", f"<submit> {what} {value!r} is not a number") from None
+    return 0 if math.isnan(number) else int(number)
+
+
+def _seconds(value: Any) -> float | None:
+    """Seconds to wait; absent, 0, negative or not a number (Composer's toNumber(undefined)) = no limit."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+ACTIONS: list[type[ModuleAction]] = [Submit, Cancel, Query]
+
+
+def queue_actions() -> dict[tuple[str, str], ModuleAction]:
+    return {(MODULE, cls.name): cls() for cls in ACTIONS}

@@ -1,0 +1,1 @@
+"""The statistic module (`www.genesyslab.com/modules/statistic`): `_genesys.statistic.sData`, subscriptions."""

@@ -1,0 +1,153 @@
+"""Statistics for sessions: the JS snapshot behind `sData`, and subscriptions.
+
+Why a snapshot: `sData` must answer synchronously inside a script and JS never calls the host. The
+values are computed once, in Python (`stats.py`), from the simulator's live state; the JSON text is
+built once per change (platform events, queue changes, time) and pushed into a session just before
+it takes an event, only if it changed since that session's last push. Computing in JS instead would
+need a second implementation of every statistic and of skill expressions.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .stats import object_key, statistics_for
+
+
+@dataclass
+class Subscription:
+    object: str
+    key: str
+    statistic: str
+    interval: float
+    last: Any = None
+    timer: Any = None
+
+
+class StatisticService:
+    def __init__(self, world):
+        self.world = world
+        self.stats = statistics_for(world)
+        self.wanted: set[str] = set()  # objects scripts asked sData for that no submit named
+        self.subscriptions: dict[str, dict[tuple[str, str], Subscription]] = {}
+        self._pushed: dict[str, tuple] = {}  # session id -> snapshot stamp it has
+        self._stamp: tuple | None = None
+        self._json = "{}"
+        self._check_due = False
+        handlers = getattr(world, "outbox_handlers", None)
+        if handlers is not None:
+            handlers["statistic"] = self.js_record
+        world.platform.subscribe(lambda ev: self.changed())
+        self._chain_host(world.host)
+
+    def _chain_host(self, host) -> None:
+        prev_event, prev_end = host.on_event, host.on_session_end
+
+        def on_event(session, event) -> None:
+            self.push(session)
+            if prev_event is not None:
+                prev_event(session, event)
+
+        def on_end(session) -> None:
+            self._pushed.pop(session.id, None)
+            for sub in (self.subscriptions.pop(session.id, None) or {}).values():
+                if sub.timer is not None:
+                    self.world.host.clock.cancel(sub.timer)
+            if prev_end is not None:
+                prev_end(session)
+
+        host.on_event, host.on_session_end = on_event, on_end
+
+    # --- the snapshot -------------------------------------------------------------------------
+    def stamp(self) -> tuple:
+        router = self.stats.router
+        return (self.stats.version, router.changes, len(self.wanted), self.world.host.clock.now())
+
+    def snapshot_json(self) -> str:
+        stamp = self.stamp()
+        if stamp != self._stamp:
+            values = self.stats.snapshot()
+            for key in self.wanted:
+                values.setdefault(key, {s: v for s, v in ((s, self.stats.value(key, s)) for s in _names())
+                                        if v is not None})
+            self._json, self._stamp = json.dumps(values), stamp
+        return self._json
+
+    def push(self, session) -> None:
+        """Before an event: give the session current values if its copy is stale."""
+        if getattr(session.document, "dialect", None) is None:
+            return
+        stamp = self.stamp()
+        if self._pushed.get(session.id) == stamp:
+            return
+        dm = session.interpreter.datamodel
+        if hasattr(dm, "call_function"):
+            dm.call_function("__ors_setStatistics", self.snapshot_json())
+            self._pushed[session.id] = stamp
+
+    def js_record(self, session, record: dict) -> None:
+        if record.get("op") == "want":
+            key = object_key(record.get("object"))
+            if key is not None and key not in ("R", "RP"):
+                self.wanted.add(key)
+
+    # --- subscriptions ------------------------------------------------------------------------
+    def subscribe(self, session, obj: str, key: str, statistic: str, interval: float) -> Subscription:
+        sub = Subscription(obj, key, statistic, interval)
+        self.subscriptions.setdefault(session.id, {})[(obj, statistic)] = sub
+        if key not in ("R", "RP"):
+            self.wanted.add(key)
+        if interval > 0:
+            sub.timer = self.world.host.clock.call_later(interval, self._tick, session.id, sub)
+        return sub
+
+    def unsubscribe(self, session, obj: str, statistic: str) -> bool:
+        sub = self.subscriptions.get(session.id, {}).pop((obj, statistic), None)
+        if sub is not None and sub.timer is not None:
+            self.world.host.clock.cancel(sub.timer)
+        return sub is not None
+
+    def send(self, session_id: str, sub: Subscription, *, always: bool = False) -> None:
+        """statistic.update when the value changed (or `always`, the first one)."""
+        session = self.world.host.sessions.get(session_id)
+        value = self.stats.value(sub.key, sub.statistic)
+        if session is None or (value == sub.last and not always):
+            return
+        sub.last = value
+        self.world.deliver(session, "statistic.update",
+                           {"object": sub.object, "statistic": sub.statistic, "value": float(value or 0)})
+
+    def _tick(self, session_id: str, sub: Subscription) -> None:
+        if self.subscriptions.get(session_id, {}).get((sub.object, sub.statistic)) is not sub:
+            return
+        self.send(session_id, sub)
+        sub.timer = self.world.host.clock.call_later(sub.interval, self._tick, session_id, sub)
+
+    def changed(self) -> None:
+        """Something moved: check the on-change (interval 0) subscriptions after this instant."""
+        if self._check_due or not self.subscriptions:
+            return
+        self._check_due = True
+        self.world.host.clock.call_later(0.0, self._check)
+
+    def _check(self) -> None:
+        self._check_due = False
+        for session_id, subs in list(self.subscriptions.items()):
+            for sub in list(subs.values()):
+                if sub.interval <= 0:
+                    self.send(session_id, sub)
+
+
+def _names():
+    from .stats import PREDEFINED
+
+    return PREDEFINED
+
+
+def statistic_service_for(world) -> StatisticService:
+    service = getattr(world, "_statistic_service", None)
+    if service is None:
+        service = world._statistic_service = StatisticService(world)
+    return service
