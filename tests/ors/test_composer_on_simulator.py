@@ -12,12 +12,15 @@ from tests.conftest import SHARED
 IPDS = sorted((SHARED / "composer-corpus").rglob("IPD_*.scxml"))
 # Errors of the engine or of our built-ins (as opposed to a module answering a request).
 ENGINE_ERRORS = ("error.script", "error.illegal", "error.unsupported", "error.send")
+GVP_MENU_RESULT = {"udata": {"outivrmenu": "m0001", "ivrdisconnect": "false", "outidcardno": ""}}
 
 
 def _simulate(ipd, until=60.0):
     trace = io.StringIO()
     run = build(applications={"main-inbound": ipd.resolve().as_uri()}, trace=trace)
-    run.platform.inbound_call("+15551110002", "5000", patience=300)
+    # The GVP menus these workflows play (<dialog:start>) attach the caller's choice as user data,
+    # which the workflows then read; the simulated caller answers every menu the same way.
+    run.platform.inbound_call("+15551110002", "5000", patience=300, ivr=[GVP_MENU_RESULT] * 4)
     run.run(until)
     return [json.loads(line) for line in trace.getvalue().splitlines()]
 
@@ -42,7 +45,9 @@ def test_main3_reaches_its_routing_action_and_the_trace_shows_it():
     ipd = next(p for p in IPDS if p.name == "IPD_default_Main3Workflow.scxml")
     records = _simulate(ipd)
     actions = [r for r in records if r["kind"] == "action"]
-    first = actions[0]
+    # Its parallel block plays ringback (<dialog:playsound>) while the other branch redirects.
+    assert actions[0]["action"] == "dialog.playsound"
+    first = actions[1]
     assert first["action"] == "interaction.redirect"
     assert first["attributes"]["from"] == "5000" and first["attributes"]["detach"] == "true"
     start = next(i for i, r in enumerate(records) if r["kind"] == "event" and r["name"] == "application.start")

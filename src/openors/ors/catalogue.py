@@ -15,6 +15,7 @@ import yaml
 
 STATE_PLACEHOLDER = "invalidstate.<state>"
 REASON_PLACEHOLDER = "reject.<reason>"
+STATUS_PLACEHOLDER = "http.<status>"  # session.fetch: <protocol>.<code>, e.g. http.404 (and http.0: no answer)
 
 
 @lru_cache(maxsize=1)
@@ -54,8 +55,10 @@ def _code_allowed(name: str, code: Any) -> bool:
         return False
     if code in error_codes(name):
         return True
-    return REASON_PLACEHOLDER in load_catalogue()[name].get("error_codes", []) and bool(
-        re.fullmatch(r"reject\.\S+", code))
+    listed = load_catalogue()[name].get("error_codes", [])
+    if STATUS_PLACEHOLDER in listed and re.fullmatch(r"http\.\d+", code):
+        return True
+    return REASON_PLACEHOLDER in listed and bool(re.fullmatch(r"reject\.\S+", code))
 
 
 def check_event(name: str, data: dict[str, Any] | None) -> list[str]:

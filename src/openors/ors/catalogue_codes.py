@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalogue import error_codes, load_catalogue
+from .catalogue import STATUS_PLACEHOLDER, error_codes, load_catalogue
 
 # Platform code -> what to try, in order, when the event does not list the code itself.
 _FALLBACKS = {
@@ -36,10 +36,17 @@ def event_code(event_name: str, code: str) -> str:
     if code.startswith("reject.") and any(c.startswith("reject.") for c in load_catalogue()[event_name].get(
             "error_codes", [])):
         return code
+    if _is_status(code) and STATUS_PLACEHOLDER in load_catalogue()[event_name].get("error_codes", []):
+        return code
     for candidate in _FALLBACKS.get(code, []):
         if candidate in allowed:
             return candidate
     return "unknown" if "unknown" in allowed else (allowed[0] if allowed else code)
+
+
+def _is_status(code: str) -> bool:
+    protocol, _, status = code.partition(".")
+    return protocol == "http" and status.isdigit()
 
 
 def error_data(event_name: str, requestid: str, code: str, description: str,

@@ -61,9 +61,10 @@ class OrsWorld:
     def __init__(self, platform, host, *, applications: dict[str, str] | None = None,
                  base_url: str | None = None, extensions=None,
                  request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S,
-                 trace: Callable[[dict], None] | None = None):
+                 trace: Callable[[dict], None] | None = None, config_lists=None):
         from .extensions import ors_extensions
         from .modules_registry import default_modules, default_services
+        from .session.setup import SessionModule
 
         self.platform = platform
         self.host = host
@@ -80,6 +81,8 @@ class OrsWorld:
         host.ors_world = self
         host.ors_trace = self.trace if trace else None
         self._chain_host_hooks()
+        # _genesys.session: configuration lists (a file or a mapping) and the session clock.
+        self.session_module = SessionModule(self, config_lists)
         platform.subscribe(self._on_platform_event)
         # Module services (queue router, statistics) live as long as the world; they register
         # handlers for the outbox records their JS functions queue ({kind: 'queue', ...}).
@@ -130,6 +133,7 @@ class OrsWorld:
         if doc is None:
             doc = self._documents[url] = load_document(url, self.extensions)
             _install_call_states(doc)
+            self.session_module.prepare_document(doc)
             self._hand_module_records(doc)
         return doc
 
@@ -148,7 +152,6 @@ class OrsWorld:
                     handler(interp.session, record)
 
         dialect._outbox = outbox
-
 
     def start_session(self, application: str, interaction_id: str | None = None, params: dict | None = None):
         try:
@@ -282,12 +285,15 @@ class OrsWorld:
 
     # --- requests -----------------------------------------------------------------------------
     def request(self, ctx, action: ModuleAction, call: Callable[[], str],
-                on_done: Callable[[PlatformEvent], None], interactionid: str | None = None) -> None:
+                on_done: Callable[[PlatformEvent], None], interactionid: str | None = None,
+                timeout: float | None = None) -> None:
         """Send one platform request for an action; its outcome reaches `on_done` or becomes the
-        action's error event (also after `request_timeout` without an answer)."""
+        action's error event (also after `timeout`, default `request_timeout`, without an answer;
+        treatments that play for minutes give their own)."""
         platform_id = call()
         pending = PendingRequest(ctx.session.id, action, ctx.requestid, on_done, interactionid)
-        pending.timer = self.host.clock.call_later(self.request_timeout, self._timed_out, platform_id)
+        pending.timer = self.host.clock.call_later(self.request_timeout if timeout is None else timeout,
+                                                   self._timed_out, platform_id)
         self.pending[platform_id] = pending
 
     def later(self, callback: Callable[[], None]) -> None:

@@ -121,7 +121,10 @@ class Platform(ABC):
                         data: dict | None = None) -> str: ...
 
     @abstractmethod
-    def start_treatment(self, interaction_id: str, treatment: str, duration: float) -> str: ...
+    def start_treatment(self, interaction_id: str, treatment: str, duration: float, *,
+                        collect: dict | None = None, application: str | None = None) -> str:
+        """Play a treatment; `collect`: input settings for digits (done data `digits`, `reason`);
+        `application`: a VoiceXML application URI (done data `extensions`)."""
 
     # -- user data -------------------------------------------------------------------------
     @abstractmethod

@@ -99,9 +99,36 @@ def _parse_step(r: Reader) -> Step:
 
 
 def _call(r: Reader) -> dict[str, Any]:
-    r.only(("from", "to", "patience", "hangup_after", "udata"))
+    r.only(("from", "to", "patience", "hangup_after", "udata", "digits", "ivr"))
     return {"from": r.str("from"), "to": r.str("to"), "patience": r.number("patience", 120.0),
-            "hangup_after": r.number("hangup_after", None), "udata": r.mapping("udata", {})}
+            "hangup_after": r.number("hangup_after", None), "udata": r.mapping("udata", {}),
+            "digits": _digit_answers(r), "ivr": _ivr_results(r)}
+
+
+def _digit_answers(r: Reader) -> list[str]:
+    """`digits`: one answer (a string of keys) or a list of them, one per digit collection."""
+    raw = r.data.get("digits")
+    answers = [] if raw is None else raw if isinstance(raw, list) else [raw]
+    for i, answer in enumerate(answers):
+        if isinstance(answer, bool) or not isinstance(answer, str | int):
+            r.fail("expected a string of keys or a list of them", f"digits[{i}]" if isinstance(raw, list)
+                   else "digits")
+        if set(str(answer)) - set("0123456789*#"):
+            r.fail(f"{answer!r} has a key that is not 0-9, * or #", "digits")
+    return [str(a) for a in answers]
+
+
+def _ivr_results(r: Reader) -> list[dict[str, Any]]:
+    """`ivr`: one result or a list of them, one per VoiceXML application the call runs."""
+    raw = r.data.get("ivr")
+    items = [] if raw is None else raw if isinstance(raw, list) else [raw]
+    out = []
+    for i, item in enumerate(items):
+        m = r.item_reader("ivr", i, item)
+        m.only(("duration", "udata", "extensions"))
+        out.append({"duration": m.number("duration", None), "udata": m.mapping("udata", {}),
+                    "extensions": m.mapping("extensions", {})})
+    return out
 
 
 def _hangup(r: Reader) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from .errors import ors_error_event
 
 log = logging.getLogger("openors.ors")
 
-_BUILTINS = "\n;\n".join([builtins_source(), load_js("genesys"), load_js("ixn"),
+_BUILTINS = "\n;\n".join([builtins_source(), load_js("genesys"), load_js("ixn"), load_js("session"),
                              load_js("queue"), load_js("statistic")])
 BASIC_HTTP = "http://www.w3.org/TR/scxml/#BasicHTTPEventProcessor"
 _SEND_TYPES = {"scxml": SCXML_PROCESSOR, "basichttp": BASIC_HTTP}

@@ -26,11 +26,15 @@ S = InteractionState
 class CallControlMixin(DeliveryMixin):
     # -- customers calling in ----------------------------------------------------------------
     def inbound_call(self, ani: str, dnis: str, *, patience: float | None = 120.0,
-                     hangup_after: float | None = None, udata: dict | None = None) -> str:
-        """A customer dials `dnis` from `ani`; returns the new interaction id."""
+                     hangup_after: float | None = None, udata: dict | None = None,
+                     digits: list[str] | None = None, ivr: list[dict] | None = None) -> str:
+        """A customer dials `dnis` from `ani`; returns the new interaction id. `digits` and `ivr`:
+        what the caller answers to digit collections and VoiceXML applications (sim/treatments.py)."""
         target = self._require_destination(dnis)
         ixn = self._create("TMediaVoice", "inbound", properties={"ani": ani, "dnis": dnis},
                            udata=udata)
+        if digits or ivr:
+            self.set_caller_script(ixn.interaction_id, digits, ivr)
         caller = self._add_party(ixn, ani, DeviceKind.EXTERNAL, PartyState.DIALING,
                                  ccevent=CCEvent.OFFERED, role="origination", sync=False)
         ixn.properties["caller_hangup_after"] = hangup_after
@@ -356,7 +360,7 @@ class CallControlMixin(DeliveryMixin):
                         data={"added": _party_brief(added)})
         return {"interaction_id": interaction_id}
 
-    # -- private service, treatments -----------------------------------------------------------
+    # -- private service (treatments: sim/treatments.py) ---------------------------------------------
     def private_service(self, interaction_id: str, device: str | None, service_id: int,
                         data: dict | None = None, *, origin: str = "client") -> str:
         return self._submit("privateservice", interaction_id, self._private_service, interaction_id, device,
@@ -372,25 +376,6 @@ class CallControlMixin(DeliveryMixin):
                                 {"ErrorCode": 56, "ErrorMessage": f"unknown private service {service_id}",
                                  "ReferenceID": req.request_id})
         return {"interaction_id": interaction_id, "service_id": service_id}
-
-    def start_treatment(self, interaction_id: str, treatment: str, duration: float, *,
-                        origin: str = "client") -> str:
-        return self._submit("treatment", interaction_id, self._treat, interaction_id, treatment, duration,
-                            origin=origin)
-
-    def _treat(self, req: Request, interaction_id: str, treatment: str, duration: float) -> Any:
-        ixn = self._live(interaction_id)
-        self._require_state(ixn, S.TREATING)
-        ixn.treatment = treatment
-        self._later(duration, self._treatment_over, req, interaction_id, interaction_id=interaction_id)
-        return DEFERRED
-
-    def _treatment_over(self, req: Request, interaction_id: str) -> None:
-        ixn = self.interactions.get(interaction_id)
-        if ixn is not None and ixn.treatment is not None:
-            ixn.treatment = None
-            self._sync_state(ixn)
-        self._complete(req, {"interaction_id": interaction_id})
 
     # -- user data ---------------------------------------------------------------------------
     def update_user_data(self, interaction_id: str, data: dict[str, Any], *, origin: str = "client") -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from openors.platform.sim.agents import AgentBehaviourMixin
 from openors.platform.sim.callcontrol import CallControlMixin
 from openors.platform.sim.multimedia import MultimediaMixin
+from openors.platform.sim.treatments import TreatmentMixin
 
 
-class SimulatedPlatform(CallControlMixin, MultimediaMixin, AgentBehaviourMixin):
+class SimulatedPlatform(TreatmentMixin, CallControlMixin, MultimediaMixin, AgentBehaviourMixin):
     """A whole contact center in one object, driven by a clock (virtual or real).
 
     Build it from a Topology and a Clock; drive it with requests (the Platform API), with the

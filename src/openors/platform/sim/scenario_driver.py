@@ -25,7 +25,7 @@ def _run_step(sim: SimulatedPlatform, step: Step) -> None:
     try:
         if step.kind == "call":
             sim.inbound_call(f["from"], f["to"], patience=f["patience"], hangup_after=f["hangup_after"],
-                             udata=f["udata"])
+                             udata=f["udata"], digits=f.get("digits"), ivr=f.get("ivr"))
         elif step.kind == "hangup":
             sim.customer_hangup(f["caller"])
         elif step.kind == "email":

@@ -1,0 +1,150 @@
+"""`<dialog:runtreatments>`: the child treatments, one after the other.
+
+Standalone, every child sends its own events and `dialog.runtreatments.done` follows the last one.
+Inside `<queue:submit>` (or `<queue:update>`) the queue module runs them while the call waits,
+with no treatment events (ORS-SPEC §5.6):
+
+    run = TreatmentRun(interp, world, runtreatments_element, interactionid, events=False)
+    run.start()      # when the call starts waiting
+    run.stop()       # when a target is selected, the request is cancelled or the session ends
+
+A child that fails does not stop the sequence (a missing announcement must not keep the caller
+from music); `<dialog:pause duration>` waits without a request. The sequence plays once.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from ..actions import ActionContext, ActionError, ModuleAction, new_request_id
+from .actions import DialogAction
+from .prompts import attribute_value, children, local_name
+
+
+class _Silent:
+    """Reports a nested child's outcome to its run instead of the session."""
+
+    def __init__(self, run: TreatmentRun, action: DialogAction):
+        self.run, self.action, self.name = run, action, action.name
+
+    def fail(self, interp, requestid, exc: ActionError) -> None:
+        self.run._child_over(requestid, exc.code)
+
+    def done(self, ctx, name, data) -> None:
+        self.run._child_over(ctx.requestid, "done")
+
+
+class _Loud(_Silent):
+    """A standalone run: the child's events reach the session, then the run goes on."""
+
+    def fail(self, interp, requestid, exc: ActionError) -> None:
+        self.action.fail(interp, requestid, exc)
+        super().fail(interp, requestid, exc)
+
+    def done(self, ctx, name, data) -> None:
+        self.action.done(ctx, name, data)
+        super().done(ctx, name, data)
+
+
+class TreatmentRun:
+    def __init__(self, interp, world, element, interactionid: str, *, events: bool = False,
+                 on_finished=None):
+        from . import dialog_actions
+
+        self.interp, self.world, self.element = interp, world, element
+        self.interactionid = interactionid
+        self.events = events
+        self.on_finished = on_finished
+        self.actions = {name: action for (_, name), action in dialog_actions().items()}
+        self.steps = [c for c in children(element) if local_name(c) != "runtreatments"]
+        self.index = -1
+        self.current: str | None = None  # request id of the child playing
+        self.stopped = False
+        self.timer = None
+
+    def start(self) -> None:
+        self._next()
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.world.host.clock.cancel(self.timer)
+
+    @property
+    def finished(self) -> bool:
+        return self.stopped or self.index >= len(self.steps)
+
+    def _next(self) -> None:
+        while not self.stopped:
+            self.index += 1
+            if self.index >= len(self.steps):
+                self.current = None
+                if self.on_finished is not None:
+                    self.on_finished()
+                return
+            if self._launch(self.steps[self.index]):
+                return
+
+    def _child_over(self, requestid: str, outcome: str) -> None:
+        if self.stopped or requestid != self.current:
+            return  # a stopped run, or an answer to a child it gave up on
+        self.world.trace("treatment", session=self.interp.session.id, step=self.index, outcome=outcome)
+        self._next()
+
+    def _launch(self, el) -> bool:
+        """Start one child; False when it finished at once (it failed or is not playable)."""
+        name = local_name(el)
+        if name == "pause":
+            seconds = attribute_value(self.interp, el.get("duration"), "<pause> duration") or 0
+            self.current = new_request_id()
+            rid = self.current
+            self.timer = self.world.host.clock.call_later(float(seconds), self._child_over, rid, "done")
+            return True
+        action = self.actions.get(name)
+        if action is None or not isinstance(action, DialogAction):
+            self.world.trace("treatment", session=self.interp.session.id, step=self.index,
+                             outcome=f"skipped <{name}>: not a treatment this server plays")
+            return False
+        reporter = _Loud(self, action) if self.events else _Silent(self, action)
+        node = SimpleNamespace(attributes=dict(el.attrib), element=el)
+        requestid = new_request_id()
+        self.current = requestid
+        location = node.attributes.get("requestid")
+        try:
+            if location:
+                self.interp.datamodel.assign_value(location, requestid)
+            args = action.evaluate(self.interp, node)
+            ctx = ActionContext(self.interp, node, requestid, args)
+            ixn = args.get("interactionid") or self.interactionid
+            ixn = self.world.resolve_interaction(ctx.session, ixn, allow_detached=True)
+            if self.events:
+                action.begin(ctx, self.world)
+            action.play(ctx, self.world, ixn, reporter, lambda data: action.settle(ctx, ixn, data, reporter))
+        except ActionError as exc:
+            if self.events:
+                action.fail(self.interp, requestid, exc)
+            self.world.trace("treatment", session=self.interp.session.id, step=self.index, outcome=exc.code)
+            return False
+        except Exception as exc:  # noqa: BLE001 - a location that cannot be written, for one
+            self.world.trace("treatment", session=self.interp.session.id, step=self.index, outcome=str(exc))
+            return False
+        return True
+
+
+class RunTreatments(ModuleAction):
+    """`<dialog:runtreatments interactionid requestid>` on its own."""
+
+    module = "dialog"
+    prefix = "dialog"
+    name = "runtreatments"
+    expressions = ("interactionid", "hints")
+
+    def run(self, ctx: ActionContext, world) -> None:
+        ixn = world.resolve_interaction(ctx.session, ctx.args.get("interactionid"), allow_detached=True)
+        if not children(ctx.node.element):
+            raise ActionError("unknown", "<runtreatments> has no treatment to run")
+
+        def finished() -> None:
+            ctx.emit(self.done_name(), {"requestid": ctx.requestid, "interactionid": ixn})
+
+        run = TreatmentRun(ctx.interp, world, ctx.node.element, ixn, events=True, on_finished=finished)
+        world.later(run.start)  # children start after this macrostep, like any request

@@ -1,0 +1,18 @@
+"""The session module (`www.genesyslab.com/modules/session`): `<session:fetch>` (fetch.py),
+`<session:start>` / `<session:terminate>` (actions.py) and the data behind `_genesys.session`
+(config.py: the `config_lists` file; setup.py: how it and the time reach each session's JS,
+js/session.js).
+"""
+
+from __future__ import annotations
+
+from ..actions import ModuleAction
+
+MODULE = "session"
+
+
+def session_actions() -> dict[tuple[str, str], ModuleAction]:
+    from .actions import Start, Terminate
+    from .fetch import Fetch
+
+    return {(MODULE, cls.name): cls() for cls in (Fetch, Start, Terminate)}

@@ -1,0 +1,104 @@
+"""`<session:start>` and `<session:terminate>` (ORS-SPEC §5.7; the attributes are our choice
+where the reference is silent, [I] in the spec).
+
+    <session:start srcexpr="'other.scxml'" requestid="rid" sessionid="newId">
+      <param name="ani" expr="'5551234'"/>      <!-- fills <data id="ani"> of the new session -->
+    </session:start>                             -> session.start.done {requestid, sessionid}
+
+    <session:terminate sessionid="newId"/>       -> session.terminate.done {requestid, sessionid}
+
+A relative `src` is resolved against the starting document. Without `sessionid`, terminate ends
+the session itself (no event: nobody is left to hear it).
+"""
+
+from __future__ import annotations
+
+from openors.scxml.errors import ExecutionError, ScxmlLoadError
+from openors.scxml.resources import resolve_url
+
+from ..actions import ActionContext, ActionError, ModuleAction
+
+
+class SessionAction(ModuleAction):
+    module = "session"
+    prefix = "session"
+
+
+class Start(SessionAction):
+    name = "start"
+    expressions = ("srcexpr", "idealtime", "hints")
+    literals = ("src", "sessionid")
+
+    def run(self, ctx: ActionContext, world) -> None:
+        src = ctx.args.get("srcexpr", ctx.args.get("src"))
+        if src in (None, ""):
+            raise ActionError("unknown", "<session:start> needs 'src' or 'srcexpr': the document to start")
+        url = resolve_url(str(src), ctx.interp.doc.url)
+        params = self.params(ctx)
+        try:
+            world.document_for(url)  # load now, so a bad document is this request's error
+        except ScxmlLoadError as exc:
+            raise ActionError("unknown", f"<session:start> cannot load {url}: {exc}") from None
+
+        def start() -> None:
+            session = world.start_session(url, params=params)
+            if session is None:
+                self.fail(ctx.interp, ctx.requestid, ActionError("unknown", f"<session:start>: {url} did not start"))
+                return
+            location = ctx.node.attributes.get("sessionid")
+            if location and ctx.interp.running:
+                try:
+                    ctx.interp.datamodel.assign_value(location, session.id)
+                except ExecutionError:
+                    pass  # the done event still carries the id
+            ctx.emit(self.done_name(), {"requestid": ctx.requestid, "sessionid": session.id})
+
+        world.later(start)
+
+    def params(self, ctx: ActionContext) -> dict:
+        out = {}
+        for child in ctx.node.element:
+            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "param" and child.get("name"):
+                try:
+                    out[child.get("name")] = ctx.interp.datamodel.evaluate(child.get("expr") or "undefined")
+                except ExecutionError as exc:
+                    raise ActionError("unknown", f"<session:start> <param name='{child.get('name')}'>: {exc}") \
+                        from None
+        return out
+
+
+class Terminate(SessionAction):
+    name = "terminate"
+    expressions = ("sessionid", "hints")
+
+    def run(self, ctx: ActionContext, world) -> None:
+        target_id = ctx.args.get("sessionid")
+        target_id = ctx.session.id if target_id in (None, "") else str(target_id)
+        target = world.host.sessions.get(target_id)
+        if target is None:
+            raise ActionError("unknown", f"<session:terminate>: no session '{target_id}' on this server",
+                              sessionid=target_id)
+
+        def terminate() -> None:
+            end_session(world.host, target)
+            if target is not ctx.session:
+                ctx.emit(self.done_name(), {"requestid": ctx.requestid, "sessionid": target_id})
+
+        world.later(terminate)
+
+
+def end_session(host, session) -> None:
+    """End a session from outside: its states exit (onexit runs), no done event."""
+    terminate = getattr(host, "terminate", None)
+    if terminate is not None:  # the runtime's host keeps its own books
+        terminate(session)
+        return
+    if not session.interpreter.running:
+        return
+    was = host.dispatching
+    host.dispatching = True
+    try:
+        session.interpreter.cancel()
+    finally:
+        host.dispatching = was
+    host._after_macrostep(session)

@@ -1,0 +1,202 @@
+"""`<session:fetch>` (ORS-SPEC §5.7): an HTTP request made for the session, over httpx.
+
+The request runs as the host's async I/O (`host.spawn`), so `run_until` waits for it and the
+answer never arrives inside the macrostep that asked. Results:
+
+* `session.fetch.done` {requestid, content, hints}: `content` is the body as text (Composer
+  parses JSON itself with `eval('(' + content + ')')`); `hints` the response headers (lower-case
+  names). With `type` JSON the body must parse as JSON.
+* `error.session.fetch` {requestid, error, description}: `http.<status>` for a status >= 400,
+  `http.0` when no HTTP answer came (refused, unknown host), `timeout` after `timeout` seconds,
+  `parse` for a body that is not of the expected `type`, `unknown` for a bad request.
+
+`<param name expr>` children are the query (GET, DELETE, HEAD) or the body, encoded per `enctype`
+(form by default, JSON with `application/json`); `<content expr>` (Composer writes `_expr`) is the
+raw body instead. `gdelivery="true"` retries `gd_retries` times, `gd_retry_interval` seconds apart,
+when no answer or a 5xx came. `maxage`/`maxstale` are accepted and ignored (no cache).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from openors.scxml.errors import ExecutionError
+from openors.scxml.resources import resolve_url
+
+from ..actions import ActionContext, ActionError, ModuleAction
+
+DEFAULT_TIMEOUT_S = 30.0
+FORM = "application/x-www-form-urlencoded"
+QUERY_METHODS = ("GET", "DELETE", "HEAD")
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+
+
+class Fetch(ModuleAction):
+    module = "session"
+    prefix = "session"
+    name = "fetch"
+    expressions = ("srcexpr", "method", "enctype", "type", "timeout", "headers", "maxage", "maxstale",
+                   "gdelivery", "gd_retries", "gd_retry_interval", "hints")
+    literals = ("src",)
+
+    def run(self, ctx: ActionContext, world) -> None:
+        request = self.build(ctx)
+        try:
+            world.host.spawn(self._fetch(ctx, world, request))
+        except RuntimeError:
+            raise ActionError("unknown", "<session:fetch> needs a running asyncio loop (drive the host with "
+                                         "run_until)") from None
+
+    # --- the request --------------------------------------------------------------------------
+    def build(self, ctx: ActionContext) -> dict[str, Any]:
+        args = ctx.args
+        url = args.get("srcexpr", args.get("src"))
+        if url in (None, ""):
+            raise ActionError("unknown", "<session:fetch> needs 'srcexpr' (or 'src'): the URL to fetch")
+        url = resolve_url(str(url), ctx.interp.doc.url)
+        if not url.startswith(("http://", "https://")):
+            raise ActionError("unknown", f"<session:fetch> can only fetch http(s) URLs, not {url!r}")
+        method = str(args.get("method") or "get").upper()
+        if method not in METHODS:
+            raise ActionError("unknown", f"<session:fetch> method '{method.lower()}' is not supported")
+        enctype = str(args.get("enctype") or FORM).lower()
+        headers = args.get("headers") or {}
+        if not isinstance(headers, dict):
+            raise ActionError("unknown", "<session:fetch> 'headers' must be an object")
+        headers = {str(k): str(v) for k, v in headers.items() if v is not None}
+        params, body = self.params_and_body(ctx)
+        request: dict[str, Any] = {"method": method, "url": url, "headers": headers}
+        if body is not _NONE:
+            request["content"] = _encode(body, enctype)
+            _content_type(headers, "application/json" if "json" in enctype else enctype)
+        elif params:
+            if method in QUERY_METHODS:
+                request["params"] = {k: _text(v) for k, v in params.items()}
+            else:
+                request["content"] = _encode(params, enctype)
+                _content_type(headers, "application/json" if "json" in enctype else FORM)
+        request["timeout"] = _number(args.get("timeout"), DEFAULT_TIMEOUT_S, "timeout")
+        gdelivery = str(args.get("gdelivery", "false")).lower() == "true"
+        request["attempts"] = 1 + (int(_number(args.get("gd_retries"), 0, "gd_retries")) if gdelivery else 0)
+        request["retry_interval"] = _number(args.get("gd_retry_interval"), 0, "gd_retry_interval")
+        request["expect_json"] = "json" in str(args.get("type") or "").lower()
+        return request
+
+    def params_and_body(self, ctx: ActionContext) -> tuple[dict, Any]:
+        params: dict[str, Any] = {}
+        body: Any = _NONE
+        for child in ctx.node.element:
+            if not isinstance(child.tag, str):
+                continue
+            local = child.tag.rsplit("}", 1)[-1]
+            if local == "param" and child.get("name"):
+                params[child.get("name")] = _evaluate(ctx.interp, child.get("expr"), child.get("name"))
+            elif local == "content":
+                expr = child.get("expr", child.get("_expr"))
+                body = _evaluate(ctx.interp, expr, "content") if expr is not None else (child.text or "")
+        return params, body
+
+    # --- the exchange -------------------------------------------------------------------------
+    async def _fetch(self, ctx: ActionContext, world, request: dict) -> None:
+        world.trace("fetch", session=ctx.session.id, requestid=ctx.requestid, method=request["method"],
+                    url=request["url"])
+        try:
+            response = await self._exchange(request)
+            data = self.result(ctx, response, request["expect_json"])
+        except ActionError as exc:
+            world.trace("fetch.failed", session=ctx.session.id, requestid=ctx.requestid, error=exc.code)
+            self.fail(ctx.interp, ctx.requestid, exc)
+            return
+        world.trace("fetch.done", session=ctx.session.id, requestid=ctx.requestid, status=response.status_code)
+        ctx.emit(self.done_name(), data)
+
+    async def _exchange(self, request: dict) -> httpx.Response:
+        send = {k: request[k] for k in ("method", "url", "headers", "params", "content") if k in request}
+        error: ActionError | None = None
+        for attempt in range(request["attempts"]):
+            if attempt:
+                await asyncio.sleep(request["retry_interval"])
+            try:
+                async with httpx.AsyncClient(timeout=request["timeout"]) as client:
+                    response = await client.request(**send)
+            except httpx.TimeoutException:
+                error = ActionError("timeout", f"no answer from {request['url']} within {request['timeout']:g}s")
+                continue
+            except httpx.HTTPError as exc:
+                error = ActionError("http.0", f"{request['method']} {request['url']}: {exc or type(exc).__name__}")
+                continue
+            if response.status_code >= 500 and attempt + 1 < request["attempts"]:
+                continue
+            return response
+        assert error is not None
+        raise error
+
+    def result(self, ctx: ActionContext, response: httpx.Response, expect_json: bool) -> dict:
+        if response.status_code >= 400:
+            raise ActionError(f"http.{response.status_code}",
+                              f"HTTP {response.status_code} {response.reason_phrase}: {response.text[:200]}")
+        text = response.text
+        if expect_json and text.strip():
+            try:
+                json.loads(text)
+            except ValueError:
+                raise ActionError("parse", f"the answer is not JSON: {text[:80]!r}") from None
+        return {"requestid": ctx.requestid, "content": text, "hints": dict(response.headers)}
+
+
+_NONE = object()
+
+
+def _evaluate(interp, expr: str | None, what: str) -> Any:
+    if expr is None:
+        return None
+    try:
+        return interp.datamodel.evaluate(expr)
+    except ExecutionError as first:
+        # SpiderMonkey ran these as programs: Composer writes `expr="caller_id: x"` (a label).
+        try:
+            return interp.datamodel.evaluate(f"eval({json.dumps(expr)})")
+        except ExecutionError:
+            raise ActionError("unknown", f"<session:fetch> <{what}>: {first}") from None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _encode(value: Any, enctype: str) -> bytes:
+    if isinstance(value, str | bytes):
+        return value.encode() if isinstance(value, str) else value
+    if "json" in enctype:
+        return json.dumps(value).encode()
+    if isinstance(value, dict):
+        return urlencode({k: _text(v) for k, v in value.items()}).encode()
+    return _text(value).encode()
+
+
+def _content_type(headers: dict, value: str) -> None:
+    if not any(k.lower() == "content-type" for k in headers):
+        headers["Content-Type"] = value
+
+
+def _number(value: Any, default: float, what: str) -> float:
+    if value in (None, ""):
+        return float(default)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ActionError("unknown", f"<session:fetch> '{what}' {value!r} is not a number") from None
+    if number < 0:
+        raise ActionError("unknown", f"<session:fetch> '{what}' {value!r} is negative")
+    return number

@@ -1,0 +1,73 @@
+"""How the session module reaches each ORS session's JS (`_genesys.session`).
+
+* The configuration (config.py) goes into every document's prelude, so `_genesys.session` is
+  complete from a session's first line.
+* The time: before each event a session takes, the session's clock and the zone offsets are
+  pushed when they changed (virtual clocks: `epoch + clock.now()`; real clocks: JS `Date.now()`
+  and only the offsets, once per quarter hour).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from .config import SessionConfig, load_session_config
+
+
+class SessionModule:
+    def __init__(self, world, config_lists=None):
+        self.world = world
+        self.config: SessionConfig = load_session_config(config_lists)
+        clock = world.host.clock
+        if self.config.epoch is None:
+            self.config.epoch = time.time() - clock.now() if clock.virtual else 0.0
+        self._pushed: dict[str, tuple] = {}  # session id -> (now pushed, offsets bucket)
+        self._prelude = f"__ors_setSessionConfig({json.dumps(self.config.js_data(), default=str)});"
+        self._chain(world.host)
+
+    def now(self) -> float:
+        """Seconds since 1970 as the sessions see them."""
+        clock = self.world.host.clock
+        return self.config.epoch + clock.now() if clock.virtual else time.time()
+
+    def prepare_document(self, document) -> None:
+        scripts = getattr(getattr(document, "dialect", None), "extra_scripts", None)
+        if scripts is not None and self._prelude not in scripts:
+            scripts.append(self._prelude)
+            scripts.append(self._clock_script())
+
+    def _clock_script(self) -> str:
+        now = self.now()
+        ms = round(now * 1000) if self.world.host.clock.virtual else None
+        return f"__ors_setClock({json.dumps(ms)}, {json.dumps(self.config.offsets(now))});"
+
+    def _chain(self, host) -> None:
+        previous_event, previous_end = host.on_event, host.on_session_end
+
+        def on_event(session, event) -> None:
+            self.push_clock(session)
+            if previous_event is not None:
+                previous_event(session, event)
+
+        def on_end(session) -> None:
+            self._pushed.pop(session.id, None)
+            if previous_end is not None:
+                previous_end(session)
+
+        host.on_event, host.on_session_end = on_event, on_end
+
+    def push_clock(self, session) -> None:
+        dm = session.interpreter.datamodel
+        if not hasattr(dm, "call_function") or session.interpreter.doc.dialect is None:
+            return
+        virtual = self.world.host.clock.virtual
+        now = self.now()
+        bucket = int(now // 900)
+        pushed_now, pushed_bucket = self._pushed.get(session.id, (None, None))
+        ms = round(now * 1000) if virtual else None
+        if ms == pushed_now and bucket == pushed_bucket:
+            return
+        offsets = json.dumps(self.config.offsets(now)) if bucket != pushed_bucket else None
+        dm.call_function("__ors_setClock", ms, offsets)
+        self._pushed[session.id] = (ms, bucket)
