@@ -65,6 +65,7 @@ def start_server(workdir: Path, flush_ms: int) -> tuple[subprocess.Popen, str]:
         if proc.poll() is not None:
             break
         time.sleep(0.05)
+    proc.kill()
     raise SystemExit("server did not start:\n" + log.read_text())
 
 
