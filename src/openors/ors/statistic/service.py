@@ -33,6 +33,8 @@ class StatisticService:
         self.wanted: set[str] = set()  # objects scripts asked sData for that no submit named
         self.subscriptions: dict[str, dict[tuple[str, str], Subscription]] = {}
         self._pushed: dict[str, tuple] = {}  # session id -> snapshot stamp it has
+        self._users: set[str] = set()  # sessions that asked sData for something not covered
+        self._documents: dict[int, bool] = {}  # id(document) -> mentions sData
         self._stamp: tuple | None = None
         self._json = "{}"
         self._check_due = False
@@ -52,6 +54,7 @@ class StatisticService:
 
         def on_end(session) -> None:
             self._pushed.pop(session.id, None)
+            self._users.discard(session.id)
             for sub in (self.subscriptions.pop(session.id, None) or {}).values():
                 if sub.timer is not None:
                     self.world.host.clock.cancel(sub.timer)
@@ -69,15 +72,14 @@ class StatisticService:
         stamp = self.stamp()
         if stamp != self._stamp:
             values = self.stats.snapshot()
-            for key in self.wanted:
-                values.setdefault(key, {s: v for s, v in ((s, self.stats.value(key, s)) for s in _names())
-                                        if v is not None})
+            for key in self.wanted - set(values):
+                values[key] = self.stats.row(key)
             self._json, self._stamp = json.dumps(values), stamp
         return self._json
 
     def push(self, session) -> None:
         """Before an event: give the session current values if its copy is stale."""
-        if getattr(session.document, "dialect", None) is None:
+        if getattr(session.document, "dialect", None) is None or not self._uses_statistics(session):
             return
         stamp = self.stamp()
         if self._pushed.get(session.id) == stamp:
@@ -87,8 +89,19 @@ class StatisticService:
             dm.call_function("__ors_setStatistics", self.snapshot_json())
             self._pushed[session.id] = stamp
 
+    def _uses_statistics(self, session) -> bool:
+        """Only sessions whose document mentions sData get snapshots (computing and pushing them
+        is the expensive part); a session that calls it through a built name opts in on its
+        first miss."""
+        doc = session.document
+        uses = self._documents.get(id(doc))
+        if uses is None:
+            uses = self._documents[id(doc)] = _mentions(doc, "sData", set())
+        return uses or session.id in self._users
+
     def js_record(self, session, record: dict) -> None:
         if record.get("op") == "want":
+            self._users.add(session.id)
             key = object_key(record.get("object"))
             if key is not None and key not in ("R", "RP"):
                 self.wanted.add(key)
@@ -140,10 +153,21 @@ class StatisticService:
                     self.send(session_id, sub)
 
 
-def _names():
-    from .stats import PREDEFINED
-
-    return PREDEFINED
+def _mentions(obj: Any, needle: str, seen: set[int]) -> bool:
+    """Whether any text in a loaded document (scripts, expressions, included JS) contains `needle`."""
+    if isinstance(obj, str):
+        return needle in obj
+    if id(obj) in seen or obj is None or isinstance(obj, (int, float, bool)):
+        return False
+    seen.add(id(obj))
+    if isinstance(obj, dict):
+        return any(_mentions(v, needle, seen) for v in obj.values())
+    if isinstance(obj, (list, tuple, set)):
+        return any(_mentions(v, needle, seen) for v in obj)
+    fields = getattr(obj, "__dict__", None)
+    if fields is None or type(obj).__module__.split(".")[0] not in ("openors",):
+        return False
+    return any(_mentions(v, needle, seen) for k, v in fields.items() if k not in ("parent", "document", "element"))
 
 
 def statistic_service_for(world) -> StatisticService:

@@ -131,40 +131,58 @@ class Statistics:
         return self.router.waiting_for(key)
 
     def _value(self, key: str, stat: str) -> float:
+        return self._values(key, (stat,))[stat]
+
+    def _values(self, key: str, stats: tuple[str, ...]) -> dict[str, float]:
+        """Several statistics of one object, its agents looked up once."""
         router, now = self.router, self.world.host.clock.now()
         if key == "R":
-            return {"CallsEntered": router.entered_total, "StatCallsInQueue": router.waiting_total,
-                    "RStatCallsInQueue": router.waiting_total}.get(stat, 0)
+            table = {"CallsEntered": router.entered_total, "StatCallsInQueue": router.waiting_total,
+                     "RStatCallsInQueue": router.waiting_total}
+            return {s: table.get(s, 0) for s in stats}
         if key == "RP":
-            return {"CallsEntered": self.arrivals}.get(stat, 0)
+            return {s: self.arrivals if s == "CallsEntered" else 0 for s in stats}
         agents = [self.directory.agents[a] for a in self._agents_of(key)]
         logged = [a for a in agents if a.logged_in]
         ready = [a for a in agents if a.available]
         busy = [a for a in agents if a.active]
-        if stat in ("StatAgentsAvailable", "StatAgentsInQueueReady"):
-            return len(ready)
-        if stat in ("StatAgentsTotal", "StatAgentsInQueueLogin"):
-            return len(logged)
-        if stat == "StatAgentsBusy":
-            return len(busy)
-        if stat in ("StatCallsInQueue", "RStatCallsInQueue"):
-            return self._waiting(key)
-        if stat == "StatExpectedWaitingTime":
-            return round(self._waiting(key) * self.handle_time() / max(1, len(logged)), 3)
-        if stat == "StatTimeInReadyState":
-            return round(max((now - a.ready_since for a in ready), default=0.0), 3)
-        if stat == "StatLoadBalance":
-            return round(len(busy) / len(logged), 4) if logged else 0.0
-        if stat == "StatAgentLoading":
-            return round(sum(len(a.active) for a in logged) * 100 / len(logged), 3) if logged else 0.0
-        if key.startswith("Q:") and stat in ("StatCallsAnswered", "StatCallsCompleted", "CallsEntered"):
-            vq = router.vq_counts(key[2:])
-            return vq["entered"] if stat == "CallsEntered" else vq["distributed"]
-        if stat == "StatCallsAnswered":
-            return sum(self.answered[a.agent_id] for a in agents)
-        if stat == "StatCallsCompleted":
-            return sum(self.completed[a.agent_id] for a in agents)
-        return 0
+        waiting = self._waiting(key) if {"StatCallsInQueue", "RStatCallsInQueue",
+                                         "StatExpectedWaitingTime"} & set(stats) else 0
+        vq = router.vq_counts(key[2:]) if key.startswith("Q:") else None
+        out: dict[str, float] = {}
+        for stat in stats:
+            if stat in ("StatAgentsAvailable", "StatAgentsInQueueReady"):
+                out[stat] = len(ready)
+            elif stat in ("StatAgentsTotal", "StatAgentsInQueueLogin"):
+                out[stat] = len(logged)
+            elif stat == "StatAgentsBusy":
+                out[stat] = len(busy)
+            elif stat in ("StatCallsInQueue", "RStatCallsInQueue"):
+                out[stat] = waiting
+            elif stat == "StatExpectedWaitingTime":
+                out[stat] = round(waiting * self.handle_time() / max(1, len(logged)), 3)
+            elif stat == "StatTimeInReadyState":
+                out[stat] = round(max((now - a.ready_since for a in ready), default=0.0), 3)
+            elif stat == "StatLoadBalance":
+                out[stat] = round(len(busy) / len(logged), 4) if logged else 0.0
+            elif stat == "StatAgentLoading":
+                out[stat] = round(sum(len(a.active) for a in logged) * 100 / len(logged), 3) if logged else 0.0
+            elif vq is not None and stat in ("StatCallsAnswered", "StatCallsCompleted", "CallsEntered"):
+                out[stat] = vq["entered"] if stat == "CallsEntered" else vq["distributed"]
+            elif stat == "StatCallsAnswered":
+                out[stat] = sum(self.answered[a.agent_id] for a in agents)
+            elif stat == "StatCallsCompleted":
+                out[stat] = sum(self.completed[a.agent_id] for a in agents)
+            else:
+                out[stat] = 0
+        return out
+
+    def row(self, key: str) -> dict[str, float]:
+        """Every predefined statistic of one object ({} when the object names nothing)."""
+        try:
+            return self._values(key, PREDEFINED)
+        except (UnknownTarget, TargetSyntaxError):
+            return {}
 
     # --- the JS snapshot ----------------------------------------------------------------------
     def keys(self) -> list[str]:
@@ -180,11 +198,7 @@ class Statistics:
         return list(dict.fromkeys(keys))
 
     def snapshot(self) -> dict[str, dict[str, float]]:
-        out: dict[str, dict[str, float]] = {}
-        for key in self.keys():
-            values = {stat: self.value(key, stat) for stat in PREDEFINED}
-            out[key] = {s: v for s, v in values.items() if v is not None}
-        return out
+        return {key: self.row(key) for key in self.keys()}
 
 
 def statistics_for(world) -> Statistics:
