@@ -1,8 +1,9 @@
 """Reading `<dialog:prompts>`, `<dialog:prompt>` and `<dialog:input>` children, and how long a
 prompt plays on the simulated media server.
 
-Attribute values: a number or a run of keys (`5`, `#`, `*9`) is taken as written; anything else
-is an ECMAScript expression (`text="'Welcome'"`, `duration="promptLen"`), as on the action elements.
+Attribute values: `type` is an NMTOKEN (`type="ann"`; quotes are tolerated: `type="'ann'"`); a
+number or a run of keys (`5`, `#`, `*9`) is taken as written; anything else is an ECMAScript
+expression (`text="'Welcome'"`, `duration="promptLen"`), as on the action elements.
 
 Duration rule (seconds), first match wins:
   1. a `duration` attribute on the prompt;
@@ -41,6 +42,15 @@ def local_name(el) -> str:
 
 def children(el, name: str | None = None) -> list:
     return [c for c in el if isinstance(c.tag, str) and (name is None or local_name(c) == name)]
+
+
+def nmtoken(text: str | None) -> str | None:
+    if text is None:
+        return None
+    word = text.strip()
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in "'\"":
+        word = word[1:-1]
+    return word
 
 
 def attribute_value(interp, text: str | None, where: str) -> Any:
@@ -86,8 +96,7 @@ def read_prompts(interp, el) -> list[Prompt]:
     """Every prompt under `el` (an action element), in document order."""
     prompts: list[Prompt] = []
     for group in children(el, "prompts"):
-        group_kind = group.get("type")
-        group_kind = attribute_value(interp, group_kind, "<prompts> type") if group_kind else None
+        group_kind = nmtoken(group.get("type"))
         for item in children(group, "prompt"):
             prompts.append(_read_prompt(interp, item, group_kind))
     for item in children(el, "prompt"):  # prompts written without a <prompts> wrapper
@@ -102,9 +111,9 @@ def _read_prompt(interp, item, group_kind: str | None) -> Prompt:
             value = attribute_value(interp, item.get(attr), f"<prompt> {attr}")
             kind = implied
             break
-    declared = item.get("type")
-    if declared is not None:
-        kind = str(attribute_value(interp, declared, "<prompt> type"))
+    declared = nmtoken(item.get("type"))
+    if declared:
+        kind = declared
     kind = str(kind or group_kind or "ann").lower()
     duration = item.get("duration")
     if duration is not None:

@@ -2,7 +2,8 @@
 
 Standalone, every child sends its own events and `dialog.runtreatments.done` follows the last one.
 Inside `<queue:submit>` (or `<queue:update>`) the queue module runs them while the call waits,
-with no treatment events (ORS-SPEC §5.6):
+with no treatment events (ORS-SPEC §5.6), through `RunTreatments.start_while_queued(ctx, element,
+interactionid)`, which returns the `stop()` to call when the call leaves the queue. Underneath:
 
     run = TreatmentRun(interp, world, runtreatments_element, interactionid, events=False)
     run.start()      # when the call starts waiting
@@ -74,6 +75,8 @@ class TreatmentRun:
         return self.stopped or self.index >= len(self.steps)
 
     def _next(self) -> None:
+        if not self.interp.running:  # the session ended: nobody is left to treat the call for
+            self.stop()
         while not self.stopped:
             self.index += 1
             if self.index >= len(self.steps):
@@ -148,3 +151,13 @@ class RunTreatments(ModuleAction):
 
         run = TreatmentRun(ctx.interp, world, ctx.node.element, ixn, events=True, on_finished=finished)
         world.later(run.start)  # children start after this macrostep, like any request
+
+    def start_while_queued(self, ctx: ActionContext, element, interaction_id: str | None):
+        """For `<queue:submit>`: play the treatments silently while the call waits; returns the
+        function that stops them (None when there is no call to treat)."""
+        world = getattr(ctx.interp.host, "ors_world", None)
+        if world is None or interaction_id in (None, "") or not children(element):
+            return None
+        run = TreatmentRun(ctx.interp, world, element, str(interaction_id), events=False)
+        world.later(run.start)  # stop() before start() is fine: the run never begins
+        return run.stop
