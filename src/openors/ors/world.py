@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from openors.platform.events import EventKind, PlatformEvent
 from openors.platform.model.callmodel import CALLSTATE_GENESYS_NAMES
@@ -68,6 +70,7 @@ class OrsWorld:
 
         self.platform = platform
         self.host = host
+        self.document_loader = None  # url -> Document (the server's cache); default: load_document
         self.applications = applications or {}
         self.base_url = base_url
         self.extensions = extensions or ors_extensions(modules=default_modules())
@@ -126,16 +129,32 @@ class OrsWorld:
         host.on_event, host.on_state_entered, host.on_log = on_event, on_state, on_log
 
     # --- sessions ---------------------------------------------------------------------------
-    def document_for(self, application: str):
-        url = self.applications.get(application, application)
-        url = resolve_url(url, self.base_url)
-        doc = self._documents.get(url)
-        if doc is None:
-            doc = self._documents[url] = load_document(url, self.extensions)
+    def document_for(self, application: str, interaction_id: str | None = None):
+        """The document of an application: its URL with the `[ANI]`/`[DNIS]`/`[UDATA.key]`...
+        placeholders filled from the interaction (ORS-SPEC §3.2), and the alternate URL
+        ("URL1 URL2") tried when the first cannot be fetched or compiled."""
+        source = self.applications.get(application, application)
+        if interaction_id is not None and "[" in source:
+            source = fill_placeholders(source, self.platform.get_interaction(interaction_id) or {})
+        urls = source.split()
+        for i, candidate in enumerate(urls):
+            url = resolve_url(candidate, self.base_url)
+            doc = self._documents.get(url)
+            if doc is not None:
+                return doc
+            try:
+                doc = (self.document_loader or (lambda u: load_document(u, self.extensions)))(url)
+            except ScxmlLoadError:
+                if i == len(urls) - 1:
+                    raise
+                log.warning("application %r: %s cannot be loaded, trying the alternate URL", application, url)
+                continue
+            self._documents[url] = doc
             _install_call_states(doc)
             self.session_module.prepare_document(doc)
             self._hand_module_records(doc)
-        return doc
+            return doc
+        raise ScxmlLoadError(f"application {application!r} has no document URL")
 
     def _hand_module_records(self, doc) -> None:
         """Outbox records of kinds the dialect does not know go to `outbox_handlers`."""
@@ -155,7 +174,7 @@ class OrsWorld:
 
     def start_session(self, application: str, interaction_id: str | None = None, params: dict | None = None):
         try:
-            document = self.document_for(application)
+            document = self.document_for(application, interaction_id)
         except ScxmlLoadError as exc:
             log.error("application %r cannot start: %s", application, exc)
             self.trace("error", application=application, message=str(exc))
@@ -352,6 +371,31 @@ def _install_call_states(document) -> None:
 
 
 _CALL_STATE_SCRIPT = f"__ors_setCallState({json.dumps(json.dumps(CALLSTATE_GENESYS_NAMES))});"
+
+
+_PLACEHOLDER = re.compile(r"\[(ANI|DNIS|DN|CED|EMAILFROM|EMAILTO|EMAILSUBJECT|UDATA(?:\.\*|\.[^\]]+)?)\]")
+
+
+def fill_placeholders(url: str, snap: dict) -> str:
+    """ORS run-time placeholders in an application URL, from the interaction (URL-encoded)."""
+    props, udata = snap.get("properties") or {}, snap.get("udata") or {}
+    parties = snap.get("parties") or []
+
+    def value(match) -> str:
+        key = match.group(1)
+        if key == "UDATA":
+            return "&".join(f"{quote(str(k))}={quote(str(v))}" for k, v in udata.items())
+        if key == "UDATA.*":
+            return ",".join(f"{k}:{v}" for k, v in udata.items())
+        if key.startswith("UDATA."):
+            return quote(str(udata.get(key[6:], "")))
+        found = {"ANI": props.get("ani") or props.get("from"), "DNIS": props.get("dnis"),
+                 "DN": snap.get("location") or (parties[-1].get("device") if parties else ""),
+                 "CED": props.get("ced"), "EMAILFROM": props.get("from"), "EMAILTO": props.get("to"),
+                 "EMAILSUBJECT": props.get("subject")}.get(key)
+        return quote(str(found or ""))
+
+    return _PLACEHOLDER.sub(value, url)
 
 
 def _plain(value):
