@@ -46,9 +46,11 @@ class Fetch(ModuleAction):
 
     def run(self, ctx: ActionContext, world) -> None:
         request = self.build(ctx)
+        exchange = self._fetch(ctx, world, request)
         try:
-            world.host.spawn(self._fetch(ctx, world, request))
+            world.host.spawn(exchange)
         except RuntimeError:
+            exchange.close()
             raise ActionError("unknown", "<session:fetch> needs a running asyncio loop (drive the host with "
                                          "run_until)") from None
 

@@ -69,5 +69,6 @@ class SessionModule:
         if ms == pushed_now and bucket == pushed_bucket:
             return
         offsets = json.dumps(self.config.offsets(now)) if bucket != pushed_bucket else None
-        dm.call_function("__ors_setClock", ms, offsets)
+        # As a float: the JS bridge would cut a large int to 32 bits.
+        dm.call_function("__ors_setClock", None if ms is None else float(ms), offsets)
         self._pushed[session.id] = (ms, bucket)
