@@ -50,8 +50,3 @@ def test_w3c_prints_a_line_per_test_and_the_closing_count(tmp_path):
     assert lines[-1] == "2 passed, 0 failed"
     assert lines[0].startswith("pass  test144")
     assert [r["name"] for r in json.loads(out.read_text())] == ["test144", "test301"]
-
-
-def test_demo_runs_the_bundled_strategy():
-    proc = openors("demo")
-    assert proc.returncode == 0 and "final state: routed" in proc.stdout

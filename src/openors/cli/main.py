@@ -118,12 +118,10 @@ def _scenario_until(args) -> float:
 
 
 def cmd_demo(args) -> int:
-    from importlib import resources
+    """The server on its embedded defaults, with a simulated contact center and live traffic."""
+    from openors.server.demo import demo
 
-    sample = resources.files("openors").joinpath("samples/hello.scxml")
-    print("OpenORS demo: running the bundled sample strategy in virtual time.\n")
-    ns = argparse.Namespace(document=str(sample), timeout=args.timeout, real_time=False)
-    return cmd_run(ns)
+    return demo(port=args.port, duration=args.duration, pace=args.pace)
 
 
 def cmd_serve(args) -> int:
@@ -168,8 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--app", action="append", metavar="NAME=URL", help="the document of an application")
     sim.set_defaults(func=cmd_simulate)
 
-    demo = sub.add_parser("demo", help="run OpenORS on its embedded defaults")
-    demo.add_argument("--timeout", type=float, default=60.0)
+    demo = sub.add_parser("demo", help="run OpenORS on its embedded defaults with a simulated contact center")
+    demo.add_argument("--port", type=int, default=8080, help="HTTP port (0: any free port)")
+    demo.add_argument("--duration", type=float, help="stop after this many seconds (default: Ctrl-C)")
+    demo.add_argument("--pace", type=float, default=6.0, help="mean seconds between new customers")
     demo.set_defaults(func=cmd_demo)
     return parser
 

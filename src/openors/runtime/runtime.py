@@ -91,7 +91,13 @@ class Runtime:
                  extensions: Extensions | None = None):
         self.store = store or MemoryStore()
         self.settings = settings or RuntimeSettings()
-        self.extensions = extensions or Extensions()
+        if extensions is None:
+            # ORS documents get the ORS dialect and modules; plain W3C documents keep their meaning.
+            from openors.ors.extensions import ors_extensions
+            from openors.ors.modules_registry import default_modules
+
+            extensions = ors_extensions(modules=default_modules())
+        self.extensions = extensions
         # the W3C parser rejects unknown attributes without a namespace; ORS documents carry _persist
         self.extensions.extra_attributes.add("_persist")
         self.metrics = Metrics()

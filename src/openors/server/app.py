@@ -41,10 +41,11 @@ def _error(fault: RuntimeFault) -> JSONResponse:
     return JSONResponse(body, status_code=fault.status, headers=headers)
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(runtime: Runtime, center=None) -> FastAPI:
     app = FastAPI(title="OpenORS", version=__version__,
                   description="ORS-compatible SCXML session API, operator endpoints and metrics.")
     app.state.runtime = runtime
+    app.state.center = center
 
     @app.exception_handler(RuntimeFault)
     async def fault_handler(request: Request, fault: RuntimeFault) -> JSONResponse:
@@ -141,6 +142,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     @app.post("/ors/evict", tags=["operator"], summary="Evict idle sessions now (?idle=seconds)")
     async def evict(idle: float | None = None) -> JSONResponse:
         return JSONResponse({"evicted": runtime.evict_idle(idle), "counts": runtime.counts})
+
+    if center is not None:
+        from .platform_routes import add_platform_routes
+
+        add_platform_routes(app, center)
 
     @app.get("/metrics", tags=["operator"], summary="Prometheus metrics (ORS counters)")
     async def metrics() -> Response:

@@ -19,6 +19,7 @@ from openors.runtime import MemoryStore, Runtime, SqliteStore
 
 from .app import create_app
 from .config import ConfigError, ServerConfig, load_config
+from .contact_center import attach_contact_center
 from .logs import configure_logging
 
 log = logging.getLogger("openors.server")
@@ -65,16 +66,23 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
-                     stop: asyncio.Event | None = None) -> int:
-    """Serve until SIGTERM/SIGINT (main thread only) or until `stop` is set; `ready` gets the URL."""
+                     stop: asyncio.Event | None = None, on_center=None) -> int:
+    """Serve until SIGTERM/SIGINT (main thread only) or until `stop` is set; `ready` gets the URL.
+    `on_center(center)` is called once the contact center (if configured) exists."""
     store = SqliteStore(config.store_path) if config.store_type == "sqlite" else MemoryStore()
     runtime = Runtime(store, config.runtime)
     await runtime.start()
     recovered = await runtime.recover()
+    center = None
+    if config.simulator is not None:
+        center = attach_contact_center(runtime, config.simulator, config.applications,
+                                       config.runtime.base_dir)
+        if on_center is not None:
+            on_center(center)
     sock = _bind(config.host, config.port)
     port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(create_app(runtime), log_config=None, access_log=False, lifespan="off",
-                                    timeout_graceful_shutdown=GRACE_S))
+    server = _Server(uvicorn.Config(create_app(runtime, center), log_config=None, access_log=False,
+                                    lifespan="off", timeout_graceful_shutdown=GRACE_S))
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: int) -> None:

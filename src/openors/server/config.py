@@ -5,6 +5,8 @@
     applications:                                 # name -> document URL ("URL ALTERNATE-URL" allowed)
       hello: samples/hello.scxml
     logging: {level: INFO}
+    platform:                                     # optional: the contact center (real time)
+      simulator: {topology: site.yaml, scenario: traffic.yaml, seed: 7}
     runtime:                                      # every key optional (RuntimeSettings)
       max_queue_per_session: 1000
       max_inflight_events: 100000
@@ -29,6 +31,8 @@ import yaml
 
 from openors.runtime import RuntimeSettings
 
+from .contact_center import SimulatorConfig
+
 
 class ConfigError(Exception):
     pass
@@ -43,9 +47,10 @@ class ServerConfig:
     applications: dict[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
+    simulator: SimulatorConfig | None = None  # the contact center the sessions serve
 
 
-_SECTIONS = {"listen", "store", "applications", "logging", "runtime"}
+_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform"}
 # YAML key -> (RuntimeSettings field, factor applied to the value)
 _RUNTIME_KEYS = {
     "max_queue_per_session": ("max_queue_per_session", None),
@@ -118,4 +123,19 @@ def load_config(path: str | Path) -> ServerConfig:
                 raise ConfigError(f"runtime.{key} must be a number, not {value!r}") from None
         setattr(settings, name, value)
     config.runtime = settings
+
+    platform = _section(data, "platform", {"simulator"})
+    if "simulator" in platform:
+        sim = platform["simulator"] or {}
+        if not isinstance(sim, dict):
+            raise ConfigError("'platform.simulator' must be a mapping")
+        allowed = {"topology", "scenario", "seed", "request_timeout_s"}
+        unknown = set(sim) - allowed
+        if unknown:
+            raise ConfigError(f"unknown key(s) in 'platform.simulator': {', '.join(sorted(unknown))} "
+                              f"(allowed: {', '.join(sorted(allowed))})")
+        config.simulator = SimulatorConfig(
+            topology=base / str(sim["topology"]) if sim.get("topology") else None,
+            scenario=base / str(sim["scenario"]) if sim.get("scenario") else None,
+            seed=int(sim.get("seed", 0)), request_timeout=float(sim.get("request_timeout_s", 30.0)))
     return config

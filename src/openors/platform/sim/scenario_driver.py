@@ -16,8 +16,10 @@ DESKTOP = "desktop"  # requests made by simulated people, not by the ORS layer
 
 def schedule_scenario(sim: SimulatedPlatform, scenario: Scenario) -> None:
     sim.outbound.update(scenario.outbound)
+    # Step times count from now: 0 on a fresh virtual clock, the present moment on the real one.
+    start = sim.clock.now()
     for step in scenario.steps:
-        sim.clock.call_at(step.at, _run_step, sim, step)
+        sim.clock.call_at(start + step.at, _run_step, sim, step)
 
 
 def _run_step(sim: SimulatedPlatform, step: Step) -> None:

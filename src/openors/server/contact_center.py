@@ -1,0 +1,95 @@
+"""The server's contact center: a platform (the simulator, in real time) joined to the runtime's
+sessions by an `OrsWorld`, so calls reaching a routing point start their strategy.
+
+Configured by the `platform` section of the server configuration:
+
+    platform:
+      simulator:
+        topology: site.yaml          # default: the bundled sample site
+        scenario: traffic.yaml       # optional: calls, chats, agents' actions, played in real time
+        seed: 7
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openors.ors.simulate import find_application
+from openors.ors.world import OrsWorld
+from openors.platform.scenario import load_scenario
+from openors.platform.sim import SimulatedPlatform
+from openors.platform.sim.scenario_driver import schedule_scenario
+from openors.platform.topology import default_topology_path, load_topology
+
+
+@dataclass
+class SimulatorConfig:
+    topology: Path | None = None
+    scenario: Path | None = None
+    seed: int = 0
+    request_timeout: float = 30.0
+    trace_size: int = 500  # recent platform events kept for operators
+
+
+@dataclass
+class ContactCenter:
+    platform: SimulatedPlatform
+    world: OrsWorld
+    recent: list[dict[str, Any]] = field(default_factory=list)
+    trace_size: int = 500
+    listeners: list = field(default_factory=list)  # callables(record): live displays
+
+    def record(self, entry: dict[str, Any]) -> None:
+        self.recent.append(entry)
+        if len(self.recent) > self.trace_size:
+            del self.recent[: len(self.recent) - self.trace_size]
+        for listener in self.listeners:
+            listener(entry)
+
+    # --- what operators can see -------------------------------------------------------------
+    def interactions(self) -> list[dict[str, Any]]:
+        out = []
+        for ixn_id in list(self.platform.interactions):
+            snap = self.platform.get_interaction(ixn_id)
+            if snap is not None:
+                snap["session"] = self.world.owner.get(ixn_id)
+                out.append(snap)
+        return out
+
+    def agents(self) -> list[dict[str, Any]]:
+        return [{"id": a.agent_id, "name": a.name, "place": a.place, "dn": a.dn, "state": str(a.state.value),
+                 "available": a.available, "skills": dict(a.skills), "media": list(a.media),
+                 "interactions": list(a.active)}
+                for a in self.platform.agents.values()]
+
+
+def attach_contact_center(runtime, config: SimulatorConfig, applications: dict[str, str],
+                          base_dir: str | None = None) -> ContactCenter:
+    """Build the simulator on the runtime's clock and connect it to the runtime's sessions."""
+    topo_path = config.topology or default_topology_path()
+    topology = load_topology(topo_path)
+    host = runtime.host
+    platform = SimulatedPlatform(topology, host.clock, seed=config.seed)
+    names = {h.application for h in list(topology.devices.values()) + list(topology.queues.values())
+             if getattr(h, "application", None)}
+    resolved = {}
+    for name in names:
+        url = applications.get(name)
+        if url is not None and base_dir and "://" not in url and not url.startswith("file:"):
+            url = (Path(base_dir) / url).resolve().as_uri()
+        resolved[name] = url or find_application(name, Path(topo_path), {})
+    center: ContactCenter | None = None
+
+    def sink(entry: dict[str, Any]) -> None:
+        center.record(entry)
+
+    world = OrsWorld(platform, host, applications=resolved, extensions=runtime.extensions,
+                     request_timeout=config.request_timeout, trace=sink,
+                     base_url=Path(topo_path).resolve().as_uri())
+    world.document_loader = runtime.documents.load_sync
+    center = ContactCenter(platform, world, trace_size=config.trace_size)
+    if config.scenario is not None:
+        schedule_scenario(platform, load_scenario(config.scenario))
+    return center

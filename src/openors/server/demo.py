@@ -1,0 +1,127 @@
+"""`openors demo`: the server on its embedded defaults, a simulated contact center in real time,
+sample strategies, generated traffic, and a live view of what happens.
+
+SQLite store in a fresh temporary folder, the bundled sample site (routing points 5000/5001,
+agents alice, bob, carol, dave; e-mail, SMS and chat servers) and the bundled strategies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from openors.runtime import RuntimeSettings
+
+from .cli import run_server
+from .config import ServerConfig
+from .contact_center import SimulatorConfig
+from .logs import configure_logging
+
+DEMO_CALLERS = ["+33142685300", "+441632960961", "+15551110001", "+4930901820", "+34915550123"]
+
+
+class LiveView:
+    """One readable line per thing a person watching a contact center cares about."""
+
+    def __init__(self, out: TextIO, started: float):
+        self.out = out
+        self.started = started
+
+    def __call__(self, record: dict) -> None:
+        line = self.describe(record)
+        if line:
+            elapsed = record.get("t", self.started) - self.started
+            self.out.write(f"[{elapsed:7.1f}s] {line}\n")
+            self.out.flush()
+
+    @staticmethod
+    def describe(record: dict) -> str | None:
+        kind = record["kind"]
+        session = (record.get("session") or "")[:8]
+        if kind == "platform":
+            ev = record["event"]
+            data = ev.get("data") or {}
+            if ev["kind"] == "interaction.created":
+                return f"{data.get('media', 'interaction')} {ev['interaction_id']} arrives ({data.get('category')})"
+            if ev["kind"] == "party.changed" and ev.get("party_state") == "established" and ev.get("agent_id"):
+                return f"agent {ev['agent_id']} answers {ev['interaction_id']} at {ev.get('device')}"
+            if ev["kind"] == "interaction.ended":
+                return f"{ev['interaction_id']} ends ({(data or {}).get('reason') or 'cleared'})"
+            if ev["kind"] == "agent.statechanged" and ev.get("state") and ev.get("state") != ev.get("previous_state"):
+                return f"agent {ev['agent_id']} is {ev['state']}"
+            return None
+        if kind == "session.start":
+            return f"session {session} starts strategy '{record['application']}' for {record.get('interaction')}"
+        if kind == "session.end":
+            return f"session {session} ends in '{record.get('final')}'"
+        if kind == "action":
+            return f"session {session} <{record['action']}>"
+        if kind == "log":
+            label = f"{record['label']}: " if record.get("label") else ""
+            return f"session {session} log {label}{record.get('value')}"
+        return None
+
+
+async def generate_traffic(center, rng: random.Random, stop: asyncio.Event, pace: float) -> None:
+    """Customers call the main number, now and then chat or write; agents come and go."""
+    platform = center.platform
+    n = 0
+    while not stop.is_set():
+        n += 1
+        kind = rng.random()
+        if kind < 0.7:
+            platform.inbound_call(rng.choice(DEMO_CALLERS), rng.choice(["5000", "5000", "5001"]),
+                                  patience=rng.uniform(30, 90))
+        elif kind < 0.85:
+            platform.inbound_chat(f"Visitor{n}", messages=[{"after": 2, "text": "Hello, I need help"}],
+                                  leave_after=120)
+        else:
+            platform.inbound_email(f"customer{n}@example.org", subject=f"Order {1000 + n}", body="Where is it?")
+        if n % 7 == 0:
+            platform.agent_ready("carol")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=rng.uniform(0.5, 1.5) * pace)
+        except TimeoutError:
+            pass
+
+
+async def run_demo(port: int, duration: float | None, pace: float, out: TextIO = sys.stdout) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="openors-demo-"))
+    config = ServerConfig(host="127.0.0.1", port=port, store_type="sqlite", store_path=workdir / "openors.db",
+                          runtime=RuntimeSettings(base_dir=str(workdir)),
+                          simulator=SimulatorConfig(seed=1))
+    configure_logging("WARNING")
+    ready: asyncio.Future = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    centers = []
+    server = asyncio.create_task(run_server(config, ready=ready, stop=stop, on_center=centers.append))
+    url = await ready
+    center = centers[0]
+    center.listeners.append(LiveView(out, center.platform.now()))
+    out.write(f"OpenORS demo: HTTP API at {url}  (docs {url}/docs, sessions {url}/ors/sessions,\n"
+              f"  agents {url}/ors/platform/agents, metrics {url}/metrics); store {config.store_path}\n"
+              f"  place a call yourself: curl -d from=+15550001 -d to=5000 {url}/ors/platform/calls\n"
+              f"Ctrl-C to stop.\n\n")
+    traffic = asyncio.create_task(generate_traffic(center, random.Random(7), stop, pace))
+    try:
+        if duration is None:
+            await server
+        else:
+            await asyncio.wait({server}, timeout=duration)
+    finally:
+        stop.set()
+        traffic.cancel()
+        await asyncio.gather(traffic, return_exceptions=True)
+        code = await server
+    return code
+
+
+def demo(port: int = 8080, duration: float | None = None, pace: float = 6.0) -> int:
+    try:
+        return asyncio.run(run_demo(port, duration, pace))
+    except KeyboardInterrupt:
+        return 0
