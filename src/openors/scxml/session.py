@@ -33,6 +33,9 @@ _SCXML_INVOKE_TYPES = {"scxml", "http://www.w3.org/TR/scxml", "http://www.w3.org
                        "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"}
 
 
+MAX_LOG_ENTRIES = 1000
+
+
 def _raw_value(value) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
@@ -221,13 +224,14 @@ class SessionHost:
         if self._wakeup is not None:
             self._wakeup.set()
 
-    def run_ready(self) -> int:
-        """Process queued external events, one macrostep per session turn. Returns events processed."""
+    def run_ready(self, max_events: int | None = None) -> int:
+        """Process queued external events, one macrostep per session turn. Returns events processed.
+        `max_events` bounds one pass, so a server can serve its sockets between passes."""
         processed = 0
         was = self.dispatching
         self.dispatching = True
         try:
-            while self.ready:
+            while self.ready and (max_events is None or processed < max_events):
                 session = self.ready.popleft()
                 session.queued = False
                 if not session.external_queue:
@@ -263,6 +267,7 @@ class SessionHost:
         self.sessions.pop(session.id, None)
         if self.on_session_end is not None:
             self.on_session_end(session)
+        session.interpreter.datamodel.close()  # an ended session's context is not kept alive
 
     def run_until_idle(self, max_events: int | None = None) -> None:
         """Virtual clock: process everything, jumping time to each next timer, until nothing is left."""
@@ -493,6 +498,8 @@ class SessionHost:
     def log(self, interp: Interpreter, label: str | None, value: Any, level: str | None = None) -> None:
         session = interp.session
         session.log.append((label, value))
+        if len(session.log) > MAX_LOG_ENTRIES:  # long-lived sessions keep their recent log only
+            del session.log[: len(session.log) - MAX_LOG_ENTRIES]
         if self.on_log is not None:
             self.on_log(session, label, value)
 
