@@ -72,13 +72,15 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
     store = SqliteStore(config.store_path) if config.store_type == "sqlite" else MemoryStore()
     runtime = Runtime(store, config.runtime)
     await runtime.start()
-    recovered = await runtime.recover()
     center = None
     if config.simulator is not None:
+        # before recovery, so the documents recovered sessions need are compiled with the world's
+        # preparation (see contact_center.share_documents)
         center = attach_contact_center(runtime, config.simulator, config.applications,
                                        config.runtime.base_dir)
         if on_center is not None:
             on_center(center)
+    recovered = await runtime.recover()
     sock = _bind(config.host, config.port)
     port = sock.getsockname()[1]
     server = _Server(uvicorn.Config(create_app(runtime, center), log_config=None, access_log=False,

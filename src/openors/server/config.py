@@ -6,7 +6,13 @@
       hello: samples/hello.scxml
     logging: {level: INFO}
     platform:                                     # optional: the contact center (real time)
-      simulator: {topology: site.yaml, scenario: traffic.yaml, seed: 7}
+      simulator:
+        topology: site.yaml                       # default: the bundled sample site
+        scenario: traffic.yaml                    # optional: traffic played in real time
+        seed: 7
+        config_lists: lists.yaml                  # optional: what _genesys.session reads (lists,
+                                                  # options, special days, time zones; see
+                                                  # docs/ors-dialog-session.md)
     runtime:                                      # every key optional (RuntimeSettings)
       max_queue_per_session: 1000
       max_inflight_events: 100000
@@ -29,6 +35,7 @@ from pathlib import Path
 
 import yaml
 
+from openors.ors.session.config import ConfigListsError, load_session_config
 from openors.runtime import RuntimeSettings
 
 from .contact_center import SimulatorConfig
@@ -129,7 +136,7 @@ def load_config(path: str | Path) -> ServerConfig:
         sim = platform["simulator"] or {}
         if not isinstance(sim, dict):
             raise ConfigError("'platform.simulator' must be a mapping")
-        allowed = {"topology", "scenario", "seed", "request_timeout_s"}
+        allowed = {"topology", "scenario", "seed", "request_timeout_s", "config_lists"}
         unknown = set(sim) - allowed
         if unknown:
             raise ConfigError(f"unknown key(s) in 'platform.simulator': {', '.join(sorted(unknown))} "
@@ -137,5 +144,11 @@ def load_config(path: str | Path) -> ServerConfig:
         config.simulator = SimulatorConfig(
             topology=base / str(sim["topology"]) if sim.get("topology") else None,
             scenario=base / str(sim["scenario"]) if sim.get("scenario") else None,
-            seed=int(sim.get("seed", 0)), request_timeout=float(sim.get("request_timeout_s", 30.0)))
+            seed=int(sim.get("seed", 0)), request_timeout=float(sim.get("request_timeout_s", 30.0)),
+            config_lists=base / str(sim["config_lists"]) if sim.get("config_lists") else None)
+        if config.simulator.config_lists is not None:
+            try:  # read now so a bad file stops the server before it listens (exit 2)
+                load_session_config(config.simulator.config_lists)
+            except ConfigListsError as exc:
+                raise ConfigError(f"platform.simulator.config_lists: {exc}") from None
     return config
