@@ -149,3 +149,16 @@ def test_in_predicate_sees_parallel_regions():
     session.send("move")
     session.send("go")
     assert {"a2", "b2"} <= set(session.configuration)
+
+
+def test_a_data_item_without_a_value_is_undefined_not_null():
+    # B.2.2 (test445 only checks `== undefined`, which null passes too): Composer IPDs set their
+    # defaults with `if (typeof _data.X == "undefined")`.
+    for binding in ("early", "late"):
+        chart = _chart("""
+          <datamodel><data id="top"/></datamodel>
+          <state id="s0">
+            <datamodel><data id="inner"/></datamodel>
+            <onentry><log label="types" expr="typeof top + ',' + typeof inner"/></onentry>
+          </state>""", f'binding="{binding}"')
+        assert _run(chart).log == [("types", "undefined,undefined")], binding

@@ -71,7 +71,7 @@ class SimulationRun:
 
 def build(topology: str | Path | None = None, scenario: str | Path | None = None, *,
           applications: dict[str, str] | None = None, trace: TextIO | None = None,
-          seed: int | None = None) -> SimulationRun:
+          seed: int | None = None, config_lists=None) -> SimulationRun:
     topo_path = Path(topology) if topology else default_topology_path()
     topo = load_topology(topo_path)
     scen = load_scenario(scenario) if scenario else None
@@ -87,7 +87,8 @@ def build(topology: str | Path | None = None, scenario: str | Path | None = None
 
     names = {dn.application for dn in _all_with_application(topo)}
     apps = {name: find_application(name, topo_path, applications or {}) for name in names}
-    world = OrsWorld(platform, host, applications=apps, base_url=topo_path.resolve().as_uri(), trace=sink)
+    world = OrsWorld(platform, host, applications=apps, base_url=topo_path.resolve().as_uri(), trace=sink,
+                     config_lists=config_lists)
     if scen is not None:
         schedule_scenario(platform, scen)
     return SimulationRun(world, platform, host, clock, records)

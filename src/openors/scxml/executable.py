@@ -199,7 +199,9 @@ class ExecutableContent:
         elif data.content is not None:
             self.dm.declare(data.id, data.content.value)
         else:
-            self.dm.declare(data.id, None)
+            # B.2.2 (test445): no value given means ECMAScript undefined, not null; Composer IPDs
+            # apply their defaults only `if (typeof _data.X == "undefined")`.
+            self.dm.declare_unbound(data.id)
 
     def _fetch_data_src(self, data: m.Data) -> Any:
         cached = getattr(data, "_src_value", _MISSING)

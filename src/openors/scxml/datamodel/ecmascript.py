@@ -248,6 +248,7 @@ class EcmaScriptDatamodel(Datamodel):
             self.assign_js(self._data_location(name), "undefined")
             return
         self._declare_global(name)
+        self.assign_js(name, "undefined")  # binding time: any earlier value goes
 
     def _declare_global(self, name: str) -> None:
         if not name.isidentifier():
