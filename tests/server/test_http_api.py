@@ -221,3 +221,15 @@ def test_applications_help_openapi_and_metrics(http):
                  "ors_scxml_event_queuing_time_seconds_count", "ors_persistence_latency_seconds_count",
                  "ors_document_processing_time_seconds_count"):
         assert name in metrics.text
+
+
+def test_ors_session_answers_a_request_with_session_response(http):
+    teller = (CHARTS / "teller.scxml").as_uri()
+    sid = http.post("/scxml/session/start", data={"src": teller}).json()["sessionid"]
+    http.post(f"/scxml/session/{sid}/event/deposit", data={"amount": "25"})
+    response = http.post(f"/scxml/session/{sid}/request/balance")
+    assert response.status_code == 200
+    assert response.json() == {"balance": 125, "currency": "EUR"}
+    assert http.post(f"/scxml/session/{sid}/request/statement").json() == "balance 125"
+    # The datamodel endpoint shows the ORS document's <data> items.
+    assert http.get(f"/ors/sessions/{sid}/datamodel").json()["datamodel"]["balance"] == 125

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from openors.platform.errors import PlatformError
 from openors.platform.events import EventKind, PlatformEvent
 from openors.platform.model.callmodel import CALLSTATE_GENESYS_NAMES
 from openors.scxml.errors import ScxmlLoadError
@@ -309,7 +310,10 @@ class OrsWorld:
         """Send one platform request for an action; its outcome reaches `on_done` or becomes the
         action's error event (also after `timeout`, default `request_timeout`, without an answer;
         treatments that play for minutes give their own)."""
-        platform_id = call()
+        try:
+            platform_id = call()
+        except PlatformError as exc:  # refused on the spot (e.g. no contact center connected)
+            raise ActionError(exc.code, exc.description, interactionid=interactionid) from None
         pending = PendingRequest(ctx.session.id, action, ctx.requestid, on_done, interactionid)
         pending.timer = self.host.clock.call_later(self.request_timeout if timeout is None else timeout,
                                                    self._timed_out, platform_id)

@@ -322,8 +322,10 @@ class Runtime:
                 "configuration": session.configuration, "data": self.datamodel(session_id)}
 
     def datamodel(self, session_id: str) -> dict:
-        variables = self.session(session_id).interpreter.datamodel.snapshot().get("variables", {})
-        return {k: v for k, v in variables.items() if k not in _SYSTEM_VARIABLES}
+        snap = self.session(session_id).interpreter.datamodel.snapshot()
+        variables = {k: v for k, v in snap.get("variables", {}).items() if k not in _SYSTEM_VARIABLES}
+        # ORS documents keep their <data> items in `_data`: shown first, script globals after.
+        return {**(snap.get("data_root") or {}), **variables}
 
     def describe(self, session_id: str) -> dict:
         session = self.session(session_id)

@@ -19,7 +19,7 @@ from openors.runtime import MemoryStore, Runtime, SqliteStore
 
 from .app import create_app
 from .config import ConfigError, ServerConfig, load_config
-from .contact_center import attach_contact_center
+from .contact_center import attach_contact_center, attach_modules
 from .logs import configure_logging
 
 log = logging.getLogger("openors.server")
@@ -80,6 +80,8 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
                                        config.runtime.base_dir)
         if on_center is not None:
             on_center(center)
+    else:
+        attach_modules(runtime)
     recovered = await runtime.recover()
     sock = _bind(config.host, config.port)
     port = sock.getsockname()[1]

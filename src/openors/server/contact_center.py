@@ -69,6 +69,16 @@ class ContactCenter:
                 for a in self.platform.agents.values()]
 
 
+def attach_modules(runtime) -> OrsWorld:
+    """No contact center configured: ORS sessions still get their modules (session, statistic...);
+    requests to the missing switch are refused with `invalidserver`."""
+    from openors.platform.disconnected import DisconnectedPlatform
+
+    world = OrsWorld(DisconnectedPlatform(runtime.host.clock), runtime.host, extensions=runtime.extensions)
+    world.document_loader = runtime.documents.load_sync
+    return world
+
+
 def attach_contact_center(runtime, config: SimulatorConfig, applications: dict[str, str],
                           base_dir: str | None = None) -> ContactCenter:
     """Build the simulator on the runtime's clock and connect it to the runtime's sessions."""

@@ -12,7 +12,7 @@ MODULE = "session"
 
 
 def session_actions() -> dict[tuple[str, str], ModuleAction]:
-    from .actions import Start, Terminate
+    from .actions import Response, Start, Terminate
     from .fetch import Fetch
 
-    return {(MODULE, cls.name): cls() for cls in (Fetch, Start, Terminate)}
+    return {(MODULE, cls.name): cls() for cls in (Fetch, Start, Terminate, Response)}

@@ -14,6 +14,7 @@ the session itself (no event: nobody is left to hear it).
 from __future__ import annotations
 
 from openors.scxml.errors import ExecutionError, ScxmlLoadError
+from openors.scxml.events import Event
 from openors.scxml.resources import resolve_url
 
 from ..actions import ActionContext, ActionError, ModuleAction
@@ -85,6 +86,34 @@ class Terminate(SessionAction):
                 ctx.emit(self.done_name(), {"requestid": ctx.requestid, "sessionid": target_id})
 
         world.later(terminate)
+
+
+class Response(SessionAction):
+    """`<session:response>`: answer the `/scxml/session/{id}/request/{name}` call being handled.
+
+        <transition event="balance">
+          <session:response><param name="balance" expr="account.balance"/></session:response>
+        </transition>
+
+    The reply is the `expr` value, or the params as an object. It goes back the way the request
+    came (`_event.origin` through the I/O processor of `_event.origintype`), so the module needs
+    nothing from the server; `origin`/`origintype` may name another request explicitly."""
+
+    name = "response"
+    expressions = ("expr", "origin", "origintype", "hints")
+
+    def run(self, ctx: ActionContext, world) -> None:
+        event = ctx.interp.current_event
+        origin = ctx.args.get("origin") or (event.origin if event else None)
+        origintype = ctx.args.get("origintype") or (event.origintype if event else None)
+        processor = world.host.ioprocessors.get(origintype) if origintype else None
+        if not origin or processor is None:
+            raise ActionError("unknown", "<session:response>: the current event is not a /request/ call")
+        data = ctx.args["expr"] if "expr" in ctx.args else Start.params(self, ctx)
+        reply = Event("response", "external", data)
+        processor.send(world.host, ctx.session, {"target": origin, "type": origintype, "sendid": None,
+                                                 "delay": 0.0, "event": "response", "data": data}, reply)
+        ctx.emit(self.done_name(), {"requestid": ctx.requestid})
 
 
 def end_session(host, session) -> None:
