@@ -221,5 +221,8 @@ def test_a_call_over_http_is_routed_by_main_inbound_to_a_ready_agent(tmp_path):
             assert logs["call"] == "from +15550000006 to 5000" and logs["routed"] == f"to {party['agentid']}"
             agents = {a["id"]: a for a in http.get("/ors/platform/agents").json()["agents"]}
             assert ixn_id in agents[party["agentid"]]["interactions"]
+            # a session the platform started counts as a created session (ORS creation-session-rate)
+            metrics = http.get("/metrics").text.splitlines()
+            assert "ors_creation_session_total 1.0" in metrics
     finally:
         srv.stop()

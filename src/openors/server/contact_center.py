@@ -13,6 +13,7 @@ Configured by the `platform` section of the server configuration:
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,7 @@ def attach_contact_center(runtime, config: SimulatorConfig, applications: dict[s
                      base_url=Path(topo_path).resolve().as_uri(), config_lists=config.config_lists)
     share_documents(runtime, world)
     keep_bound_sessions_in_memory(runtime, world)
+    count_platform_sessions(runtime, world)
     center = ContactCenter(platform, world, trace_size=config.trace_size)
     if config.scenario is not None:
         schedule_scenario(platform, load_scenario(config.scenario))
@@ -154,3 +156,20 @@ def keep_bound_sessions_in_memory(runtime, world) -> None:
     which eviction would leave them holding after its interpreter is cleared."""
     may_evict = runtime.evictor.may_evict
     runtime.evictor.may_evict = lambda session: session.id not in world.sessions and may_evict(session)
+
+
+def count_platform_sessions(runtime, world) -> None:
+    """Sessions the platform starts (a call at a routing point) go through `OrsWorld.start_session`,
+    not `Runtime.start_session`: count them in the ORS creation metrics too."""
+    start = world.start_session
+    metrics = runtime.metrics
+
+    def start_session(application, interaction_id=None, params=None):
+        began = time.perf_counter()
+        session = start(application, interaction_id, params)
+        if session is not None:
+            metrics.sessions_created.inc()
+            metrics.create_session_time.observe(time.perf_counter() - began)
+        return session
+
+    world.start_session = start_session
