@@ -62,6 +62,9 @@ class DialogAction(ModuleAction):
                   collect: dict | None = None, application: str | None = None,
                   timeout: float | None = None) -> None:
         platform = world.platform
+        # Treatments played while queued send no events: the trace is where they show.
+        world.trace("treatment.start", session=ctx.session.id, requestid=ctx.requestid, interaction=ixn,
+                    treatment=label, seconds=seconds)
         world.request(ctx, reporter, lambda: platform.start_treatment(
             ixn, label, seconds, collect=collect, application=application),
             lambda ev: on_done(ev.data or {}), interactionid=ixn,
