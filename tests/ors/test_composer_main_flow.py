@@ -76,7 +76,7 @@ def cdp():
 
 # --- running the site -----------------------------------------------------------------------------
 
-def simulate(cdp, scenario: str, done=None) -> SimulationRun:
+def simulate(cdp, scenario: str | Path, done=None) -> SimulationRun:
     """Run the scenario in virtual time until `done(run)` (default: the session ended and the call
     is with an agent or over), letting HTTP requests complete in real time meanwhile."""
     config = yaml.safe_load((DATA / "config_lists.yaml").read_text(encoding="utf-8"))
@@ -190,6 +190,7 @@ def test_main_routes_the_call_to_a_ready_agent_with_the_skill_the_menu_asks_for(
     # Redirected from the routing point to that resource, giving up the interaction as it goes.
     (redirect,) = actions(run, "interaction.redirect")
     assert redirect["attributes"]["from"] == "5000" and redirect["attributes"]["to"]["agent"] == "alice"
+    assert redirect["attributes"]["detach"] == "true"
     # Nobody had to wait: the busy announcement queued with the submit never started.
     treatments = [r["treatment"] for r in kind(run, "treatment.start")]
     assert len(treatments) == 1 and treatments[0].endswith("/CRD/src-gen/Main.vxml")
@@ -249,3 +250,56 @@ def test_with_no_agent_ready_the_busy_announcement_plays_until_one_becomes_ready
     assert answer["event"]["agent_id"] == "alice" and answer["t"] > records[redirect]["t"]
     assert [(q["method"], q["path"]) for q in cdp.requests] == [("POST", JOURNAL), ("GET", PROFILE), ("POST", JOURNAL)]
     check_module_events(run)
+
+
+def caller_variant(tmp_path: Path, caller: str = CALLER, **ivr_udata: str) -> Path:
+    """scenario-agent-ready.yaml with another caller, or other values from the GVP main menu."""
+    scenario = yaml.safe_load((DATA / "scenario-agent-ready.yaml").read_text(encoding="utf-8"))
+    call = scenario["steps"][0]["call"]
+    call["from"] = caller
+    call["ivr"][0]["udata"].update(ivr_udata)
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(scenario), encoding="utf-8")
+    return path
+
+
+def test_the_loans_menu_routes_to_the_agent_group_of_the_routing_table(cdp, tmp_path):
+    run = simulate(cdp, caller_variant(tmp_path, outivrmenu="m0301"))
+    assert kind(run, "queue.enter")[0]["targets"] == ["AG_LOANS@Stat_Server_DC1.GA"]
+    assert events(run, "queue.submit.done")[0]["data"]["resource"]["agent"] == "bob"
+    assert [a["event"]["agent_id"] for a in established(run)] == ["bob"]
+    assert kind(run, "session.end")[0]["final"] == "_composer_global_exit"
+
+
+def test_the_complaints_menu_forces_the_route_to_a_dn_without_queueing(cdp, tmp_path):
+    run = simulate(cdp, caller_variant(tmp_path, outivrmenu="m0401"),
+                   done=lambda r: bool(kind(r, "session.end")) and bool(platform(r, "party.added", device="7100")))
+    assert not actions(run, "queue.submit")
+    (redirect,) = actions(run, "interaction.redirect")  # forceRouteNT
+    assert redirect["attributes"]["to"] == "7100" and redirect["attributes"]["detach"] == "true"
+    assert [(q["method"], q["path"]) for q in cdp.requests][-1] == ("POST", JOURNAL)
+
+
+def test_a_blacklisted_caller_is_disconnected(cdp, tmp_path):
+    run = simulate(cdp, caller_variant(tmp_path, caller="+66800000001"))
+    assert not actions(run, "queue.submit") and not actions(run, "dialog.start")
+    (terminate,) = actions(run, "interaction.terminate")  # Disconnect2
+    assert terminate["attributes"]["reason"] == "Disconnect interaction"
+    assert ended(run) and not established(run)
+
+
+def test_a_caller_who_hangs_up_in_the_ivr_is_disconnected_after_the_journey_is_closed(cdp, tmp_path):
+    run = simulate(cdp, caller_variant(tmp_path, ivrdisconnect="1"))
+    in_order(run, ev("dialog.start.done"), fetch("POST", JOURNAL), act("interaction.terminate"))
+    body = json.loads(cdp.requests[-1]["body"])
+    assert (body["description"], body["ivr_menu"]) == ("Flow End [IVR Release]", "m0101")
+    assert not actions(run, "queue.submit") and ended(run)
+
+
+def test_when_the_profile_service_fails_the_call_is_routed_with_the_emergency_profile(cdp, tmp_path):
+    run = simulate(cdp, caller_variant(tmp_path, caller="+66800000002"))  # the API answers an HTML page
+    error = events(run, "error.session.fetch")
+    assert [e["data"]["error"] for e in error] == ["parse"]
+    ixn = error[0]["data"].get("interactionid") or platform(run, "interaction.created")[0]["event"]["interaction_id"]
+    assert run.platform.get_interaction(ixn)["udata"]["cdpCustName"] == "Default Emergency"  # emsParseEmergency
+    assert [a["event"]["agent_id"] for a in established(run)] == ["alice"]

@@ -7,7 +7,7 @@ import pytest
 from openors.ors.catalogue import check_event
 from openors.ors.queue.targets import TargetSyntaxError, evaluate, parse_condition, parse_targets
 
-from .queue_site import Site, agent, topology
+from .queue_site import STRATEGIES, Site, agent, topology
 
 # --- target strings ---------------------------------------------------------------------------
 
@@ -313,3 +313,30 @@ def test_load_many_calls_few_agents_no_agent_doubly_booked_and_no_call_lost():
     assert len(finals) == calls and set(finals) <= {"routed", "gone", "failed"}
     print(f"load: {calls} calls, {len(agents)} agents, routed {len(selected)}, abandoned {len(abandoned)}, "
           f"max concurrent per agent {max(peak.values())}")
+
+
+def test_treatments_queued_with_a_submit_start_only_when_the_call_has_to_wait(tmp_path):
+    treated = tmp_path / "queue_treated.scxml"
+    treated.write_text((STRATEGIES / "queue_route.scxml").read_text(encoding="utf-8").replace(
+        "<queue:targets>", '<dialog:runtreatments xmlns:dialog="http://www.genesyslab.com/modules/dialog">'
+        "<dialog:playsound type=\"'music'\" duration=\"60\"/></dialog:runtreatments><queue:targets>"),
+        encoding="utf-8")
+
+    def treatments(site):
+        return [r["event"]["data"] for r in site.kind("platform") if r["event"].get("request") == "treatment"]
+
+    # A free target at once: the router selects after the submit's macrostep, when the submit has
+    # already given its entry the treatments' stop(), so the music never starts.
+    at_once = Site(str(treated))
+    at_once.call(target="?:sales > 5@SS.GA")
+    at_once.run()
+    assert _done(at_once)["resource"]["agent"] == "alice"
+    assert at_once.kind("treatment.start") == [] and treatments(at_once) == []
+    # Waiting: the music plays until the selected agent's redirect interrupts it.
+    waiting = Site(str(treated))
+    waiting.call(target="?:support > 5@SS.GA")
+    waiting.at(25.0, waiting.platform.agent_ready, "carol")
+    waiting.run()
+    (start,) = waiting.kind("treatment.start")
+    assert start["treatment"] == "music" and start["t"] < 1
+    assert [t.get("interrupted") for t in treatments(waiting)] == ["routed"]

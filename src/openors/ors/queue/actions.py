@@ -81,6 +81,8 @@ class Submit(ModuleAction):
             orderstat=args.get("orderstat") if args.get("orderstat") not in (None, "", "none") else None,
             route=_flag(args.get("route", "false")), clear_on_timeout=_flag(args.get("clearontimeout", "false")),
             timeout=_seconds(args.get("timeout")), media=(snap or {}).get("media"))
+        # In time even when a target is free at once: the router selects after this macrostep, and
+        # a stop() that comes before the treatments start keeps them from starting.
         entry.stop_treatments = self._treatments(ctx, world, interaction_id)
 
     # --- <queue:targets> ------------------------------------------------------------------------
