@@ -226,3 +226,26 @@ def test_a_call_over_http_is_routed_by_main_inbound_to_a_ready_agent(tmp_path):
             assert "ors_creation_session_total 1.0" in metrics
     finally:
         srv.stop()
+
+
+def test_a_session_waiting_with_its_call_is_not_evicted_and_routes_later(tmp_path):
+    srv = ThreadServer(write_cc_config(tmp_path)).start()
+    try:
+        with client(srv.url) as http:
+            for agent in ("alice", "bob"):
+                http.post(f"/ors/platform/agents/{agent}/notready")
+            wait_for(lambda: agent_state(http, "alice") == agent_state(http, "bob") == "not_ready")
+            ixn_id = http.post("/ors/platform/calls", data={"from": "+15550000007", "to": "5000"}).json()["interactionid"]
+            sid = wait_for(lambda: (interaction(http, ixn_id) or {}).get("session"))
+            wait_for(lambda: http.get(f"/ors/sessions/{sid}").json()["configuration"] == ["selecting"])
+            other = http.post("/scxml/session/start", data={"src": (CHARTS / "list_reader.scxml").as_uri()})
+            other = other.json()["sessionid"]
+            # the HTTP session may go; the one the queue router holds may not
+            wait_for(lambda: http.post("/ors/evict", params={"idle": 0}).json()["counts"]["evicted"] == 1)
+            statuses = {s["sessionid"]: s["status"] for s in http.get("/ors/sessions").json()["sessions"]}
+            assert statuses == {sid: "running", other: "evicted"}
+            http.post("/ors/platform/agents/alice/ready")
+            wait_for(lambda: http.get(f"/ors/sessions/{sid}").json()["configuration"] == ["routed"])
+            assert "7001" in [p["device"] for p in interaction(http, ixn_id)["parties"]]  # alice's DN
+    finally:
+        srv.stop()
