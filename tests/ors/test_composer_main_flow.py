@@ -171,9 +171,11 @@ def test_main_routes_the_call_to_a_ready_agent_with_the_skill_the_menu_asks_for(
         act("dialog.start"), ev("dialog.start.done"),          # the GVP main menu (playMain)
         act("queue.submit"), ev("queue.submit.requestid"), ev("queue.submit.done", interactionid=ixn),
         act("interaction.redirect"),
+        # The interaction stays in the session's view while redirect.done is handled (Composer
+        # reads it there to build the journey-end payload), then leaves it.
+        ev("interaction.redirect.done", interactionid=ixn),
         ev("interaction.notcontrolled", interactionid=ixn, resultof="detaching"),
         ev("interaction.deleted", interactionid=ixn, resultof="detaching"),
-        ev("interaction.redirect.done", interactionid=ixn),
         fetch("POST", JOURNAL), ev("session.fetch.done"),      # journey end (postJourneyEnd)
         rec("session.end", final="_composer_global_exit"),
     )

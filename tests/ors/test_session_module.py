@@ -375,3 +375,15 @@ def test_config_lists_from_a_mapping():
     config = load_session_config({"tenant": {"name": "T"}, "time_zones": ["Asia/Seoul"]})
     assert config.tenant == {"name": "T", "id": 1} and config.zones["Asia/Seoul"] == "Asia/Seoul"
     assert config.offsets(0)["Asia/Seoul"] == 9 * 60
+
+
+def test_javascript_date_follows_the_session_clock(tmp_path):
+    # epoch in CONFIG is the virtual time 0; the call arrives at once, `later` one hour on.
+    site = probe_site(tmp_path, {"now": "new Date().toISOString()", "ms": "Date.now()"},
+                      later={"later": "new Date().toISOString()", "kind": "new Date() instanceof Date"})
+    site.call()
+    site.run(4000)
+    assert site.logs("now")[0].startswith("2024-07-04T18:30:1")
+    assert site.logs("later")[0].startswith("2024-07-04T19:30:1")
+    assert site.logs("kind") == [True]
+    assert isinstance(site.logs("ms")[0], int | float)

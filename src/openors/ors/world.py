@@ -58,6 +58,7 @@ class PendingRequest:
     on_done: Callable[[PlatformEvent], None]
     interactionid: str | None = None
     timer: Any = None
+    on_failed: Callable[[], None] | None = None  # undo what the action did when it was sent
 
 
 class OrsWorld:
@@ -242,6 +243,20 @@ class OrsWorld:
         if self.owner.get(ixn_id) == session.id:
             del self.owner[ixn_id]
 
+    def disown(self, session, ixn_id: str) -> None:
+        """Give up ownership but keep the interaction in the session's view (a redirect with
+        detach="true" is under way: a session on the new routing point may take it meanwhile)."""
+        if self.owner.get(ixn_id) == session.id:
+            del self.owner[ixn_id]
+        self.session_state(session).detached.add(ixn_id)
+
+    def reown(self, session, ixn_id: str) -> None:
+        """The detaching redirect failed: the interaction is the session's again, if nobody took it."""
+        state = self.session_state(session)
+        if ixn_id in state.order and ixn_id not in self.owner:
+            self.owner[ixn_id] = session.id
+            state.detached.discard(ixn_id)
+
     def lose_control(self, session, ixn_id: str, resultof: str) -> None:
         state = self.session_state(session)
         if ixn_id in state.controlled:
@@ -306,7 +321,7 @@ class OrsWorld:
     # --- requests -----------------------------------------------------------------------------
     def request(self, ctx, action: ModuleAction, call: Callable[[], str],
                 on_done: Callable[[PlatformEvent], None], interactionid: str | None = None,
-                timeout: float | None = None) -> None:
+                timeout: float | None = None, on_failed: Callable[[], None] | None = None) -> None:
         """Send one platform request for an action; its outcome reaches `on_done` or becomes the
         action's error event (also after `timeout`, default `request_timeout`, without an answer;
         treatments that play for minutes give their own)."""
@@ -314,7 +329,8 @@ class OrsWorld:
             platform_id = call()
         except PlatformError as exc:  # refused on the spot (e.g. no contact center connected)
             raise ActionError(exc.code, exc.description, interactionid=interactionid) from None
-        pending = PendingRequest(ctx.session.id, action, ctx.requestid, on_done, interactionid)
+        pending = PendingRequest(ctx.session.id, action, ctx.requestid, on_done, interactionid,
+                                 on_failed=on_failed)
         pending.timer = self.host.clock.call_later(self.request_timeout if timeout is None else timeout,
                                                    self._timed_out, platform_id)
         self.pending[platform_id] = pending
@@ -328,6 +344,8 @@ class OrsWorld:
         if pending is None:
             return
         session = self.host.sessions.get(pending.session_id)
+        if pending.on_failed is not None:
+            pending.on_failed()
         if session is not None:
             pending.action.fail(session.interpreter, pending.requestid, ActionError(
                 "timeout", f"no answer to <{pending.action.name}> within {self.request_timeout:g}s",
@@ -350,6 +368,8 @@ class OrsWorld:
         else:
             extra = {"interactionid": ev.interaction_id or pending.interactionid, "callstate": ev.callstate,
                      "properties": (ev.data or {}).get("properties")}
+            if pending.on_failed is not None:
+                pending.on_failed()
             pending.action.fail(session.interpreter, pending.requestid,
                                 ActionError(ev.error or "unknown", ev.description or "request failed", **extra))
 

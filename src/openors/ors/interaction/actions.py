@@ -49,13 +49,18 @@ class InteractionAction(ModuleAction):
                 data[name] = fields[name]
         ctx.emit(self.done_name(), data)
 
-    def platform_request(self, ctx: ActionContext, world, call, ixn_id: str | None, **done_fields) -> None:
+    def platform_request(self, ctx: ActionContext, world, call, ixn_id: str | None, on_failed=None,
+                         **done_fields) -> None:
         def on_done(ev) -> None:
             fields = {"interactionid": ixn_id, **done_fields}
             self.on_platform_done(ctx, world, ev, fields)
             self.done(ctx, **fields)
+            self.after_done(ctx, world, fields)
 
-        world.request(ctx, self, call, on_done, interactionid=ixn_id)
+        world.request(ctx, self, call, on_done, interactionid=ixn_id, on_failed=on_failed)
+
+    def after_done(self, ctx: ActionContext, world, fields: dict) -> None:
+        """What follows the .done event (events the session must see after it)."""
 
     def on_platform_done(self, ctx: ActionContext, world, ev, fields: dict) -> None:
         """Adjust the done fields or the session's interactions once the platform confirmed."""
@@ -88,14 +93,19 @@ class Redirect(InteractionAction):
         if to in (None, ""):
             raise ActionError("invaliddestination", "<redirect>: 'to' is empty")
         route_type = ctx.args.get("type")
+        detach = self._detaches(ctx)
+        session = ctx.session
         self.platform_request(ctx, world, lambda: world.platform.route(
             ixn, _resource(to), source=_device(ctx.args.get("from")),
             route_type="default" if route_type in (None, "") else str(route_type),
-            udata=ctx.args.get("udata"), hints=ctx.args.get("hints")), ixn)
-        if self._detaches(ctx):
-            # Let go now, not on done: the switch puts the call on its new routing point before it
+            udata=ctx.args.get("udata"), hints=ctx.args.get("hints")), ixn,
+            on_failed=(lambda: world.reown(session, ixn)) if detach else None)
+        if detach:
+            # Ownership goes now: the switch puts the call on its new routing point before it
             # confirms, and the session started there must be able to take it (ORS-SPEC §3.4).
-            world.release(ctx.session, ixn, "detaching", keep_actions=True)
+            # The interaction stays in this session's view until redirect.done (Composer reads it
+            # in the state that handles the done event); notcontrolled and deleted follow done.
+            world.disown(session, ixn)
 
     @staticmethod
     def _detaches(ctx) -> bool:
@@ -107,6 +117,10 @@ class Redirect(InteractionAction):
             view = world.session_state(session).views.get(ixn) or {}
             if view.get("category") != "voice":
                 world.lose_control(session, ixn, "routing")
+
+    def after_done(self, ctx, world, fields):
+        if self._detaches(ctx):
+            world.release(ctx.session, fields["interactionid"], "detaching", keep_actions=True)
 
 
 class Accept(InteractionAction):

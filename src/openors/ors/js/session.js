@@ -40,7 +40,24 @@
     if (offsets) clock.offsets = typeof offsets === 'string' ? JSON.parse(offsets) : offsets;
   });
 
-  function now() { return clock.now === null ? Date.now() : clock.now; }
+  // `Date` follows the session's clock too: `new Date()` and `Date.now()` are virtual time in a
+  // simulation (service hours, timestamps), the real time otherwise.
+  var RealDate = Date;
+  function realNow() { return RealDate.now(); }
+  function now() { return clock.now === null ? realNow() : clock.now; }
+  function SessionDate(a, b, c, d, e, f, g) {
+    if (!(this instanceof SessionDate)) return String(new RealDate(now()));
+    switch (arguments.length) {
+      case 0: return new RealDate(now());
+      case 1: return new RealDate(a);
+      default: return new RealDate(a, b, c === undefined ? 1 : c, d || 0, e || 0, f || 0, g || 0);
+    }
+  }
+  SessionDate.prototype = RealDate.prototype;
+  SessionDate.now = now;
+  SessionDate.UTC = RealDate.UTC;
+  SessionDate.parse = RealDate.parse;
+  hidden(globalThis, 'Date', SessionDate);
 
   var FIXED = /^\s*(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*$/i;
 
@@ -60,7 +77,7 @@
   }
 
   // A Date whose UTC fields are the wall-clock fields in `zone`.
-  function wall(zone) { return new Date(now() + offsetMinutes(zone) * 60000); }
+  function wall(zone) { return new RealDate(now() + offsetMinutes(zone) * 60000); }
   function two(n) { return n < 10 ? '0' + n : String(n); }
   function hhmmss(d) { return two(d.getUTCHours()) + ':' + two(d.getUTCMinutes()) + ':' + two(d.getUTCSeconds()); }
   function ymd(d) { return d.getUTCFullYear() + '-' + two(d.getUTCMonth() + 1) + '-' + two(d.getUTCDate()); }
