@@ -52,3 +52,29 @@ def test_main3_reaches_its_routing_action_and_the_trace_shows_it():
     assert first["attributes"]["from"] == "5000" and first["attributes"]["detach"] == "true"
     start = next(i for i, r in enumerate(records) if r["kind"] == "event" and r["name"] == "application.start")
     assert start < records.index(first)
+
+
+# The first module action each IPD's workflow takes on the simulated call. The default workflows
+# are Composer's empty template (Entry -> Exit): they end without touching a voice call.
+FIRST_ACTIONS = {
+    "IPD_default_defaultWorkflow.scxml": [],
+    "IPD_default_ECSWorkflow.scxml": ["dialog.start", "interaction.terminate"],
+    "IPD_default_MainWorkflow.scxml": ["session.fetch"],
+    "IPD_default_Main2Workflow.scxml": ["session.fetch"],
+    "IPD_default_Main3Workflow.scxml": ["dialog.playsound", "interaction.redirect"],
+}
+
+
+@pytest.mark.parametrize("ipd", IPDS, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_ipd_reaches_its_first_routing_action_after_application_start(ipd):
+    records = _simulate(ipd)
+    expected = FIRST_ACTIONS[ipd.name]
+    actions = [r for r in records if r["kind"] == "action"]
+    assert [a["action"] for a in actions[:len(expected)]] == expected
+    start = next(i for i, r in enumerate(records) if r["kind"] == "event" and r["name"] == "application.start")
+    assert all(records.index(a) > start for a in actions)
+    # Every action carries the request id its requestid location received, and its attributes.
+    assert all(a["requestid"] and isinstance(a["attributes"], dict) for a in actions)
+    ends = [r for r in records if r["kind"] == "session.end"]
+    if not expected:
+        assert ends and ends[0]["final"] == "_composer_global_exit"
