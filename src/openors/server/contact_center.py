@@ -76,7 +76,7 @@ def attach_modules(runtime) -> OrsWorld:
     from openors.platform.disconnected import DisconnectedPlatform
 
     world = OrsWorld(DisconnectedPlatform(runtime.host.clock), runtime.host, extensions=runtime.extensions)
-    world.document_loader = runtime.documents.load_sync
+    share_documents(runtime, world)  # HTTP-started ORS sessions get their _genesys set-up
     return world
 
 
