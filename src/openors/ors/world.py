@@ -141,22 +141,35 @@ class OrsWorld:
         urls = source.split()
         for i, candidate in enumerate(urls):
             url = resolve_url(candidate, self.base_url)
-            doc = self._documents.get(url)
-            if doc is not None:
-                return doc
             try:
-                doc = (self.document_loader or (lambda u: load_document(u, self.extensions)))(url)
+                doc = self._load(url)
             except ScxmlLoadError:
                 if i == len(urls) - 1:
                     raise
                 log.warning("application %r: %s cannot be loaded, trying the alternate URL", application, url)
                 continue
-            self._documents[url] = doc
-            _install_call_states(doc)
-            self.session_module.prepare_document(doc)
-            self._hand_module_records(doc)
-            return doc
+            return self.prepare_document(doc)
         raise ScxmlLoadError(f"application {application!r} has no document URL")
+
+    def _load(self, url: str):
+        if self.document_loader is not None:
+            return self.document_loader(url)  # the server's cache decides when to recompile
+        doc = self._documents.get(url)
+        if doc is None:
+            doc = self._documents[url] = load_document(url, self.extensions)
+        return doc
+
+    def prepare_document(self, doc):
+        """Give a document what this world's sessions need (`_genesys.ixn` call states, the
+        configuration lists, module outbox records). Idempotent: every path that compiles a
+        document (the world, the server's cache) may call it."""
+        if getattr(doc, "prepared_by", None) is self:
+            return doc
+        _install_call_states(doc)
+        self.session_module.prepare_document(doc)
+        self._hand_module_records(doc)
+        doc.prepared_by = self
+        return doc
 
     def _hand_module_records(self, doc) -> None:
         """Outbox records of kinds the dialect does not know go to `outbox_handlers`."""

@@ -101,6 +101,13 @@ class DocumentCache:
         self._entries[url] = CachedDocument(url, document, checked_at=time.monotonic())
         return document
 
+    def current_sync(self, url: str) -> m.Document:
+        """The document as it is now, synchronously: a `file:` document is revalidated (one stat)
+        and recompiled when it changed; others come from the cache (or a blocking first load)."""
+        if url.startswith("file:"):
+            return self._refresh_file(url, self._entries.get(url))
+        return self.load_sync(url)
+
     async def _get_one(self, url: str) -> m.Document:
         entry = self._entries.get(url)
         if entry is not None and not self._needs_check(entry):

@@ -18,14 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openors.ors import world as world_module
 from openors.ors.simulate import find_application
 from openors.ors.world import OrsWorld
 from openors.platform.scenario import load_scenario
 from openors.platform.sim import SimulatedPlatform
 from openors.platform.sim.scenario_driver import schedule_scenario
 from openors.platform.topology import default_topology_path, load_topology
-from openors.scxml import ScxmlLoadError
 
 
 @dataclass
@@ -112,42 +110,14 @@ def attach_contact_center(runtime, config: SimulatorConfig, applications: dict[s
     return center
 
 
-class _RuntimeDocuments(dict):
-    """Stands in for the world's own URL -> document cache: the world finds every document in the
-    runtime's cache, already prepared by `share_documents`, so it neither prepares one twice nor
-    keeps a strategy forever. A `file:` strategy is revalidated (one stat) each time a call needs it."""
-
-    def __init__(self, documents):
-        super().__init__()
-        self.documents = documents
-
-    def get(self, url, default=None):
-        entry = self.documents._entries.get(url)
-        try:
-            if url.startswith("file:"):
-                return self.documents._refresh_file(url, entry)
-            return entry.document if entry is not None else self.documents.load_sync(url)
-        except ScxmlLoadError:
-            return default  # the world then tries its loader, which fails the same way (alternate URL)
-
-    def __setitem__(self, url, document) -> None:
-        pass  # the runtime's cache is the only one
-
-
 def share_documents(runtime, world) -> None:
     """One document cache for HTTP- and platform-started sessions. Every document the runtime
     compiles gets what `OrsWorld.document_for` gives its own (`_genesys.ixn` call states, the
     `_genesys.session` configuration lists, module outbox records): without it a session started
     over HTTP would see empty lists and its <queue:submit> records would go nowhere."""
 
-    def prepare(document, root) -> None:
-        world_module._install_call_states(document)
-        world.session_module.prepare_document(document)
-        world._hand_module_records(document)
-
-    runtime.extensions.document_hooks.append(prepare)
-    world.document_loader = runtime.documents.load_sync
-    world._documents = _RuntimeDocuments(runtime.documents)
+    runtime.extensions.document_hooks.append(lambda document, root: world.prepare_document(document))
+    world.document_loader = runtime.documents.current_sync
 
 
 def keep_bound_sessions_in_memory(runtime, world) -> None:
