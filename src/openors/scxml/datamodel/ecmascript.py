@@ -106,6 +106,8 @@ class EcmaScriptDatamodel(Datamodel):
         self._baseline = baseline
         self._dom_loaded = False
         self._drain = self.ctx.get(outbox) if outbox else None
+        if self._drain is None:
+            self._user = self._call  # nothing to hand over after user code: skip the wrapper
         self.on_outbox = None
         self.ctx.set_memory_limit(memory_limit)
         self.ctx.set_time_limit(time_limit)
