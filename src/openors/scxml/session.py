@@ -120,7 +120,12 @@ def _load_snapshot_document(snap: dict, extensions) -> m.Document:
 
 
 class SessionHost:
-    """Runs sessions: routes their events, keeps their timers, starts and cancels children."""
+    """Runs sessions: routes their events, keeps their timers, starts and cancels children.
+
+    A server subclasses it at four points, called at exactly the moments it must observe:
+    `_enqueue` (an external event was queued), `_after_macrostep` (a macrostep ended),
+    `_end_session` (a session ended) and `_arm` (a delayed send was put on the clock).
+    Callbacks (`on_log`, `on_event`, `on_state_entered`, `on_session_end`) serve observers."""
 
     def __init__(self, clock: Clock | None = None, *, extensions: Extensions | None = None,
                  datamodel_options: dict | None = None):
