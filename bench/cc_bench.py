@@ -21,16 +21,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from server_bench import LoadClient, pct, rss_kib
+from server_bench import LoadClient, pct, rss_kib, serve
 
 STRATEGY = """<?xml version="1.0" encoding="UTF-8"?>
 <scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" profile="ecmascript" initial="waiting"
@@ -68,19 +66,7 @@ def start_server(workdir: Path, rounds: int) -> tuple[subprocess.Popen, str]:
                       "logging: {level: INFO}\napplications: {bench: bench.scxml}\n"
                       "runtime: {idle_eviction_s: null, max_inflight_events: 1000000}\n"
                       "platform: {simulator: {topology: topology.yaml, seed: 1}}\n")
-    log = workdir / "server.log"
-    proc = subprocess.Popen([sys.executable, "-m", "openors.cli.main", "serve", "--config", str(config)],
-                            stdout=open(log, "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115 - the child keeps it
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for line in log.read_text(errors="replace").splitlines():
-            if '"listening"' in line:
-                return proc, json.loads(line)["url"]
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("server did not start:\n" + log.read_text())
+    return serve(config)
 
 
 async def metric(http: httpx.AsyncClient, name: str) -> float:

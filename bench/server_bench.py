@@ -54,9 +54,14 @@ def start_server(workdir: Path, flush_ms: int) -> tuple[subprocess.Popen, str]:
     config.write_text("listen: {host: 127.0.0.1, port: 0}\nstore: {type: sqlite, path: bench.db}\n"
                       f"logging: {{level: INFO}}\nruntime: {{idle_eviction_s: null, flush_interval_ms: {flush_ms},"
                       " max_inflight_events: 1000000}\n")
-    log = workdir / "server.log"
+    return serve(config)
+
+
+def serve(config: Path) -> tuple[subprocess.Popen, str]:
+    """`openors serve --config` in a child process; returns it and its URL once it listens."""
+    log = config.parent / "server.log"
     proc = subprocess.Popen([sys.executable, "-m", "openors.cli.main", "serve", "--config", str(config)],
-                            stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+                            stdout=open(log, "wb"), stderr=subprocess.STDOUT)  # noqa: SIM115 - the child keeps it
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         for line in log.read_text(errors="replace").splitlines():
