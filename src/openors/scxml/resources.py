@@ -31,7 +31,7 @@ def resolve_url(href: str, base: str | None) -> str:
     return (base_path.parent / href).resolve().as_uri()
 
 
-def fetch_bytes(url: str) -> bytes:
+def fetch_bytes(url: str, timeout: float = FETCH_TIMEOUT_S) -> bytes:
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return Path(unquote(parsed.path)).read_bytes()
@@ -39,11 +39,11 @@ def fetch_bytes(url: str) -> bytes:
         import httpx
 
         try:
-            response = httpx.get(url, timeout=FETCH_TIMEOUT_S, follow_redirects=True)
+            response = httpx.get(url, timeout=timeout, follow_redirects=True)
         except httpx.HTTPError as exc:
             raise OSError(f"{url}: {exc}") from None
         if response.status_code >= 400:
-            raise OSError(f"{url}: HTTP {response.status_code}")
+            raise OSError(f"{url}: HTTP status {response.status_code}")
         return response.content
     raise OSError(f"unsupported URL '{url}'")
 

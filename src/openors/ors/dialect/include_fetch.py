@@ -56,15 +56,12 @@ def fetch_bytes(url: str, timeout: float = DEFAULT_TIMEOUT_S) -> tuple[bytes, st
 
 
 def _fetch_http(url: str, timeout: float) -> bytes:
-    import httpx  # imported lazily: most documents only include local files
+    from openors.scxml.resources import fetch_bytes as fetch_url  # one HTTP client path for documents
 
     try:
-        response = httpx.get(url, timeout=timeout, follow_redirects=True)
-    except httpx.HTTPError as exc:
-        raise FetchError(f"HTTP request failed: {exc}") from None
-    if response.status_code >= 400:
-        raise FetchError(f"HTTP status {response.status_code}")
-    return response.content
+        return fetch_url(url, timeout=timeout)
+    except OSError as exc:
+        raise FetchError(str(exc).removeprefix(f"{url}: ")) from None
 
 
 def _find_file(path: Path) -> Path:
