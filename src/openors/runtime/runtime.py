@@ -19,6 +19,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,7 @@ class RuntimeSettings:
     trace_size: int = 200  # trace entries kept per session
     durable_acks: bool = True  # answer start/event only once their effect is committed
     base_dir: str | None = None  # relative document paths resolve against it
+    session_id_prefix: str = ""  # "<node>-" on a Redis cluster, so an id names the node that made it
     applications: dict[str, str] = field(default_factory=dict)  # name -> document URL(s)
 
 
@@ -166,11 +168,21 @@ class Runtime:
             self.metrics.queued_events.set(host.queued_events)
 
     async def recover(self) -> int:
-        """Bring back every session of the store (after a restart or a crash). Sessions with nothing
-        queued are adopted as evicted when eviction is on (restored on their next event or timer);
-        the others are restored now. Returns the number of sessions recovered."""
+        """Bring back every session of the store (after a restart or a crash). Returns the number
+        of sessions recovered."""
+        count = await self.adopt(self.store.load_all())
+        log.info("recovered sessions", extra={"count": count})
+        return count
+
+    async def adopt(self, rows: Iterable[StoredSession]) -> int:
+        """Run these stored sessions here: recovery, or a dead node's sessions taken over (Redis).
+        Sessions with nothing queued are adopted as evicted when eviction is on (restored on their
+        next event or timer); the others are restored now, timers re-armed. Ids already known here
+        are skipped. Returns the number adopted."""
         count = 0
-        for row in self.store.load_all():
+        for row in rows:
+            if row.id in self.host.sessions or row.id in self.evictor.evicted or row.id in self.scheduled:
+                continue
             try:
                 snap = json.loads(row.snapshot)
                 if "scheduled" in snap:
@@ -189,7 +201,6 @@ class Runtime:
             except Exception:
                 log.exception("cannot recover session; it stays in the store", extra={"session_id": row.id})
         self._wake.set()
-        log.info("recovered sessions", extra={"count": count})
         return count
 
     # --- sessions ---------------------------------------------------------------------------------
@@ -201,7 +212,7 @@ class Runtime:
         source = self.settings.applications.get(source, source)
         started = time.perf_counter()
         document = await self.documents.get(source)
-        session_id = uuid.uuid4().hex
+        session_id = self.settings.session_id_prefix + uuid.uuid4().hex
         params = dict(params or {})
         if idealtime is not None and idealtime / 1000.0 > time.time():
             scheduled = ScheduledStart(source, params, idealtime / 1000.0)

@@ -13,9 +13,13 @@ import socket
 import sys
 import threading
 
+import redis
 import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from openors.runtime import MemoryStore, Runtime, SqliteStore
+from openors.runtime import MemoryStore, Runtime, SqliteStore, UnknownSession
+from openors.runtime.redis_store import NodeIdInUse, NodeKeeper, RedisStore
 
 from .app import create_app
 from .config import ConfigError, ServerConfig, load_config
@@ -45,9 +49,57 @@ def serve(config_path: str) -> int:
     configure_logging(config.log_level)
     try:
         return asyncio.run(run_server(config))
-    except OSError as exc:
+    except (OSError, NodeIdInUse) as exc:
         log.error("cannot serve: %s", exc)
         return 1
+
+
+async def _open_store(config: ServerConfig):
+    if config.store_type == "sqlite":
+        return SqliteStore(config.store_path)
+    if config.store_type == "memory":
+        return MemoryStore()
+    try:  # off the loop: claiming the node id may wait for a crashed predecessor's heartbeat to expire
+        store = await asyncio.to_thread(RedisStore, config.store_url, config.store_node,
+                                        heartbeat_s=config.store_heartbeat, prefix=config.store_prefix)
+        await asyncio.to_thread(store.claim_node_id)
+    except redis.RedisError as exc:
+        raise OSError(f"store.url {config.store_url}: cannot use Redis: {exc}") from None
+    return store
+
+
+def _describe_store(config: ServerConfig) -> str:
+    if config.store_type == "redis":
+        return f"{config.store_url} (node {config.store_node})"
+    return str(config.store_path) if config.store_type == "sqlite" else "memory"
+
+
+def _redirect_to_owner(app: FastAPI, store: RedisStore) -> None:
+    """A request for a session this node does not have, but another node owns: 307 to that node
+    while it lives (same method and body, `Location` = its URL + the same path), 503 with
+    `Retry-After` while its sessions wait to be taken over. Anything else stays 404."""
+
+    @app.exception_handler(UnknownSession)
+    async def elsewhere(request: Request, fault: UnknownSession) -> JSONResponse:
+        sid = fault.details.get("sessionid", "")
+        try:
+            owner = await asyncio.to_thread(store.owner, sid)
+        except redis.RedisError:
+            owner = None
+        body = {"error": type(fault).__name__, "message": fault.message, **fault.details}
+        if owner is None or owner.node == store.node:
+            return JSONResponse(body, status_code=404)
+        if owner.alive and owner.url:
+            location = owner.url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return JSONResponse({"error": "SessionOnAnotherNode", "sessionid": sid, "node": owner.node,
+                                 "location": location,
+                                 "message": f"session '{sid}' is served by node {owner.node} at {owner.url}"},
+                                status_code=307, headers={"Location": location})
+        retry = max(1, round(store.ttl_ms / 1000))
+        return JSONResponse({"error": "SessionMoving", "sessionid": sid, "node": owner.node,
+                             "message": f"node {owner.node}, which owns session '{sid}', is down; "
+                                        f"a live node takes its sessions over within {retry + 1} s"},
+                            status_code=503, headers={"Retry-After": str(retry)})
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -69,9 +121,13 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
                      stop: asyncio.Event | None = None, on_center=None) -> int:
     """Serve until SIGTERM/SIGINT (main thread only) or until `stop` is set; `ready` gets the URL.
     `on_center(center)` is called once the contact center (if configured) exists."""
-    store = SqliteStore(config.store_path) if config.store_type == "sqlite" else MemoryStore()
+    store = await _open_store(config)
     runtime = Runtime(store, config.runtime)
     await runtime.start()
+    keeper = None
+    if isinstance(store, RedisStore):  # heartbeats from now on, so recovery may take its time
+        keeper = NodeKeeper(store, runtime.adopt)
+        keeper.start()
     center = None
     if config.simulator is not None:
         # before recovery, so the documents recovered sessions need are compiled with the world's
@@ -85,7 +141,10 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
     recovered = await runtime.recover()
     sock = _bind(config.host, config.port)
     port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(create_app(runtime, center), log_config=None, access_log=False,
+    app = create_app(runtime, center)
+    if isinstance(store, RedisStore):
+        _redirect_to_owner(app, store)
+    server = _Server(uvicorn.Config(app, log_config=None, access_log=False,
                                     lifespan="off", timeout_graceful_shutdown=GRACE_S))
     loop = asyncio.get_running_loop()
 
@@ -111,8 +170,11 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
     while not server.started and not serving.done():
         await asyncio.sleep(0.01)
     if server.started:
+        if isinstance(store, RedisStore):  # published with the heartbeat, for peers' redirects
+            store.url = config.store_advertise_url or url
+            await asyncio.to_thread(store.heartbeat)
         log.info("listening", extra={"url": url, "port": port, "recovered": recovered,
-                                     "store": str(config.store_path) if config.store_type == "sqlite" else "memory"})
+                                     "store": _describe_store(config)})
         if ready is not None and not ready.done():
             ready.set_result(url)
     try:
@@ -123,6 +185,8 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
                 loop.remove_signal_handler(signum)
         if stop is not None:
             stopper.cancel()
+        if keeper is not None:
+            await keeper.stop()
         await runtime.stop()
         log.info("stopped: store flushed", extra=runtime.counts)
     return 0

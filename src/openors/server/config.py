@@ -1,7 +1,9 @@
 """`openors serve` configuration: a YAML file.
 
     listen: {host: 127.0.0.1, port: 8080}
-    store: {type: sqlite, path: openors.db}       # type: sqlite (default) | memory
+    store: {type: sqlite, path: openors.db}       # type: sqlite (default) | memory | redis
+    # store: {type: redis, url: redis://127.0.0.1:6379/0, node: A, heartbeat_s: 2, prefix: openors,
+    #         advertise_url: http://10.0.0.5:8080}  # see docs/server.md, "Scale-out on Redis"
     applications:                                 # name -> document URL ("URL ALTERNATE-URL" allowed)
       hello: samples/hello.scxml
     logging: {level: INFO}
@@ -37,6 +39,7 @@ import yaml
 
 from openors.ors.session.config import ConfigListsError, load_session_config
 from openors.runtime import RuntimeSettings
+from openors.runtime.redis_store import NODE_ID
 
 from .contact_center import SimulatorConfig
 
@@ -51,6 +54,11 @@ class ServerConfig:
     port: int = 8080
     store_type: str = "sqlite"
     store_path: Path | None = None
+    store_url: str = "redis://127.0.0.1:6379/0"  # type redis: the shared Redis
+    store_node: str | None = None  # type redis: this server's node id (unique in the cluster)
+    store_heartbeat: float = 2.0  # type redis: heartbeat period (s); dead after 3 missed
+    store_prefix: str = "openors"  # type redis: key prefix (several clusters on one Redis)
+    store_advertise_url: str | None = None  # type redis: URL peers redirect to (default: where we listen)
     applications: dict[str, str] = field(default_factory=dict)
     log_level: str = "INFO"
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
@@ -83,6 +91,34 @@ def _section(data: dict, name: str, allowed: set[str]) -> dict:
     return value
 
 
+_REDIS_KEYS = {"url", "node", "heartbeat_s", "prefix", "advertise_url"}
+
+
+def _redis_store(store: dict, config: ServerConfig) -> None:
+    config.store_url = str(store.get("url", config.store_url))
+    if not config.store_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"store.url must be a redis://, rediss:// or unix:// URL, not {config.store_url!r}")
+    node = store.get("node")
+    if node is None:
+        raise ConfigError("store.node is required with store.type redis (this server's node id)")
+    if not NODE_ID.match(str(node)):
+        raise ConfigError(f"store.node must be letters, digits, '_', '.' or '-' (at most 64), not {node!r}")
+    config.store_node = str(node)
+    try:
+        config.store_heartbeat = float(store.get("heartbeat_s", config.store_heartbeat))
+    except (TypeError, ValueError):
+        raise ConfigError(f"store.heartbeat_s must be a number, not {store.get('heartbeat_s')!r}") from None
+    if not 0.05 <= config.store_heartbeat <= 60:
+        raise ConfigError(f"store.heartbeat_s must be between 0.05 and 60 seconds, not {config.store_heartbeat:g}")
+    config.store_prefix = str(store.get("prefix", config.store_prefix))
+    if not config.store_prefix or any(c in config.store_prefix for c in " {}"):
+        raise ConfigError(f"store.prefix must be a non-empty word, not {config.store_prefix!r}")
+    advertise = store.get("advertise_url")
+    if advertise is not None and not str(advertise).startswith(("http://", "https://")):
+        raise ConfigError(f"store.advertise_url must be an http(s) URL, not {advertise!r}")
+    config.store_advertise_url = str(advertise).rstrip("/") if advertise is not None else None
+
+
 def load_config(path: str | Path) -> ServerConfig:
     path = Path(path)
     try:
@@ -106,11 +142,15 @@ def load_config(path: str | Path) -> ServerConfig:
     except (TypeError, ValueError):
         raise ConfigError(f"listen.port must be a number, not {listen.get('port')!r}") from None
 
-    store = _section(data, "store", {"type", "path"})
+    store = _section(data, "store", {"type", "path"} | _REDIS_KEYS)
     config.store_type = str(store.get("type", "sqlite"))
-    if config.store_type not in ("sqlite", "memory"):
-        raise ConfigError(f"store.type must be 'sqlite' or 'memory', not {config.store_type!r}")
+    if config.store_type not in ("sqlite", "memory", "redis"):
+        raise ConfigError(f"store.type must be 'sqlite', 'memory' or 'redis', not {config.store_type!r}")
     config.store_path = base / str(store.get("path", "openors.db"))
+    if config.store_type == "redis":
+        _redis_store(store, config)
+    elif set(store) & _REDIS_KEYS:
+        raise ConfigError(f"store.{sorted(set(store) & _REDIS_KEYS)[0]} applies to store.type redis only")
 
     apps = data.get("applications") or {}
     if not isinstance(apps, dict):
@@ -121,6 +161,8 @@ def load_config(path: str | Path) -> ServerConfig:
     config.log_level = str(logging_section.get("level", "INFO")).upper()
 
     settings = RuntimeSettings(base_dir=str(base), applications=config.applications)
+    if config.store_type == "redis":  # ORS's sessionid-with-nodeid, required with Redis there too
+        settings.session_id_prefix = f"{config.store_node}-"
     for key, value in _section(data, "runtime", set(_RUNTIME_KEYS)).items():
         name, factor = _RUNTIME_KEYS[key]
         if value is not None and factor is not None:
