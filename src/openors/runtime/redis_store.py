@@ -252,6 +252,7 @@ class NodeKeeper:
         self.store = store
         self.adopt = adopt
         self._task: asyncio.Task | None = None
+        self._lock = asyncio.Lock()  # the periodic pass and an on-demand one never overlap
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="openors-node-keeper")
@@ -276,6 +277,12 @@ class NodeKeeper:
                 log.exception("node keeper pass failed")
 
     async def tick(self) -> int:
+        """Beat, take over the sessions of dead nodes, adopt them; returns how many were adopted.
+        Also run on demand when a request names a session of a dead node."""
+        async with self._lock:
+            return await self._tick()
+
+    async def _tick(self) -> int:
         beat = await asyncio.to_thread(self.store.heartbeat)
         if beat == 0:
             log.error("this node's heartbeat had expired: other nodes may have taken its sessions "

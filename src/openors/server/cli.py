@@ -74,20 +74,28 @@ def _describe_store(config: ServerConfig) -> str:
     return str(config.store_path) if config.store_type == "sqlite" else "memory"
 
 
-def _redirect_to_owner(app: FastAPI, store: RedisStore) -> None:
+def _redirect_to_owner(app: FastAPI, store: RedisStore, keeper: NodeKeeper) -> None:
     """A request for a session this node does not have, but another node owns: 307 to that node
-    while it lives (same method and body, `Location` = its URL + the same path), 503 with
-    `Retry-After` while its sessions wait to be taken over. Anything else stays 404."""
+    (same method and body; `Location` = its URL + the same path and query). If the owner is dead,
+    its sessions are taken over first (by this node or a peer) and the 307 names the new owner —
+    possibly this node itself. 503 with `Retry-After` if that fails. Anything else stays 404."""
+
+    async def locate(sid: str):
+        try:
+            return await asyncio.to_thread(store.owner, sid)
+        except redis.RedisError:
+            return None
 
     @app.exception_handler(UnknownSession)
     async def elsewhere(request: Request, fault: UnknownSession) -> JSONResponse:
         sid = fault.details.get("sessionid", "")
-        try:
-            owner = await asyncio.to_thread(store.owner, sid)
-        except redis.RedisError:
-            owner = None
         body = {"error": type(fault).__name__, "message": fault.message, **fault.details}
-        if owner is None or owner.node == store.node:
+        owner = await locate(sid)
+        took_over = False
+        if owner is not None and not owner.alive:
+            took_over = await keeper.tick() > 0
+            owner = await locate(sid)
+        if owner is None or (owner.node == store.node and not took_over):
             return JSONResponse(body, status_code=404)
         if owner.alive and owner.url:
             location = owner.url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -143,7 +151,7 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
     port = sock.getsockname()[1]
     app = create_app(runtime, center)
     if isinstance(store, RedisStore):
-        _redirect_to_owner(app, store)
+        _redirect_to_owner(app, store, keeper)
     server = _Server(uvicorn.Config(app, log_config=None, access_log=False,
                                     lifespan="off", timeout_graceful_shutdown=GRACE_S))
     loop = asyncio.get_running_loop()
