@@ -132,6 +132,7 @@ def test_a_restarted_node_recovers_its_own_sessions(tmp_path, redis_server):
     ("{type: redis, node: A, heartbeat_s: soon}", ["store.heartbeat_s"]),
     ("{type: redis, node: A, advertise_url: 'h:1'}", ["store.advertise_url"]),
     ("{type: sqlite, node: A}", ["store.node", "redis only"]),
+    ("{type: redis, node: A, prefix: 'a*'}", ["store.prefix"]),
 ])
 def test_redis_store_config_errors_name_the_field(tmp_path, store, words):
     path = tmp_path / "c.yaml"

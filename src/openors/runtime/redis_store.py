@@ -245,53 +245,52 @@ class RedisStore(Store):
 
 
 class NodeKeeper:
-    """The background task of a Redis node: refresh the heartbeat, take over dead nodes' sessions
-    and hand them to `adopt` (Runtime.adopt). Redis calls run on a worker thread."""
+    """The background tasks of a Redis node: one refreshes the heartbeat, the other takes over the
+    sessions of dead nodes and hands them to `adopt` (Runtime.adopt). Separate, so adopting many
+    sessions never delays a beat. Redis calls run on worker threads."""
 
     def __init__(self, store: RedisStore, adopt: Callable[[list[StoredSession]], Awaitable[int]]):
         self.store = store
         self.adopt = adopt
-        self._task: asyncio.Task | None = None
-        self._lock = asyncio.Lock()  # the periodic pass and an on-demand one never overlap
+        self._tasks: list[asyncio.Task] = []
+        self._lock = asyncio.Lock()  # the periodic takeover pass and an on-demand one never overlap
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="openors-node-keeper")
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._every_period(self.beat), name="openors-heartbeat"),
+                       loop.create_task(self._every_period(self.take_over), name="openors-takeover")]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
 
-    async def _run(self) -> None:
+    async def _every_period(self, work: Callable[[], Awaitable[object]]) -> None:
         while True:
             await asyncio.sleep(self.store.heartbeat_s)
             try:
-                await self.tick()
+                await work()
             except redis.RedisError as exc:  # Redis away: try again next period
-                log.error("node keeper cannot reach Redis: %s", exc)
+                log.error("cannot reach Redis: %s", exc)
             except Exception:
                 log.exception("node keeper pass failed")
 
-    async def tick(self) -> int:
-        """Beat, take over the sessions of dead nodes, adopt them; returns how many were adopted.
-        Also run on demand when a request names a session of a dead node."""
-        async with self._lock:
-            return await self._tick()
-
-    async def _tick(self) -> int:
+    async def beat(self) -> None:
         beat = await asyncio.to_thread(self.store.heartbeat)
         if beat == 0:
             log.error("this node's heartbeat had expired: other nodes may have taken its sessions "
-                      "(their writes from here are refused)", extra={"node": self.store.node})
+                      "(writes to those are refused)", extra={"node": self.store.node})
         elif beat < 0:
             log.error("another process serves with this node id", extra={"node": self.store.node})
-        rows = await asyncio.to_thread(self.store.take_over_dead)
-        if not rows:
-            return 0
-        count = await self.adopt(rows)
+
+    async def take_over(self) -> int:
+        """Take over the sessions of dead nodes and adopt them; returns how many were adopted.
+        Also run on demand when a request names a session of a dead node."""
+        async with self._lock:
+            rows = await asyncio.to_thread(self.store.take_over_dead)
+            if not rows:
+                return 0
+            count = await self.adopt(rows)
         log.info("adopted the sessions of dead nodes", extra={"count": count})
         return count

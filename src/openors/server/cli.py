@@ -93,7 +93,10 @@ def _redirect_to_owner(app: FastAPI, store: RedisStore, keeper: NodeKeeper) -> N
         owner = await locate(sid)
         took_over = False
         if owner is not None and not owner.alive:
-            took_over = await keeper.tick() > 0
+            try:
+                took_over = await keeper.take_over() > 0
+            except redis.RedisError:
+                log.exception("on-demand takeover failed")
             owner = await locate(sid)
         if owner is None or (owner.node == store.node and not took_over):
             return JSONResponse(body, status_code=404)

@@ -32,6 +32,7 @@ against the directory of the configuration file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,8 +112,8 @@ def _redis_store(store: dict, config: ServerConfig) -> None:
     if not 0.05 <= config.store_heartbeat <= 60:
         raise ConfigError(f"store.heartbeat_s must be between 0.05 and 60 seconds, not {config.store_heartbeat:g}")
     config.store_prefix = str(store.get("prefix", config.store_prefix))
-    if not config.store_prefix or any(c in config.store_prefix for c in " {}"):
-        raise ConfigError(f"store.prefix must be a non-empty word, not {config.store_prefix!r}")
+    if not re.fullmatch(r"[A-Za-z0-9_.:-]+", config.store_prefix):  # no glob characters: list() scans
+        raise ConfigError(f"store.prefix must be letters, digits, '_', '.', ':' or '-', not {config.store_prefix!r}")
     advertise = store.get("advertise_url")
     if advertise is not None and not str(advertise).startswith(("http://", "https://")):
         raise ConfigError(f"store.advertise_url must be an http(s) URL, not {advertise!r}")
