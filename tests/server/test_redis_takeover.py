@@ -59,6 +59,9 @@ def test_live_nodes_take_over_a_killed_nodes_sessions(tmp_path, redis_server):
                 assert http.post(f"/scxml/session/{sid}/event/bump").status_code == 200
             expected[sid] = f"caller{i}:{i % 3}"
         volatile = http.post("/scxml/session/start", data={"src": NOPERSIST, "delay_ms": "60000"}).json()["sessionid"]
+        later = http.post("/scxml/session/start", data={"src": WAITER, "who": "later", "delay_ms": "10",
+                                                         "idealtime": str(int(time.time() * 1000) + 2500)})
+        expected[later.json()["sessionid"]] = "later:0"  # a scheduled start, started by the taker
     some = next(iter(expected))
 
     with client(b.url) as http:  # a session of a live node: redirected there, same path and query

@@ -157,7 +157,7 @@ class RedisStore(Store):
                         extra={"count": len(refused), "sessions": refused[:10]})
 
     def load(self, session_id: str) -> StoredSession | None:
-        return self._rows([session_id])[0] if self.redis.exists(self._session(session_id)) else None
+        return self._rows([session_id])[0]
 
     def load_all(self) -> Iterator[StoredSession]:
         """This node's sessions, after taking over those of dead nodes (startup recovery)."""
