@@ -27,6 +27,18 @@ def redis_server(tmp_path_factory):
         yield server
 
 
+_started: list[ProcessServer] = []
+
+
+@pytest.fixture(autouse=True)
+def no_node_outlives_its_test():
+    yield
+    while _started:  # a failed test must not leave servers running
+        server = _started.pop()
+        if server.process is not None and server.process.poll() is None:
+            server.kill()
+
+
 def node_config(tmp_path, redis_url: str, node: str, **runtime) -> ProcessServer:
     store = {"type": "redis", "url": redis_url, "node": node, "heartbeat_s": BEAT}
     lines = ["listen: {host: 127.0.0.1, port: 0}", f"store: {json.dumps(store)}", "logging: {level: INFO}"]
@@ -34,7 +46,9 @@ def node_config(tmp_path, redis_url: str, node: str, **runtime) -> ProcessServer
         lines.append(f"runtime: {json.dumps(runtime)}")
     path = tmp_path / f"{node}.yaml"
     path.write_text("\n".join(lines) + "\n")
-    return ProcessServer(path, tmp_path / f"{node}.log")
+    server = ProcessServer(path, tmp_path / f"{node}.log")
+    _started.append(server)
+    return server
 
 
 def sessions_on(url: str) -> set[str]:
