@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import socket
 import sys
 import threading
 
@@ -18,6 +17,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from openors.net import bind_tcp
 from openors.runtime import MemoryStore, Runtime, SqliteStore, UnknownSession
 from openors.runtime.redis_store import NodeIdInUse, NodeKeeper, RedisStore
 
@@ -113,21 +113,6 @@ def _redirect_to_owner(app: FastAPI, store: RedisStore, keeper: NodeKeeper) -> N
                             status_code=503, headers={"Retry-After": str(retry)})
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    # bound here, so port 0 works and the real port is known before the first request.
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and
-    # without it a response written in two parts waits ~40 ms for the peer's delayed ACK.
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM,
-                         socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
                      stop: asyncio.Event | None = None, on_center=None) -> int:
     """Serve until SIGTERM/SIGINT (main thread only) or until `stop` is set; `ready` gets the URL.
@@ -150,7 +135,7 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
     else:
         attach_modules(runtime)
     recovered = await runtime.recover()
-    sock = _bind(config.host, config.port)
+    sock = bind_tcp(config.host, config.port)
     port = sock.getsockname()[1]
     app = create_app(runtime, center)
     if isinstance(store, RedisStore):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +23,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
+
+from openors.net import bind_tcp
 
 from ..errors import CommunicationError, ExecutionError
 from ..events import Event
@@ -102,16 +103,7 @@ class BasicHttpProcessor:
         if self._serve_task is not None:
             raise RuntimeError("the Basic HTTP processor is already started")
         self.host, self.host_ip = host, host_ip
-        # bind here, so a busy port fails now and the real port is known at once
-        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only then, which spares a ~40 ms delayed ACK.
-        sock = socket.socket(socket.AF_INET6 if ":" in host_ip else socket.AF_INET, socket.SOCK_STREAM,
-                             socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host_ip, port))
-        except OSError:
-            sock.close()
-            raise
+        sock = bind_tcp(host_ip, port)
         self.port = sock.getsockname()[1]
         app = Starlette(routes=[Route(PATH_PREFIX + "{session_id}", self._receive, methods=["POST"])])
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
