@@ -11,13 +11,33 @@ from openors.scxml import model as m
 from openors.scxml.events import Event
 from openors.scxml.session import SCXML_PROCESSOR
 
-from ..js import builtins_source, load_js
+from ..js import BUILTIN_SCRIPTS, load_js
 from .errors import ors_error_event
 
 log = logging.getLogger("openors.ors")
 
-_BUILTINS = "\n;\n".join([builtins_source(), load_js("genesys"), load_js("ixn"), load_js("session"),
-                             load_js("queue"), load_js("statistic")])
+def _on_first_use(source: str, names: tuple[str, ...], prototype_methods: tuple[str, ...]) -> str:
+    """JS that installs stand-ins which compile `source` the first time one of them is called.
+
+    Compiling is most of what a session's start costs, and most sessions never call uneval()
+    or toSource(): they pay for a string literal instead of a compiled library."""
+    stubs = "".join(
+        f"define(globalThis, {n!r}, function () {{ load(); return globalThis[{n!r}].apply(this, arguments); }});"
+        for n in names)
+    stubs += "".join(
+        f"define(Object.prototype, {m!r}, function () {{ load(); return this[{m!r}].apply(this, arguments); }});"
+        for m in prototype_methods)
+    return ("(function () { var source = " + json.dumps(source) + "; var loaded = false;"
+            " function load() { if (!loaded) { loaded = true; (0, eval)(source); } }"
+            " function define(o, k, f) { Object.defineProperty(o, k, {value: f, writable: true,"
+            " configurable: true, enumerable: false}); }" + stubs + "})();")
+
+
+_BUILTINS = "\n;\n".join([
+    _on_first_use(load_js("tosource"), ("uneval",), ("toSource",)),
+    *(load_js(name) for name in BUILTIN_SCRIPTS if name != "tosource.js"),
+    load_js("genesys"), load_js("ixn"), load_js("session"), load_js("queue"), load_js("statistic"),
+])
 BASIC_HTTP = "http://www.w3.org/TR/scxml/#BasicHTTPEventProcessor"
 _SEND_TYPES = {"scxml": SCXML_PROCESSOR, "basichttp": BASIC_HTTP}
 # ORS <log level>: 1 reporting, 2 error, 3 warning, 4 debug.
