@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from openors.net import bind_tcp
 from openors.runtime import RuntimeSettings
 
 from .cli import run_server
@@ -89,7 +90,20 @@ async def generate_traffic(center, rng: random.Random, stop: asyncio.Event, pace
             pass
 
 
+def _free_or_any(port: int, out: TextIO) -> int:
+    """The asked port if it is free; otherwise any free port (a demo should just start)."""
+    if port == 0:
+        return 0
+    try:
+        bind_tcp("127.0.0.1", port).close()
+        return port
+    except OSError:
+        out.write(f"port {port} is busy: using another one\n")
+        return 0
+
+
 async def run_demo(port: int, duration: float | None, pace: float, out: TextIO = sys.stdout) -> int:
+    port = _free_or_any(port, out)
     workdir = Path(tempfile.mkdtemp(prefix="openors-demo-"))
     config = ServerConfig(host="127.0.0.1", port=port, store_type="sqlite", store_path=workdir / "openors.db",
                           runtime=RuntimeSettings(base_dir=str(workdir)),
