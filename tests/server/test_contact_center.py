@@ -224,6 +224,9 @@ def test_a_call_over_http_is_routed_by_main_inbound_to_a_ready_agent(tmp_path):
             # a session the platform started counts as a created session (ORS creation-session-rate)
             metrics = http.get("/metrics").text.splitlines()
             assert "ors_creation_session_total 1.0" in metrics
+            # ORS redirect-time and state-time: one redirect timed, the states left were timed
+            assert "ors_redirect_time_seconds_count 1.0" in metrics
+            assert 'ors_state_time_seconds_count{state="selecting"} 1.0' in metrics
     finally:
         srv.stop()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ class PendingRequest:
     interactionid: str | None = None
     timer: Any = None
     on_failed: Callable[[], None] | None = None  # undo what the action did when it was sent
+    started: float = 0.0  # monotonic, for the request timings operators see
 
 
 class OrsWorld:
@@ -73,6 +75,8 @@ class OrsWorld:
         self.platform = platform
         self.host = host
         self.document_loader = None  # url -> Document (the server's cache); default: load_document
+        # (name, seconds) of module requests, e.g. "interaction.redirect": the server's metrics.
+        self.on_measure: Callable[..., None] | None = None
         self.applications = applications or {}
         self.base_url = base_url
         self.extensions = extensions or ors_extensions(modules=default_modules())
@@ -343,7 +347,7 @@ class OrsWorld:
         except PlatformError as exc:  # refused on the spot (e.g. no contact center connected)
             raise ActionError(exc.code, exc.description, interactionid=interactionid) from None
         pending = PendingRequest(ctx.session.id, action, ctx.requestid, on_done, interactionid,
-                                 on_failed=on_failed)
+                                 on_failed=on_failed, started=time.monotonic())
         pending.timer = self.host.clock.call_later(self.request_timeout if timeout is None else timeout,
                                                    self._timed_out, platform_id)
         self.pending[platform_id] = pending
@@ -364,6 +368,10 @@ class OrsWorld:
                 "timeout", f"no answer to <{pending.action.name}> within {self.request_timeout:g}s",
                 interactionid=pending.interactionid))
 
+    def measure(self, name: str, seconds: float) -> None:
+        if self.on_measure is not None:
+            self.on_measure(name, seconds)
+
     def _request_outcome(self, ev: PlatformEvent) -> None:
         if ev.request_id in self._own_requests:
             self._own_requests.discard(ev.request_id)
@@ -371,6 +379,8 @@ class OrsWorld:
         pending = self.pending.pop(ev.request_id, None)
         if pending is None:
             return
+        action = pending.action
+        self.measure(f"{getattr(action, 'prefix', '')}.{getattr(action, 'name', '')}", time.monotonic() - pending.started)
         if pending.timer is not None:
             self.host.clock.cancel(pending.timer)
         session = self.host.sessions.get(pending.session_id)

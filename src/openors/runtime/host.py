@@ -23,6 +23,7 @@ class HostListener(Protocol):
     def session_ended(self, session: Session) -> None: ...
     def timer_fired(self, session: Session) -> None: ...
     def state_entered(self, session: Session, state_id: str) -> None: ...
+    def state_exited(self, session: Session, state_id: str) -> None: ...
     def logged(self, session: Session, label: str | None, value: Any) -> None: ...
 
 
@@ -100,6 +101,10 @@ class RuntimeHost(SessionHost):
     def state_entered(self, interp, state) -> None:
         super().state_entered(interp, state)
         self.listener.state_entered(interp.session, state.id)
+
+    def state_exited(self, interp, state) -> None:
+        super().state_exited(interp, state)
+        self.listener.state_exited(interp.session, state.id)
 
     # --- what the runtime calls -----------------------------------------------------------------
     def forget(self, session_id: str) -> None:

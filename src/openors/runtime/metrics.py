@@ -53,6 +53,17 @@ class Metrics:
         self.persistence_failures = Counter("ors_persistence_failures", "Store batches that failed",
                                             registry=r)
         self.state_entered = Counter("ors_state_rate", "ORS state-rate: states entered", registry=r)
+        self.state_time = Histogram(
+            "ors_state_time_seconds", "ORS state-time: time spent in a state, by state id",
+            ["state"], buckets=_FAST + (5.0, 10.0, 30.0, 60.0, 300.0), registry=r)
+        self.redirect_time = Histogram(
+            "ors_redirect_time_seconds", "ORS redirect-time: <ixn:redirect> request to its outcome",
+            buckets=_FAST, registry=r)
+        self.session_fetch_time = Histogram(
+            "ors_session_fetch_time_seconds", "ORS http-fetch-time of <session:fetch>: request to response",
+            buckets=_FAST + (5.0, 10.0), registry=r)
+        # What the ORS modules report through Runtime.measure(), by name.
+        self.module_timings = {"interaction.redirect": self.redirect_time, "session.fetch": self.session_fetch_time}
         self.request_time = Histogram(
             "ors_request_time_seconds", "Time for a session to answer a /request/ call", buckets=_FAST,
             registry=r)

@@ -106,6 +106,7 @@ class Runtime:
         self.traces = Traces(self.settings.trace_size)
         self.replies = ReplyProcessor()
         self.scheduled: dict[str, ScheduledStart] = {}
+        self._entered_at: dict[str, dict[str, float]] = {}  # session id -> state id -> entered (monotonic)
         self.accepting = False
         self.host: RuntimeHost | None = None
         self._tasks: list[asyncio.Task] = []
@@ -383,6 +384,7 @@ class Runtime:
             self.traces.add(session.id, "event", name=event_name, waited_ms=round(waited * 1000, 3))
 
     def session_ended(self, session: Session) -> None:
+        self._entered_at.pop(session.id, None)
         if session.parent is None:
             if self._persistent(session):
                 self.writer.mark_deleted(session.id)
@@ -401,6 +403,18 @@ class Runtime:
     def state_entered(self, session: Session, state_id: str) -> None:
         self.metrics.state_entered.inc()
         self.traces.add(session.id, "state", state=state_id)
+        self._entered_at.setdefault(session.id, {})[state_id] = time.monotonic()
+
+    def state_exited(self, session: Session, state_id: str) -> None:
+        entered = self._entered_at.get(session.id, {}).pop(state_id, None)
+        if entered is not None:
+            self.metrics.state_time.labels(state=state_id).observe(time.monotonic() - entered)
+
+    def measure(self, name: str, seconds: float, **labels) -> None:
+        """Timings the ORS modules report (redirect-time, http-fetch-time of <session:fetch>)."""
+        metric = self.metrics.module_timings.get(name)
+        if metric is not None:
+            (metric.labels(**labels) if labels else metric).observe(seconds)
 
     def logged(self, session: Session, label: str | None, value: Any) -> None:
         self.traces.add(session.id, "log", label=label, value=value)

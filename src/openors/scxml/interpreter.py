@@ -32,6 +32,7 @@ class InterpreterHost(Protocol):
     def done(self, interp: Interpreter, donedata: Any) -> None: ...
     def state_entered(self, interp: Interpreter, state: m.State) -> None: ...
     def event_taken(self, interp: Interpreter, event: Event) -> None: ...
+    def state_exited(self, interp: Interpreter, state: m.State) -> None: ...
 
 
 def _entry_order(state: m.State) -> int:
@@ -191,6 +192,7 @@ class Interpreter:
             for inv in state.invokes:
                 self.cancel_invoke(state, inv)
             self.configuration.discard(state)
+            self.host.state_exited(self, state)
             if state.is_final and state.parent is self.doc.root:
                 self.top_level_final = state.id
                 if not cancelled:
@@ -286,6 +288,7 @@ class Interpreter:
                 self.cancel_invoke(s, inv)
             configuration.discard(s)
             self._config_changed()
+            self.host.state_exited(self, s)
 
     def compute_exit_set(self, transitions: list[m.Transition]) -> set[m.State]:
         states_to_exit: set[m.State] = set()

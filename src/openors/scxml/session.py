@@ -140,6 +140,7 @@ class SessionHost:
         self.on_log: Callable[[Session, str | None, Any], None] | None = None
         self.on_state_entered: Callable[[Session, m.State], None] | None = None
         self.on_event: Callable[[Session, Event], None] | None = None  # every event a session takes
+        self.on_state_exited: Callable[[Session, m.State], None] | None = None
         self.on_session_end: Callable[[Session], None] | None = None
         self._io_tasks: set[asyncio.Task] = set()
         self._wakeup: asyncio.Event | None = None
@@ -511,6 +512,10 @@ class SessionHost:
     def event_taken(self, interp: Interpreter, event: Event) -> None:
         if self.on_event is not None:
             self.on_event(interp.session, event)
+
+    def state_exited(self, interp: Interpreter, state: m.State) -> None:
+        if self.on_state_exited is not None:
+            self.on_state_exited(interp.session, state)
 
     def state_entered(self, interp: Interpreter, state: m.State) -> None:
         if self.on_state_entered is not None:

@@ -117,6 +117,7 @@ def share_documents(runtime, world) -> None:
     over HTTP would see empty lists and its <queue:submit> records would go nowhere."""
 
     runtime.extensions.document_hooks.append(lambda document, root: world.prepare_document(document))
+    world.on_measure = runtime.measure
     world.document_loader = runtime.documents.current_sync
 
 

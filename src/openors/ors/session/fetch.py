@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -107,8 +108,10 @@ class Fetch(ModuleAction):
     async def _fetch(self, ctx: ActionContext, world, request: dict) -> None:
         world.trace("fetch", session=ctx.session.id, requestid=ctx.requestid, method=request["method"],
                     url=request["url"])
+        started = time.monotonic()
         try:
             response = await self._exchange(request)
+            world.measure("session.fetch", time.monotonic() - started)
             data = self.result(ctx, response, request["expect_json"])
         except ActionError as exc:
             world.trace("fetch.failed", session=ctx.session.id, requestid=ctx.requestid, error=exc.code)
