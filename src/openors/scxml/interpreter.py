@@ -65,7 +65,7 @@ class Interpreter:
         self.invoke_ids: dict[tuple[str, int], str] = {}  # (state id, invoke index) -> invokeid
         self.top_level_final: str | None = None
         self._in_sync = document.uses_in_predicate or document.dialect is not None
-        self._uses_event = document.uses_event_in_conditions or document.dialect is not None
+        self._uses_event = document.reads_event or document.dialect is not None
         self._atomic_cache: list[m.State] | None = None
         self.current_event: Event | None = None
         self.session = None  # set by the Session that owns this interpreter

@@ -263,7 +263,7 @@ class Document:
     has_eventless: bool = True
     has_invokes: bool = True
     has_autoforward: bool = True
-    uses_event_in_conditions: bool = True
+    reads_event: bool = True  # the document mentions `_event`: sessions must hand events to JS
     attributes: dict[str, str] = field(default_factory=dict)  # extra root attributes (dialects)
     namespaces: dict[str | None, str] = field(default_factory=dict)
     dialect: Any = None  # set by an extension (the ORS dialect) when it applies

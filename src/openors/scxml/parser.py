@@ -593,7 +593,7 @@ def parse_document(root, url: str | None, extensions: Extensions | None = None,
     text = etree.tostring(root, encoding="unicode")
     doc.uses_in_predicate = "In(" in text
     # Sessions of documents that never mention _event need not hand each event to the datamodel.
-    doc.uses_event_in_conditions = "_event" in text
+    doc.reads_event = "_event" in text
     doc.extensions = extensions
     for hook in ext.document_hooks:
         hook(doc, root)
