@@ -4,6 +4,8 @@ the bundled `main-inbound` strategy, and the `config_lists` file as strategies s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from openors.server.config import ConfigError, load_config
@@ -231,8 +233,26 @@ def test_a_call_over_http_is_routed_by_main_inbound_to_a_ready_agent(tmp_path):
         srv.stop()
 
 
-def test_a_session_waiting_with_its_call_is_not_evicted_and_routes_later(tmp_path):
-    srv = ThreadServer(write_cc_config(tmp_path)).start()
+def waiting_strategy(tmp_path) -> str:
+    """The bundled main-inbound, plus what it reads from `_genesys.ixn` once the submit is done."""
+    from openors.ors.simulate import find_application
+    from openors.platform.topology import default_topology_path
+
+    bundled = find_application("main-inbound", default_topology_path(), {})
+    text = Path(bundled.removeprefix("file://")).read_text()
+    reads = '<assign location="aniAfter" expr="_genesys.ixn.interactions[ixnid].voice.ani"/>'
+    text = text.replace('<data id="ixnid" expr="\'\'"/>', '<data id="ixnid" expr="\'\'"/><data id="aniAfter" expr="\'\'"/>')
+    text = text.replace('<assign location="request.resource" expr="_event.data.resource"/>',
+                        '<assign location="request.resource" expr="_event.data.resource"/>' + reads)
+    assert reads in text and "aniAfter" in text.split(reads)[0]
+    path = tmp_path / "main-inbound.scxml"
+    path.write_text(text)
+    return path.as_uri()
+
+
+def test_a_session_waiting_with_its_call_is_evicted_and_routes_later(tmp_path):
+    config = write_cc_config(tmp_path, applications={"main-inbound": waiting_strategy(tmp_path)})
+    srv = ThreadServer(config).start()
     try:
         with client(srv.url) as http:
             for agent in ("alice", "bob"):
@@ -241,14 +261,25 @@ def test_a_session_waiting_with_its_call_is_not_evicted_and_routes_later(tmp_pat
             ixn_id = http.post("/ors/platform/calls", data={"from": "+15550000007", "to": "5000"}).json()["interactionid"]
             sid = wait_for(lambda: (interaction(http, ixn_id) or {}).get("session"))
             wait_for(lambda: http.get(f"/ors/sessions/{sid}").json()["configuration"] == ["selecting"])
+            # its OP-Session-ID is written: the next thing it hears is queue.submit.done
+            wait_for(lambda: interaction(http, ixn_id)["udata"].get("OP-Session-ID") == sid)
             other = http.post("/scxml/session/start", data={"src": (CHARTS / "list_reader.scxml").as_uri()})
             other = other.json()["sessionid"]
-            # the HTTP session may go; the one the queue router holds may not
-            wait_for(lambda: http.post("/ors/evict", params={"idle": 0}).json()["counts"]["evicted"] == 1)
-            statuses = {s["sessionid"]: s["status"] for s in http.get("/ors/sessions").json()["sessions"]}
-            assert statuses == {sid: "running", other: "evicted"}
+            # the session waiting in the queue goes too: the router and requests hold only its id
+            wait_for(lambda: http.post("/ors/evict", params={"idle": 0}).json()["counts"]["evicted"] == 2)
+
+            def statuses():  # the list does not restore (a single session's view would)
+                return {s["sessionid"]: s["status"] for s in http.get("/ors/sessions").json()["sessions"]}
+
+            assert statuses() == {sid: "evicted", other: "evicted"}
+            assert interaction(http, ixn_id)["session"] == sid  # still its owner
             http.post("/ors/platform/agents/alice/ready")
+            # queue.submit.done restores it: it redirects and alice takes the call
+            wait_for(lambda: statuses()[sid] == "running")
+            wait_for(lambda: "7001" in [p["device"] for p in interaction(http, ixn_id)["parties"]])  # alice's DN
+            assert statuses()[other] == "evicted"
             wait_for(lambda: http.get(f"/ors/sessions/{sid}").json()["configuration"] == ["routed"])
-            assert "7001" in [p["device"] for p in interaction(http, ixn_id)["parties"]]  # alice's DN
+            # the restored session got its _genesys.ixn view back
+            assert http.get(f"/ors/sessions/{sid}/datamodel").json()["datamodel"]["aniAfter"] == "+15550000007"
     finally:
         srv.stop()

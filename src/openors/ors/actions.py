@@ -10,7 +10,6 @@ becomes that error event, with a `description` that says what was wrong.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from openors.scxml.errors import ExecutionError
@@ -31,22 +30,37 @@ class ActionError(Exception):
         self.extra = extra
 
 
-@dataclass
 class ActionContext:
-    """What a module needs to carry out one request."""
+    """What a module needs to carry out one request.
 
-    interp: Any
-    node: Any
-    requestid: str
-    args: dict[str, Any]
+    It keeps the session's id, not the Session: a request may be answered minutes later (a call
+    waiting in a queue), and meanwhile the idle session may have been evicted and restored as a
+    new object. `session` and `interp` look the live one up on each use (`host.sessions.get`
+    restores an evicted session in the server); both are None once the session has ended."""
+
+    __slots__ = ("session_id", "host", "node", "requestid", "args")
+
+    def __init__(self, interp, node, requestid: str, args: dict[str, Any]):
+        self.session_id: str = interp.session.id
+        self.host = interp.host
+        self.node = node
+        self.requestid = requestid
+        self.args = args
 
     @property
     def session(self):
-        return self.interp.session
+        return self.host.sessions.get(self.session_id)
+
+    @property
+    def interp(self):
+        session = self.session
+        return session.interpreter if session is not None else None
 
     def emit(self, name: str, data: dict) -> None:
         """Deliver a result event to the session (as an external event, like ORS modules)."""
-        self.interp.host.deliver(self.session, module_event(name, data))
+        session = self.session
+        if session is not None:  # an ended session hears nothing
+            self.host.deliver(session, module_event(name, data))
 
 
 def module_event(name: str, data: dict, module: str | None = None) -> Event:
@@ -118,5 +132,7 @@ class ModuleAction:
     def fail(self, interp, requestid: str, exc: ActionError) -> None:
         from .catalogue_codes import error_data
 
+        if interp is None:
+            return  # the session ended before the answer (a context's `interp` is then None)
         data = error_data(self.error_name(), requestid, exc.code, exc.description, exc.extra)
         interp.host.deliver(interp.session, module_event(self.error_name(), data, self.prefix))

@@ -218,6 +218,20 @@ class OrsWorld:
             if pending.timer is not None:
                 self.host.clock.cancel(pending.timer)
 
+    def session_restored(self, session) -> None:
+        """An evicted session is back in memory as a new object (the server's restore path). Its
+        JS context was rebuilt from the snapshot, which keeps the document's variables but not
+        what the modules pushed into `_genesys`: give its `_genesys.ixn` view back now, and let
+        the clock and statistics be pushed again before its next event. Ownership, queue entries
+        and pending requests are keyed by session id and never left."""
+        self.session_module.session_restored(session.id)
+        for service in self.services:
+            hook = getattr(service, "session_restored", None)
+            if hook is not None:
+                hook(session.id)
+        if session.id in self.sessions:
+            self._push(session)
+
     def session_state(self, session) -> SessionInteractions:
         return self.sessions.setdefault(session.id, SessionInteractions())
 
@@ -346,7 +360,7 @@ class OrsWorld:
             platform_id = call()
         except PlatformError as exc:  # refused on the spot (e.g. no contact center connected)
             raise ActionError(exc.code, exc.description, interactionid=interactionid) from None
-        pending = PendingRequest(ctx.session.id, action, ctx.requestid, on_done, interactionid,
+        pending = PendingRequest(ctx.session_id, action, ctx.requestid, on_done, interactionid,
                                  on_failed=on_failed, started=time.monotonic())
         pending.timer = self.host.clock.call_later(self.request_timeout if timeout is None else timeout,
                                                    self._timed_out, platform_id)
@@ -361,9 +375,9 @@ class OrsWorld:
         if pending is None:
             return
         session = self.host.sessions.get(pending.session_id)
-        if pending.on_failed is not None:
-            pending.on_failed()
         if session is not None:
+            if pending.on_failed is not None:
+                pending.on_failed()
             pending.action.fail(session.interpreter, pending.requestid, ActionError(
                 "timeout", f"no answer to <{pending.action.name}> within {self.request_timeout:g}s",
                 interactionid=pending.interactionid))

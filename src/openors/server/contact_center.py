@@ -75,6 +75,7 @@ def attach_modules(runtime) -> OrsWorld:
 
     world = OrsWorld(DisconnectedPlatform(runtime.host.clock), runtime.host, extensions=runtime.extensions)
     share_documents(runtime, world)  # HTTP-started ORS sessions get their _genesys set-up
+    restore_world_views(runtime, world)
     return world
 
 
@@ -102,7 +103,7 @@ def attach_contact_center(runtime, config: SimulatorConfig, applications: dict[s
                      request_timeout=config.request_timeout, trace=sink,
                      base_url=Path(topo_path).resolve().as_uri(), config_lists=config.config_lists)
     share_documents(runtime, world)
-    keep_bound_sessions_in_memory(runtime, world)
+    restore_world_views(runtime, world)
     count_platform_sessions(runtime, world)
     center = ContactCenter(platform, world, trace_size=config.trace_size)
     if config.scenario is not None:
@@ -121,12 +122,17 @@ def share_documents(runtime, world) -> None:
     world.document_loader = runtime.documents.current_sync
 
 
-def keep_bound_sessions_in_memory(runtime, world) -> None:
-    """A session the world knows (it owns or owned an interaction) is never evicted: the queue
-    router, pending platform requests and the `_genesys.ixn` view hold the live Session object,
-    which eviction would leave them holding after its interpreter is cleared."""
-    may_evict = runtime.evictor.may_evict
-    runtime.evictor.may_evict = lambda session: session.id not in world.sessions and may_evict(session)
+def restore_world_views(runtime, world) -> None:
+    """Sessions the world knows are evicted like any other when idle: modules reach them by id
+    (`host.sessions.get` restores). A restored session gets back what only its JS held (the
+    `_genesys.ixn` view, the clock and statistics pushes): `OrsWorld.session_restored`."""
+    on_restored = runtime.evictor.on_restored
+
+    def restored(session) -> None:
+        world.session_restored(session)
+        on_restored(session)
+
+    runtime.evictor.on_restored = restored
 
 
 def count_platform_sessions(runtime, world) -> None:

@@ -63,7 +63,7 @@ class DialogAction(ModuleAction):
                   timeout: float | None = None) -> None:
         platform = world.platform
         # Treatments played while queued send no events: the trace is where they show.
-        world.trace("treatment.start", session=ctx.session.id, requestid=ctx.requestid, interaction=ixn,
+        world.trace("treatment.start", session=ctx.session_id, requestid=ctx.requestid, interaction=ixn,
                     treatment=label, seconds=seconds)
         world.request(ctx, reporter, lambda: platform.start_treatment(
             ixn, label, seconds, collect=collect, application=application),

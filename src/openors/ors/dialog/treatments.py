@@ -5,7 +5,7 @@ Inside `<queue:submit>` (or `<queue:update>`) the queue module runs them while t
 with no treatment events (ORS-SPEC §5.6), through `RunTreatments.start_while_queued(ctx, element,
 interactionid)`, which returns the `stop()` to call when the call leaves the queue. Underneath:
 
-    run = TreatmentRun(interp, world, runtreatments_element, interactionid, events=False)
+    run = TreatmentRun(ctx, world, runtreatments_element, interactionid, events=False)
     run.start()      # when the call starts waiting
     run.stop()       # when a target is selected, the request is cancelled or the session ends
 
@@ -48,11 +48,13 @@ class _Loud(_Silent):
 
 
 class TreatmentRun:
-    def __init__(self, interp, world, element, interactionid: str, *, events: bool = False,
+    def __init__(self, ctx: ActionContext, world, element, interactionid: str, *, events: bool = False,
                  on_finished=None):
         from . import dialog_actions
 
-        self.interp, self.world, self.element = interp, world, element
+        # The request's context, not its interpreter: the treatments play for minutes, during
+        # which the idle session may be evicted and restored as a new object.
+        self.ctx, self.world, self.element = ctx, world, element
         self.interactionid = interactionid
         self.events = events
         self.on_finished = on_finished
@@ -62,6 +64,10 @@ class TreatmentRun:
         self.current: str | None = None  # request id of the child playing
         self.stopped = False
         self.timer = None
+
+    @property
+    def interp(self):
+        return self.ctx.interp  # the live session's, None once it ended
 
     def start(self) -> None:
         self._next()
@@ -75,7 +81,8 @@ class TreatmentRun:
         return self.stopped or self.index >= len(self.steps)
 
     def _next(self) -> None:
-        if not self.interp.running:  # the session ended: nobody is left to treat the call for
+        interp = self.interp
+        if interp is None or not interp.running:  # the session ended: nobody is left to treat the call for
             self.stop()
         while not self.stopped:
             self.index += 1
@@ -90,21 +97,22 @@ class TreatmentRun:
     def _child_over(self, requestid: str, outcome: str) -> None:
         if self.stopped or requestid != self.current:
             return  # a stopped run, or an answer to a child it gave up on
-        self.world.trace("treatment", session=self.interp.session.id, step=self.index, outcome=outcome)
+        self.world.trace("treatment", session=self.ctx.session_id, step=self.index, outcome=outcome)
         self._next()
 
     def _launch(self, el) -> bool:
         """Start one child; False when it finished at once (it failed or is not playable)."""
         name = local_name(el)
+        interp = self.interp
         if name == "pause":
-            seconds = attribute_value(self.interp, el.get("duration"), "<pause> duration") or 0
+            seconds = attribute_value(interp, el.get("duration"), "<pause> duration") or 0
             self.current = new_request_id()
             rid = self.current
             self.timer = self.world.host.clock.call_later(float(seconds), self._child_over, rid, "done")
             return True
         action = self.actions.get(name)
         if action is None or not isinstance(action, DialogAction):
-            self.world.trace("treatment", session=self.interp.session.id, step=self.index,
+            self.world.trace("treatment", session=self.ctx.session_id, step=self.index,
                              outcome=f"skipped <{name}>: not a treatment this server plays")
             return False
         reporter = _Loud(self, action) if self.events else _Silent(self, action)
@@ -114,9 +122,9 @@ class TreatmentRun:
         location = node.attributes.get("requestid")
         try:
             if location:
-                self.interp.datamodel.assign_value(location, requestid)
-            args = action.evaluate(self.interp, node)
-            ctx = ActionContext(self.interp, node, requestid, args)
+                interp.datamodel.assign_value(location, requestid)
+            args = action.evaluate(interp, node)
+            ctx = ActionContext(interp, node, requestid, args)
             ixn = args.get("interactionid") or self.interactionid
             ixn = self.world.resolve_interaction(ctx.session, ixn, allow_detached=True)
             if self.events:
@@ -124,11 +132,11 @@ class TreatmentRun:
             action.play(ctx, self.world, ixn, reporter, lambda data: action.settle(ctx, ixn, data, reporter))
         except ActionError as exc:
             if self.events:
-                action.fail(self.interp, requestid, exc)
-            self.world.trace("treatment", session=self.interp.session.id, step=self.index, outcome=exc.code)
+                action.fail(interp, requestid, exc)
+            self.world.trace("treatment", session=self.ctx.session_id, step=self.index, outcome=exc.code)
             return False
         except Exception as exc:  # noqa: BLE001 - a location that cannot be written, for one
-            self.world.trace("treatment", session=self.interp.session.id, step=self.index, outcome=str(exc))
+            self.world.trace("treatment", session=self.ctx.session_id, step=self.index, outcome=str(exc))
             return False
         return True
 
@@ -149,15 +157,15 @@ class RunTreatments(ModuleAction):
         def finished() -> None:
             ctx.emit(self.done_name(), {"requestid": ctx.requestid, "interactionid": ixn})
 
-        run = TreatmentRun(ctx.interp, world, ctx.node.element, ixn, events=True, on_finished=finished)
+        run = TreatmentRun(ctx, world, ctx.node.element, ixn, events=True, on_finished=finished)
         world.later(run.start)  # children start after this macrostep, like any request
 
     def start_while_queued(self, ctx: ActionContext, element, interaction_id: str | None):
         """For `<queue:submit>`: play the treatments silently while the call waits; returns the
         function that stops them (None when there is no call to treat)."""
-        world = getattr(ctx.interp.host, "ors_world", None)
+        world = getattr(ctx.host, "ors_world", None)
         if world is None or interaction_id in (None, "") or not children(element):
             return None
-        run = TreatmentRun(ctx.interp, world, element, str(interaction_id), events=False)
+        run = TreatmentRun(ctx, world, element, str(interaction_id), events=False)
         world.later(run.start)  # stop() before start() is fine: the run never begins
         return run.stop

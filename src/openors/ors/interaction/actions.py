@@ -94,12 +94,12 @@ class Redirect(InteractionAction):
             raise ActionError("invaliddestination", "<redirect>: 'to' is empty")
         route_type = ctx.args.get("type")
         detach = self._detaches(ctx)
-        session = ctx.session
+        session = ctx.session  # live during this macrostep; the callback looks it up again
         self.platform_request(ctx, world, lambda: world.platform.route(
             ixn, _resource(to), source=_device(ctx.args.get("from")),
             route_type="default" if route_type in (None, "") else str(route_type),
             udata=ctx.args.get("udata"), hints=ctx.args.get("hints")), ixn,
-            on_failed=(lambda: world.reown(session, ixn)) if detach else None)
+            on_failed=(lambda: world.reown(ctx.session, ixn)) if detach else None)
         if detach:
             # Ownership goes now: the switch puts the call on its new routing point before it
             # confirms, and the session started there must be able to take it (ORS-SPEC §3.4).
@@ -159,12 +159,14 @@ class Attach(InteractionAction):
         if snap is None or snap.get("state") == "null" and snap.get("parties") == []:
             raise ActionError("nointeraction", f"interaction '{ixn}' does not exist")
         owner = world.owner.get(ixn)
-        if owner is not None and owner != ctx.session.id:
+        if owner is not None and owner != ctx.session_id:
             raise ActionError("unknown", f"interaction '{ixn}' is controlled by session {owner}")
 
         def attach():
+            if ctx.session is None:
+                return  # the session ended before this ran
             self.done(ctx, interactionid=ixn)
-            if world.owner.get(ixn) != ctx.session.id:
+            if world.owner.get(ixn) != ctx.session_id:
                 world.associate(ctx.session, ixn)
             else:
                 state = world.session_state(ctx.session)
@@ -190,6 +192,8 @@ class Detach(InteractionAction):
             raise ActionError("invalidstate", f"interaction '{ixn}' is {snap['state']} and cannot be detached now")
 
         def detach():
+            if ctx.session is None:
+                return  # the session ended before this ran
             self.done(ctx, interactionid=ixn)
             world.release(ctx.session, ixn, "detaching", keep_actions=True)
 
@@ -206,13 +210,14 @@ class Associate(InteractionAction):
     def run(self, ctx, world):
         ixn = self.target(ctx, world)
         target_id = str(ctx.args["sessionid"])
-        target = world.host.sessions.get(target_id)
-        if target is None:
+        if world.host.sessions.get(target_id) is None:
             raise ActionError("invalidserver", f"no session '{target_id}' on this server")
 
         def move():
             self.done(ctx, interactionid=ixn)
-            world.associate(target, ixn)
+            target = world.host.sessions.get(target_id)  # by id: it may have been evicted meanwhile
+            if target is not None:
+                world.associate(target, ixn)
 
         world.later(move)
 

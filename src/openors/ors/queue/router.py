@@ -30,7 +30,7 @@ _FINISHED_KEPT = 10000  # request ids remembered after they left the queue (canc
 class Entry:
     """One waiting submit."""
 
-    ctx: Any  # the ActionContext of the submit
+    ctx: Any  # the ActionContext of the submit (by session id: the session may be evicted meanwhile)
     action: Any
     interaction_id: str | None
     vq: str
@@ -53,7 +53,7 @@ class Entry:
 
     @property
     def session_id(self) -> str:
-        return self.ctx.session.id
+        return self.ctx.session_id
 
 
 @dataclass

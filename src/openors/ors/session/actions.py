@@ -47,9 +47,10 @@ class Start(SessionAction):
                 self.fail(ctx.interp, ctx.requestid, ActionError("unknown", f"<session:start>: {url} did not start"))
                 return
             location = ctx.node.attributes.get("sessionid")
-            if location and ctx.interp.running:
+            interp = ctx.interp  # looked up now: None if the starting session ended meanwhile
+            if location and interp is not None and interp.running:
                 try:
-                    ctx.interp.datamodel.assign_value(location, session.id)
+                    interp.datamodel.assign_value(location, session.id)
                 except ExecutionError:
                     pass  # the done event still carries the id
             ctx.emit(self.done_name(), {"requestid": ctx.requestid, "sessionid": session.id})
@@ -74,15 +75,17 @@ class Terminate(SessionAction):
 
     def run(self, ctx: ActionContext, world) -> None:
         target_id = ctx.args.get("sessionid")
-        target_id = ctx.session.id if target_id in (None, "") else str(target_id)
+        target_id = ctx.session_id if target_id in (None, "") else str(target_id)
         target = world.host.sessions.get(target_id)
         if target is None:
             raise ActionError("unknown", f"<session:terminate>: no session '{target_id}' on this server",
                               sessionid=target_id)
 
         def terminate() -> None:
-            end_session(world.host, target)
-            if target is not ctx.session:
+            live = world.host.sessions.get(target_id)  # by id: it may have been evicted meanwhile
+            if live is not None:
+                end_session(world.host, live)
+            if target_id != ctx.session_id:
                 ctx.emit(self.done_name(), {"requestid": ctx.requestid, "sessionid": target_id})
 
         world.later(terminate)

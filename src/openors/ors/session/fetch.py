@@ -106,7 +106,7 @@ class Fetch(ModuleAction):
 
     # --- the exchange -------------------------------------------------------------------------
     async def _fetch(self, ctx: ActionContext, world, request: dict) -> None:
-        world.trace("fetch", session=ctx.session.id, requestid=ctx.requestid, method=request["method"],
+        world.trace("fetch", session=ctx.session_id, requestid=ctx.requestid, method=request["method"],
                     url=request["url"])
         started = time.monotonic()
         try:
@@ -114,10 +114,10 @@ class Fetch(ModuleAction):
             world.measure("session.fetch", time.monotonic() - started)
             data = self.result(ctx, response, request["expect_json"])
         except ActionError as exc:
-            world.trace("fetch.failed", session=ctx.session.id, requestid=ctx.requestid, error=exc.code)
+            world.trace("fetch.failed", session=ctx.session_id, requestid=ctx.requestid, error=exc.code)
             self.fail(ctx.interp, ctx.requestid, exc)
             return
-        world.trace("fetch.done", session=ctx.session.id, requestid=ctx.requestid, status=response.status_code)
+        world.trace("fetch.done", session=ctx.session_id, requestid=ctx.requestid, status=response.status_code)
         ctx.emit(self.done_name(), data)
 
     async def _exchange(self, request: dict) -> httpx.Response:

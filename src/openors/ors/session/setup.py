@@ -57,6 +57,10 @@ class SessionModule:
 
         host.on_event, host.on_session_end = on_event, on_end
 
+    def session_restored(self, session_id: str) -> None:
+        """A restored session's JS has the document's clock again: push before its next event."""
+        self._pushed.pop(session_id, None)
+
     def push_clock(self, session) -> None:
         dm = session.interpreter.datamodel
         if not hasattr(dm, "call_function") or session.interpreter.doc.dialect is None:

@@ -38,7 +38,7 @@ class Subscribe(_StatisticAction):
     def run(self, ctx, world):
         obj, key, statistic = self.names(ctx)
         service = statistic_service_for(world)
-        if (obj, statistic) in service.subscriptions.get(ctx.session.id, {}):
+        if (obj, statistic) in service.subscriptions.get(ctx.session_id, {}):
             raise ActionError("Subscription Already Active", f"{statistic} of {obj} is already subscribed")
         try:
             interval = float(ctx.args.get("interval") or 0)
@@ -49,7 +49,7 @@ class Subscribe(_StatisticAction):
 
         def confirm():
             ctx.emit(self.done_name(), {"requestid": ctx.requestid})
-            service.send(ctx.session.id, sub, always=True)
+            service.send(ctx.session_id, sub, always=True)
 
         world.later(confirm)
 

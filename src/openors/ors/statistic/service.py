@@ -89,6 +89,10 @@ class StatisticService:
             dm.call_function("__ors_setStatistics", self.snapshot_json())
             self._pushed[session.id] = stamp
 
+    def session_restored(self, session_id: str) -> None:
+        """A restored session's JS has no snapshot: push one before its next event."""
+        self._pushed.pop(session_id, None)
+
     def _uses_statistics(self, session) -> bool:
         """Only sessions whose document mentions sData get snapshots (computing and pushing them
         is the expensive part); a session that calls it through a built name opts in on its
@@ -124,9 +128,12 @@ class StatisticService:
 
     def send(self, session_id: str, sub: Subscription, *, always: bool = False) -> None:
         """statistic.update when the value changed (or `always`, the first one)."""
-        session = self.world.host.sessions.get(session_id)
         value = self.stats.value(sub.key, sub.statistic)
-        if session is None or (value == sub.last and not always):
+        if value == sub.last and not always:
+            return
+        # Looked up only now: `get` restores an evicted session, worth it only for a new value.
+        session = self.world.host.sessions.get(session_id)
+        if session is None:
             return
         sub.last = value
         self.world.deliver(session, "statistic.update",
