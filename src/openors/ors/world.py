@@ -316,6 +316,18 @@ class OrsWorld:
         self.session_state(session).views[ixn_id] = interaction_view(snap)
         self._push(session)
 
+    def refresh_quietly(self, ixn_id: str) -> None:
+        """Update the owner's view of an interaction; push it to JS only if the owner is in memory
+        (an evicted owner gets its views pushed when it is restored)."""
+        sid = self.owner.get(ixn_id)
+        snap = self.platform.get_interaction(ixn_id) if sid is not None else None
+        if snap is None:
+            return
+        self.sessions.setdefault(sid, SessionInteractions()).views[ixn_id] = interaction_view(snap)
+        session = dict.get(self.host.sessions, sid)  # plain lookup: never restores an evicted session
+        if session is not None:
+            self._push(session)
+
     def _push(self, session) -> None:
         state = self.session_state(session)
         payload = {"order": [i for i in state.order if i in state.views], "interactions": state.views,

@@ -111,10 +111,14 @@ def _merged(world, ev):
 
 
 def _udata_changed(world, ev):
-    session = _owned(world, ev)
-    if session is None or world.is_own_request(ev.request_id):
+    if world.is_own_request(ev.request_id):
+        # The world's own write (OP-Session-ID): nothing for the session to hear, so an evicted
+        # owner stays evicted; its view is brought up to date without waking it.
+        world.refresh_quietly(ev.interaction_id)
         return
-    world.deliver(session, "interaction.udata.changed", {"interactionid": ev.interaction_id})
+    session = _owned(world, ev)
+    if session is not None:
+        world.deliver(session, "interaction.udata.changed", {"interactionid": ev.interaction_id})
 
 
 def _property_changed(world, ev):
