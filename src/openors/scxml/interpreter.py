@@ -67,6 +67,7 @@ class Interpreter:
         self._in_sync = document.uses_in_predicate or document.dialect is not None
         self._uses_event = document.reads_event or document.dialect is not None
         self._atomic_cache: list[m.State] | None = None
+        self._history_seen = False
         self.current_event: Event | None = None
         self.session = None  # set by the Session that owns this interpreter
         if document.dialect is not None:
@@ -301,11 +302,8 @@ class Interpreter:
         return states_to_exit
 
     def enter_states(self, enabled: list[m.Transition]) -> None:
-        states_to_enter: set[m.State] = set()
-        states_for_default_entry: set[m.State] = set()
-        default_history_content: dict[str, list[m.Executable]] = {}
-        self.compute_entry_set(enabled, states_to_enter, states_for_default_entry, default_history_content)
-        for s in sorted(states_to_enter, key=_entry_order):
+        ordered, states_for_default_entry, default_history_content = self._entry_plan(enabled)
+        for s in ordered:
             self.configuration.add(s)
             self.states_to_invoke.add(s)
             self._config_changed()
@@ -331,6 +329,22 @@ class Interpreter:
                         if all(self.is_in_final_state(c) for c in grandparent.children if not c.is_history):
                             self.internal_queue.append(Event("done.state." + grandparent.id, "internal"))
 
+    def _entry_plan(self, enabled: list[m.Transition]):
+        """computeEntrySet, sorted in entry order. For a single transition that involves no history
+        state the result never changes, so it is computed once and kept on the transition."""
+        t = enabled[0] if len(enabled) == 1 else None
+        if t is not None and t.cached_entry is not None:
+            return t.cached_entry
+        states_to_enter: set[m.State] = set()
+        states_for_default_entry: set[m.State] = set()
+        default_history_content: dict[str, list[m.Executable]] = {}
+        self._history_seen = False
+        self.compute_entry_set(enabled, states_to_enter, states_for_default_entry, default_history_content)
+        plan = (sorted(states_to_enter, key=_entry_order), states_for_default_entry, default_history_content)
+        if t is not None and t.domain_is_static and not self._history_seen and t.targets:
+            t.cached_entry = plan
+        return plan
+
     def compute_entry_set(self, transitions, states_to_enter, states_for_default_entry, default_history_content):
         for t in transitions:
             for s in t.targets:
@@ -344,6 +358,7 @@ class Interpreter:
     def add_descendant_states_to_enter(self, state, states_to_enter, states_for_default_entry,
                                        default_history_content) -> None:
         if state.is_history:
+            self._history_seen = True
             stored = self.history_value.get(state.id)
             if stored:
                 for s in stored:

@@ -177,6 +177,9 @@ class Transition(Node):
     # The transition domain never changes unless a target is a history state: computed once.
     cached_domain: Any = None
     domain_is_static: bool = False
+    # (states to enter in entry order, default-entry states, history content) when that never
+    # changes: a lone transition whose entry involves no history state. Shared by sessions.
+    cached_entry: Any = None
 
     def matches(self, name: str) -> bool:
         for descriptor in self.events:
