@@ -69,11 +69,14 @@ def cmd_w3c(args) -> int:
 def cmd_lint(args) -> int:
     """Report every problem of each document (following includes); non-zero exit if any."""
     from openors.ors.extensions import ors_extensions
+    from openors.ors.modules_registry import default_modules
     from openors.scxml.lint import lint_document
 
+    # With the modules registered, their actions are checked too (required attributes).
+    extensions = ors_extensions(force_dialect=args.ors, modules=default_modules())
     total = 0
     for path in args.documents:
-        problems = lint_document(path, ors_extensions(force_dialect=args.ors))
+        problems = lint_document(path, extensions)
         for problem in problems:
             print(problem)
         total += len(problems)
