@@ -50,3 +50,15 @@ def test_w3c_prints_a_line_per_test_and_the_closing_count(tmp_path):
     assert lines[-1] == "2 passed, 0 failed"
     assert lines[0].startswith("pass  test144")
     assert [r["name"] for r in json.loads(out.read_text())] == ["test144", "test301"]
+
+
+def test_run_takes_an_ors_document_with_its_dialect(tmp_path):
+    doc = tmp_path / "ors.scxml"
+    doc.write_text('<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" profile="ecmascript">'
+                   '<datamodel><data id="n" expr="2"/></datamodel>'
+                   '<state id="s"><onentry><send event="\'go\'" delay="\'5s\'"/></onentry>'
+                   '<transition event="go" target="done"><log label="n" expr="_data.n * 21"/></transition></state>'
+                   '<final id="done"/></scxml>')
+    proc = openors("run", str(doc))
+    assert proc.returncode == 0, proc.stderr
+    assert "[log] n: 42" in proc.stdout and "final state: done" in proc.stdout

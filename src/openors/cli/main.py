@@ -17,10 +17,13 @@ def _print_value(value) -> str:
 
 def cmd_run(args) -> int:
     """Run one session to its end; exit 0 when it reached a top-level final state."""
+    from openors.ors.extensions import ors_extensions
     from openors.scxml import RealClock, ScxmlLoadError, SessionHost, VirtualClock, load_document
 
     try:
-        document = load_document(args.document)
+        # ORS documents run with their dialect (no contact center here: module actions answer
+        # with their error event); W3C documents keep their W3C meaning.
+        document = load_document(args.document, ors_extensions())
     except ScxmlLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
