@@ -202,31 +202,23 @@ class Interpreter:
 
     # ------------------------------------------------------------------ selection
     def select_eventless_transitions(self) -> list[m.Transition]:
-        enabled: list[m.Transition] = []
         if not self.doc.has_eventless:
-            return enabled
-        cond = self.exec.condition
-        for state in self._atomic_states():
-            for s in (state, *state.ancestors):
-                chosen = None
-                for t in s.eventless:
-                    if t.cond is None or cond(t):
-                        chosen = t
-                        break
-                if chosen is not None:
-                    if chosen not in enabled:
-                        enabled.append(chosen)
-                    break
-        return self.remove_conflicting_transitions(enabled) if len(enabled) > 1 else enabled
+            return []
+        return self._select(lambda s: s.eventless)
 
     def select_transitions(self, event: Event) -> list[m.Transition]:
+        name = event.name
+        return self._select(lambda s: s.transitions_for(name))
+
+    def _select(self, candidates) -> list[m.Transition]:
+        """The loop both selections share: for each atomic state in document order, the first
+        enabled candidate of the state or its nearest ancestor; then conflicts are removed."""
         enabled: list[m.Transition] = []
         cond = self.exec.condition
-        name = event.name
         for state in self._atomic_states():
             for s in (state, *state.ancestors):
                 chosen = None
-                for t in s.transitions_for(name):
+                for t in candidates(s):
                     if t.cond is None or cond(t):
                         chosen = t
                         break
