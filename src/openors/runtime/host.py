@@ -115,17 +115,8 @@ class RuntimeHost(SessionHost):
         self._started.discard(session_id)
 
     def terminate(self, session: Session) -> None:
-        """End a session from outside (HTTP terminate): exit its states (onexit runs, invoked
-        children are cancelled) without a done event, then remove it."""
-        was = self.dispatching
-        self.dispatching = True
-        try:
-            session.interpreter.cancel()
-        finally:
-            self.dispatching = was
-        if dict.get(self.sessions, session.id) is session:
-            self._end_session(session)
-        self._wakeup.set()
+        super().terminate(session)
+        self._wakeup.set()  # the dispatcher notices what the ended session leaves behind
 
     def has_pending_io(self) -> bool:
         return bool(self._io_tasks)

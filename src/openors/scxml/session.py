@@ -275,6 +275,19 @@ class SessionHost:
             self.on_session_end(session)
         session.interpreter.datamodel.close()  # an ended session's context is not kept alive
 
+    def terminate(self, session: Session) -> None:
+        """End a session from outside (HTTP terminate, <session:terminate>): its states exit
+        (onexit runs, invoked children are cancelled) without a done event, then it is removed."""
+        was = self.dispatching
+        self.dispatching = True
+        try:
+            session.interpreter.cancel()
+        finally:
+            self.dispatching = was
+        # A plain lookup: a server's table may restore evicted sessions on get().
+        if dict.get(self.sessions, session.id) is session:
+            self._end_session(session)
+
     def run_until_idle(self, max_events: int | None = None) -> None:
         """Virtual clock: process everything, jumping time to each next timer, until nothing is left."""
         count = 0

@@ -121,16 +121,4 @@ class Response(SessionAction):
 
 def end_session(host, session) -> None:
     """End a session from outside: its states exit (onexit runs), no done event."""
-    terminate = getattr(host, "terminate", None)
-    if terminate is not None:  # the runtime's host keeps its own books
-        terminate(session)
-        return
-    if not session.interpreter.running:
-        return
-    was = host.dispatching
-    host.dispatching = True
-    try:
-        session.interpreter.cancel()
-    finally:
-        host.dispatching = was
-    host._after_macrostep(session)
+    host.terminate(session)
