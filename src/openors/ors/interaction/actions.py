@@ -283,24 +283,6 @@ class CreateCall(VoiceAction):
             world.associate(ctx.session, ev.interaction_id)
 
 
-class Hold(VoiceAction):
-    name = "hold"
-
-    def run(self, ctx, world):
-        ixn = self.target(ctx, world)
-        device = self.device(ctx, world, ixn)
-        self.platform_request(ctx, world, lambda: world.platform.hold(ixn, device), ixn)
-
-
-class Retrieve(VoiceAction):
-    name = "retrieve"
-
-    def run(self, ctx, world):
-        ixn = self.target(ctx, world)
-        device = self.device(ctx, world, ixn)
-        self.platform_request(ctx, world, lambda: world.platform.retrieve(ixn, device), ixn)
-
-
 class Consultation(VoiceAction):
     """Start a consultation call from `resource` to `to`; done carries the consult call's id,
     which joins the session's interactions."""
@@ -336,6 +318,8 @@ def _simple_voice(action_name: str, method: str):
     return _Action
 
 
+Hold = _simple_voice("hold", "hold")
+Retrieve = _simple_voice("retrieve", "retrieve")
 Alternate = _simple_voice("alternate", "alternate")
 Reconnect = _simple_voice("reconnect", "reconnect")
 Conference = _simple_voice("conference", "complete_conference")
