@@ -85,14 +85,20 @@ class ModuleAction:
             if attr not in node.attributes and parser.collect:
                 parser.problems.append(parser.error(f"<{self.name}> requires '{attr}'", node.element))
 
+    # Most actions write a fresh request id into their `requestid` location; a few (queue cancel
+    # and query) name an earlier request with it instead, as a value expression.
+    requestid_names_earlier_request = False
+
     def execute(self, interp, node) -> None:
         requestid = new_request_id()
         location = node.attributes.get("requestid")
-        if location:
+        if location and not self.requestid_names_earlier_request:
             interp.datamodel.assign_value(location, requestid)
         trace = getattr(interp.host, "ors_trace", None)
         try:
             args = self.evaluate(interp, node)
+            if self.requestid_names_earlier_request and args.get("requestid") not in (None, ""):
+                requestid = str(args["requestid"])
             if trace is not None:
                 trace("action", session=interp.session.id, action=f"{self.prefix}.{self.name}",
                       requestid=requestid, attributes=args)

@@ -13,7 +13,7 @@ from typing import Any
 
 from openors.scxml.errors import ExecutionError
 
-from ..actions import ActionContext, ActionError, ModuleAction, new_request_id
+from ..actions import ActionContext, ActionError, ModuleAction
 from ..modules import module_of
 from .router import router_for
 from .targets import TYPE_WORDS, Target, TargetSyntaxError, parse_target, parse_targets
@@ -147,22 +147,7 @@ class _ByRequestId(ModuleAction):
     prefix = "queue"
     expressions = ("requestid", "interactionid", "queue", "hints")
 
-    def execute(self, interp, node) -> None:
-        requestid = new_request_id()
-        trace = getattr(interp.host, "ors_trace", None)
-        try:
-            args = self.evaluate(interp, node)
-            if args.get("requestid") not in (None, ""):
-                requestid = str(args["requestid"])
-            if trace is not None:
-                trace("action", session=interp.session.id, action=f"{self.prefix}.{self.name}",
-                      requestid=requestid, attributes=args)
-            world = getattr(interp.host, "ors_world", None)
-            if world is None:
-                raise ActionError("unknown", f"<{self.name}>: this server runs no queue module")
-            self.run(ActionContext(interp, node, requestid, args), world)
-        except ActionError as exc:
-            self.fail(interp, requestid, exc)
+    requestid_names_earlier_request = True
 
 
 class Cancel(_ByRequestId):
