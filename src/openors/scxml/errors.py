@@ -33,3 +33,12 @@ class CommunicationError(ExecutionError):
 
     def __init__(self, message: str, node=None):
         super().__init__(message, node, "error.communication")
+
+
+class BudgetError(ExecutionError):
+    """An evaluation stopped by a budget (CPU, memory): an execution error whose breach the host
+    also counts against the session (see budgets.py)."""
+
+    def __init__(self, breach, message: str, node=None):
+        self.breach = breach
+        super().__init__(message, node)

@@ -6,18 +6,21 @@ on the internal queue; the session carries on.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from . import model as m
-from .errors import ExecutionError
+from .errors import BudgetError, ExecutionError
 from .events import Event
 from .resources import fetch_text, resolve_url
 from .values import decode_text
 
 if TYPE_CHECKING:
     from .interpreter import Interpreter
+
+log = logging.getLogger("openors.scxml")
 
 _DELAY = re.compile(r"^\s*(\d*\.?\d+)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -29,6 +32,12 @@ def parse_delay(text: str) -> float:
     if not match:
         raise ExecutionError(f"invalid delay {text!r}")
     return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def internal_error(exc: Exception) -> ExecutionError:
+    """An unexpected Python exception, logged with its traceback, as the session's execution error."""
+    log.error("internal error in executable content", exc_info=exc)
+    return ExecutionError(f"InternalError: {type(exc).__name__}: {exc}")
 
 
 def new_id() -> str:
@@ -52,6 +61,10 @@ class ExecutableContent:
                 self._handlers[type(node)](node)
         except ExecutionError as exc:
             self.raise_error(exc, exc.node or (node if block else None), getattr(exc, "sendid", None))
+        except RecursionError:
+            self.raise_error(ExecutionError("RangeError: nesting too deep"), node)
+        except Exception as exc:  # a fault of ours or of an extension: this session's error, not a crash
+            self.raise_error(internal_error(exc), node)
 
     def run(self, nodes: list[m.Executable]) -> None:
         """Execute nodes, letting errors propagate (inside <if>/<foreach>)."""
@@ -59,6 +72,8 @@ class ExecutableContent:
             self._handlers[type(node)](node)
 
     def raise_error(self, exc: ExecutionError, node=None, sendid: str | None = None) -> None:
+        if isinstance(exc, BudgetError):
+            self.interp.note_breach(exc.breach)
         dialect = self.interp.doc.dialect
         if dialect is not None:
             name, data = dialect.error_event(exc, node)
@@ -73,7 +88,9 @@ class ExecutableContent:
             return bool(self.dm.evaluate_cond(transition.cond))
         except ExecutionError as exc:
             self.raise_error(exc, transition)
-            return False
+        except Exception as exc:
+            self.raise_error(internal_error(exc), transition)
+        return False
 
     # --- elements ----------------------------------------------------------------------------
     def exec_raise(self, node: m.Raise) -> None:

@@ -16,6 +16,7 @@ from collections import deque
 from typing import Any, Protocol
 
 from . import model as m
+from .budgets import Breach, Budgets, MacrostepMeter
 from .datamodel import SessionInfo, create_datamodel
 from .errors import ExecutionError
 from .events import Event
@@ -45,15 +46,23 @@ def is_descendant(state: m.State, ancestor: m.State) -> bool:
 
 class Interpreter:
     def __init__(self, document: m.Document, host: InterpreterHost, *, session_id: str | None = None,
-                 ioprocessors: dict | None = None, datamodel_options: dict | None = None):
+                 ioprocessors: dict | None = None, datamodel_options: dict | None = None,
+                 budgets: Budgets | None = None):
         self.doc = document
         self.host = host
         self.session_id = session_id or uuid.uuid4().hex
         info = SessionInfo(self.session_id, document.name, ioprocessors or {}, document.url)
-        options = dict(datamodel_options or {})
+        self.budgets = budgets = budgets or Budgets()
+        options = {"time_limit": budgets.eval_cpu, "memory_limit": budgets.memory, **(datamodel_options or {})}
         if document.dialect is not None:
             options.update(document.dialect.datamodel_options())
         self.datamodel = create_datamodel(document.datamodel_type, info, **options)
+        # Budgets (budgets.py): the macrostep's CPU deadline, shared with the datamodel, and the
+        # breaches of the running macrostep, which the host collects after it.
+        # A macrostep may always hold one whole evaluation and an error handler after it.
+        self.meter = MacrostepMeter(max(budgets.macrostep_cpu, 1.5 * options.get("time_limit", 0.0)))
+        self.datamodel.meter = self.meter
+        self.breaches: list[Breach] = []
         self.exec = ExecutableContent(self)
         # --- the interpreter's state (all of it is data) ---
         self.configuration: set[m.State] = set()
@@ -76,6 +85,13 @@ class Interpreter:
     # ------------------------------------------------------------------ interpret()
     def start(self, params: dict | None = None) -> None:
         """interpret(doc) up to the first wait on the external queue."""
+        self.meter.start()
+        try:
+            self._start(params)
+        finally:
+            self.meter.stop()
+
+    def _start(self, params: dict | None) -> None:
         self.running = True
         doc = self.doc
         params = params or {}
@@ -113,6 +129,7 @@ class Interpreter:
     # ------------------------------------------------------------------ mainEventLoop
     def main_event_loop(self) -> None:
         """Run macrosteps until the interpreter must wait for an external event (or stops)."""
+        microsteps = 0
         while self.running:
             macrostep_done = False
             while self.running and not macrostep_done:
@@ -125,6 +142,10 @@ class Interpreter:
                         self._set_event(internal_event)
                         enabled = self.select_transitions(internal_event)
                 if enabled:
+                    microsteps += 1
+                    if microsteps > self.budgets.microsteps or self.meter.over():
+                        self.stop_macrostep(microsteps)
+                        return
                     self.microstep(enabled)
             if not self.running:
                 break
@@ -142,6 +163,13 @@ class Interpreter:
         """The part of mainEventLoop after `externalQueue.dequeue()`."""
         if not self.running:
             return
+        self.meter.start()
+        try:
+            self._process_external_event(external_event)
+        finally:
+            self.meter.stop()
+
+    def _process_external_event(self, external_event: Event) -> None:
         self._set_event(external_event)
         if self.doc.has_invokes and (external_event.invokeid is not None or self._has_autoforward()):
             for state in sorted(self.configuration, key=_entry_order):
@@ -157,6 +185,26 @@ class Interpreter:
         if enabled:
             self.microstep(enabled)
         self.main_event_loop()
+
+    # ------------------------------------------------------------------ budgets (not in Appendix D)
+    def note_breach(self, breach: Breach) -> None:
+        self.breaches.append(breach)
+
+    def stop_macrostep(self, microsteps: int) -> None:
+        """A budget ran out: stop at this microstep boundary (the configuration is consistent) and
+        drop what the internal queue still held, which is what kept the macrostep going."""
+        if microsteps > self.budgets.microsteps:
+            limit = self.budgets.microsteps
+            self.note_breach(Breach("microsteps", limit, f"the macrostep took more than {limit} microsteps "
+                                                         "(transitions that never wait for an event)"))
+        else:
+            ms = round(self.meter.budget * 1000)
+            self.note_breach(Breach("cpu", self.meter.budget, f"the macrostep used up its CPU budget ({ms} ms)"))
+        self.internal_queue.clear()
+
+    def take_breaches(self) -> list[Breach]:
+        breaches, self.breaches = self.breaches, []
+        return breaches
 
     def cancel(self) -> None:
         """The invoking session cancelled us (isCancelEvent): leave without a done event."""

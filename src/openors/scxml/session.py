@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from . import model as m
+from .budgets import Breach, BudgetLedger, Budgets
 from .clock import Clock, TimerHandle, VirtualClock
 from .errors import CommunicationError, ExecutionError, ScxmlLoadError
 from .events import Event
@@ -63,9 +65,13 @@ class Session:
         self.log: list[tuple[str | None, Any]] = []
         self.done_data: Any = None
         self.queued = False
+        self.heavy = False  # its last macrostep was long: it waits in the dispatcher's second lane
+        self.ledger = BudgetLedger(self.host.budgets)
+        self.stopped_by: Breach | None = None  # why the host ended it (a budget), if it did
         self.interpreter = Interpreter(document, self.host, session_id=self.id,
                                        ioprocessors=self.host.ioprocessor_locations(self.id),
-                                       datamodel_options=datamodel_options or self.host.datamodel_options)
+                                       datamodel_options=datamodel_options or self.host.datamodel_options,
+                                       budgets=self.host.budgets)
         self.interpreter.session = self
         self.host.sessions[self.id] = self
 
@@ -84,7 +90,7 @@ class Session:
         return self.interpreter.top_level_final
 
     def start(self, params: dict | None = None) -> Session:
-        self.interpreter.start(params)
+        self.host._run_macrostep(self, self.interpreter.start, params)
         self.host._after_macrostep(self)
         return self
 
@@ -128,12 +134,16 @@ class SessionHost:
     Callbacks (`on_log`, `on_event`, `on_state_entered`, `on_session_end`) serve observers."""
 
     def __init__(self, clock: Clock | None = None, *, extensions: Extensions | None = None,
-                 datamodel_options: dict | None = None):
+                 datamodel_options: dict | None = None, budgets: Budgets | None = None):
         self.clock = clock or VirtualClock()
         self.extensions = extensions
         self.datamodel_options = datamodel_options or {}
+        self.budgets = budgets or Budgets()
         self.sessions: dict[str, Session] = {}
-        self.ready: deque[Session] = deque()
+        self.ready: deque[Session] = deque()  # sessions with queued events, light ones
+        self.ready_heavy: deque[Session] = deque()  # ... and those whose last macrostep was long
+        self._heavy_served = 0.0  # perf_counter when the heavy lane last had a turn
+        self.on_budget_breach: Callable[[Session, Breach, bool], None] | None = None  # (.., ended)
         self.dispatching = False
         self.ioprocessors: dict[str, Any] = {}  # type URI -> processor with .send() and .location()
         self.document_loader: Callable[[str], m.Document] | None = None
@@ -181,6 +191,10 @@ class SessionHost:
             self.ready.append(session)
         return session
 
+    @property
+    def has_ready(self) -> bool:
+        return bool(self.ready or self.ready_heavy)
+
     def snapshot(self) -> dict:
         """Every top-level session of this host, and the clock's time (for a virtual clock)."""
         return {"now": self.clock.now(),
@@ -226,19 +240,23 @@ class SessionHost:
         session.external_queue.append(event)
         if not session.queued:
             session.queued = True
-            self.ready.append(session)
+            (self.ready_heavy if session.heavy else self.ready).append(session)
         if self._wakeup is not None:
             self._wakeup.set()
 
-    def run_ready(self, max_events: int | None = None) -> int:
+    def run_ready(self, max_events: int | None = None, time_slice: float | None = None) -> int:
         """Process queued external events, one macrostep per session turn. Returns events processed.
-        `max_events` bounds one pass, so a server can serve its sockets between passes."""
+        `max_events` bounds one pass; `time_slice` (seconds) ends the pass once it has run that long
+        or after a heavy session's turn, so a server can serve its sockets between passes."""
         processed = 0
         was = self.dispatching
         self.dispatching = True
+        until = None if time_slice is None else time.perf_counter() + time_slice
         try:
-            while self.ready and (max_events is None or processed < max_events):
-                session = self.ready.popleft()
+            while max_events is None or processed < max_events:
+                session = self._next_ready()
+                if session is None:
+                    break
                 session.queued = False
                 if not session.external_queue:
                     continue
@@ -246,18 +264,74 @@ class SessionHost:
                 processed += 1
                 if event.invokeid is not None and event.invokeid in session.cancelled_invokes:
                     continue  # events from a cancelled child are never processed
-                try:
-                    session.interpreter.process_external_event(event)
-                except Exception:  # one session's failure must never harm another
-                    log.exception("session %s failed processing %s", session.id, event.name)
-                    session.interpreter.running = False
+                breach = session.ledger.take_event(self.clock.now())
+                if breach is not None:
+                    session.interpreter.note_breach(breach)
+                was_heavy = session.heavy
+                self._run_macrostep(session, session.interpreter.process_external_event, event)
                 self._after_macrostep(session)
                 if session.external_queue and session.interpreter.running and not session.queued:
                     session.queued = True
-                    self.ready.append(session)
+                    (self.ready_heavy if session.heavy else self.ready).append(session)
+                if until is not None and (was_heavy or session.heavy or time.perf_counter() > until):
+                    break
         finally:
             self.dispatching = was
         return processed
+
+    def _next_ready(self) -> Session | None:
+        """Light sessions first; the heavy lane when the light one is empty, or when it has waited
+        `heavy_every` seconds, so heavy sessions are slowed down, never starved."""
+        heavy = self.ready_heavy
+        if heavy:
+            now = time.perf_counter()
+            if not self.ready or now - self._heavy_served >= self.budgets.heavy_every:
+                self._heavy_served = now
+                return heavy.popleft()
+        return self.ready.popleft() if self.ready else None
+
+    def _run_macrostep(self, session: Session, step: Callable[..., None], arg: Any) -> None:
+        """Run one macrostep of `session` under its budgets, then settle what it breached."""
+        interp = session.interpreter
+        started = time.perf_counter()
+        try:
+            step(arg)
+        except RecursionError:
+            interp.note_breach(Breach("internal", 0, "nesting too deep for the interpreter"))
+        except Exception as exc:  # one session's failure must never harm another
+            log.exception("session %s failed in a macrostep", session.id)
+            interp.note_breach(Breach("internal", 0, f"internal error: {type(exc).__name__}: {exc}"))
+        session.heavy = time.perf_counter() - started > self.budgets.heavy_macrostep
+        breaches = interp.take_breaches()
+        if breaches:
+            self._breached(session, breaches)
+
+    def _breached(self, session: Session, breaches: list[Breach]) -> None:
+        """One strike per macrostep, whatever it breached. Below the limit the session gets the
+        error event of what stopped its macrostep; at the limit it ends, running no more user code."""
+        session.heavy = True
+        stopping = next((b for b in breaches if b.budget in ("microsteps", "cpu", "events", "internal")),
+                        breaches[0])
+        interp = session.interpreter
+        end = interp.running and session.ledger.strike(self.clock.now())
+        log.warning("session %s broke its %s budget%s: %s", session.id, stopping.budget,
+                    " and is ended" if end else "", stopping.description)
+        if self.on_budget_breach is not None:
+            self.on_budget_breach(session, stopping, end)
+        if end:
+            session.stopped_by = stopping
+            interp.running = False
+            self._end_children(session)
+        elif interp.running and stopping.budget in ("microsteps", "cpu", "events", "internal"):
+            self.deliver(session, Event(stopping.event_name, "platform", stopping.event_data()))
+
+    def _end_children(self, session: Session) -> None:
+        for invokeid, child in list(session.children.items()):
+            session.children.pop(invokeid, None)
+            session.cancelled_invokes.add(invokeid)
+            child.interpreter.running = False
+            self._end_children(child)
+            self._end_session(child)
 
     def _after_macrostep(self, session: Session) -> None:
         if not session.interpreter.running:
@@ -310,14 +384,14 @@ class SessionHost:
                     return True
                 if self._io_tasks:
                     await asyncio.wait(set(self._io_tasks), timeout=0.05)
-                    if self.ready:
+                    if self.has_ready:
                         continue
                 if self.clock.virtual:
-                    if self._io_tasks or self.ready:
+                    if self._io_tasks or self.has_ready:
                         continue
                     if not self.clock.advance():
                         await asyncio.sleep(0)
-                        if not self.ready and not self._io_tasks:
+                        if not self.has_ready and not self._io_tasks:
                             return predicate()
                     continue
                 remaining = None if deadline is None else deadline - loop.time()

@@ -21,6 +21,8 @@ class SessionInfo:
 class Datamodel:
     """Evaluates expressions and holds variables. Every failure is raised as ExecutionError."""
 
+    meter = None  # the running macrostep's CPU deadline (budgets.MacrostepMeter), set by the interpreter
+
     def __init__(self, info: SessionInfo):
         self.info = info
 

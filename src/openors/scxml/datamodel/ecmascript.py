@@ -17,7 +17,8 @@ from typing import Any
 
 import quickjs
 
-from ..errors import ExecutionError
+from ..budgets import Breach, MacrostepMeter
+from ..errors import BudgetError, ExecutionError
 from ..values import XmlValue
 from .base import Datamodel, SessionInfo
 
@@ -29,6 +30,7 @@ _BASELINES: dict[tuple[str, ...], frozenset[str]] = {}
 
 DEFAULT_TIME_LIMIT_S = 2.0
 DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
+_INTERRUPTED = "InternalError: interrupted"
 
 
 def _xml_spec(el, parent_ns: str | None = None) -> list:
@@ -109,6 +111,7 @@ class EcmaScriptDatamodel(Datamodel):
         if self._drain is None:
             self._user = self._call  # nothing to hand over after user code: skip the wrapper
         self.on_outbox = None
+        self.meter: MacrostepMeter | None = None  # the running macrostep's CPU deadline (budgets.py)
         self.ctx.set_memory_limit(memory_limit)
         self.ctx.set_time_limit(time_limit)
         self._cond_fns: dict[str, Any] = {}
@@ -166,21 +169,46 @@ class EcmaScriptDatamodel(Datamodel):
             self._dom_loaded = True
 
     def _call(self, fn, *args):
+        meter = self.meter
+        if meter is not None and meter.over():
+            raise self._macrostep_over(meter)
         try:
             return fn(*args)
         except quickjs.JSException as exc:
-            self._recover_memory()
-            raise ExecutionError(_message(exc)) from None
+            raise self._js_error(exc, "") from None
         except quickjs.StackOverflow as exc:
             raise ExecutionError(f"stack overflow: {_message(exc)}") from None
 
-    def _recover_memory(self) -> None:
+    def _macrostep_over(self, meter: MacrostepMeter) -> BudgetError:
+        ms = round(meter.budget * 1000)
+        return BudgetError(Breach("cpu", meter.budget, f"the macrostep used up its CPU budget ({ms} ms)"),
+                           f"InternalError: interrupted: the macrostep used up its CPU budget ({ms} ms)")
+
+    def _js_error(self, exc: Exception, prefix: str) -> ExecutionError:
+        """A JS failure as the error the interpreter raises; budget breaches say which budget."""
+        text = _message(exc)
+        if text.startswith(_INTERRUPTED):
+            ms = round(self.time_limit * 1000)
+            return BudgetError(Breach("eval_cpu", self.time_limit,
+                                      f"an evaluation ran past its CPU budget ({ms} ms)"),
+                               f"{prefix}{_INTERRUPTED}: an evaluation ran past its CPU budget ({ms} ms)")
+        if self._recover_memory() or text == "null":
+            mib = self.memory_limit // (1024 * 1024)
+            return BudgetError(Breach("memory", self.memory_limit,
+                                      f"the session's JS heap reached its limit ({mib} MiB)"),
+                               f"{prefix}InternalError: out of memory: the session's JS heap reached its "
+                               f"limit ({mib} MiB)")
+        return ExecutionError(prefix + text)
+
+    def _recover_memory(self) -> bool:
         # A context that hit its memory limit needs head-room and a collection before reuse.
         mem = self.ctx.memory()
         if mem.get("memory_used_size", 0) > self.memory_limit * 0.9:
             self.ctx.set_memory_limit(self.memory_limit * 2)
             self.ctx.gc()
             self.ctx.set_memory_limit(self.memory_limit)
+            return True
+        return False
 
     def _compile(self, source: str, what: str):
         try:
@@ -318,11 +346,13 @@ class EcmaScriptDatamodel(Datamodel):
 
     def execute_script(self, source: str, url: str | None = None, line: int | None = None) -> None:
         self._sync()
+        meter = self.meter
+        if meter is not None and meter.over():
+            raise self._macrostep_over(meter)
         try:
             self.ctx.eval(source)
         except quickjs.JSException as exc:
-            self._recover_memory()
-            raise ExecutionError(f"script error: {_message(exc)}") from None
+            raise self._js_error(exc, "script error: ") from None
         except quickjs.StackOverflow as exc:
             raise ExecutionError(f"script error: {_message(exc)}") from None
         finally:

@@ -1,0 +1,132 @@
+"""What one session may spend, and what happens when it spends more.
+
+A server of calls never trusts a strategy. Every evaluation and every macrostep has a CPU deadline,
+every macrostep a bound on its microsteps, every QuickJS context a memory cap, and every session a
+bound on the events it takes within one second of its clock (under a virtual clock a zero-time loop
+takes them all at one instant, so this is what ends it there).
+
+A breach never leaves a half-entered configuration: an evaluation past its deadline fails like any
+script error (the element's error event, the block stops); a macrostep past its deadline or its
+microstep bound stops at the next microstep boundary, drops what its internal queue still held and
+gets `error.budget.<name>` as its next external event. A second breach within `strike_window`
+seconds of the session's clock ends the session (no user code runs any more), with the reason
+logged and reported to the host's listeners.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Budgets:
+    microsteps: int = 1000  # microsteps in one macrostep
+    eval_cpu: float = 0.020  # CPU seconds of one JS evaluation
+    macrostep_cpu: float = 0.030  # CPU seconds of one macrostep (start() included)
+    memory: int = 64 * MIB  # bytes of one session's QuickJS context
+    events_per_second: int = 10_000  # external events one session takes within 1 s of its clock
+    strikes: int = 2  # breaches within strike_window that end the session
+    strike_window: float = 10.0  # seconds of the session's clock
+    # Scheduling, not breaches: a session whose macrostep took longer than `heavy_macrostep` (wall
+    # seconds) waits in the dispatcher's second lane, served when the first is empty or every
+    # `heavy_every` seconds, so light sessions never queue behind heavy ones.
+    heavy_macrostep: float = 0.005
+    heavy_every: float = 0.1
+
+    def with_overrides(self, **changes) -> Budgets:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+# What a host without budgets runs with (the figures "without budgets" of bench/hostile_bench.py):
+# the binding's own two-second evaluation limit, nothing else.
+UNBOUNDED = Budgets(microsteps=10**12, eval_cpu=2.0, macrostep_cpu=float("inf"), memory=1024 * MIB,
+                    events_per_second=10**12, strikes=10**12, heavy_macrostep=float("inf"))
+
+
+@dataclass(frozen=True)
+class Breach:
+    budget: str  # microsteps | cpu | eval_cpu | memory | events
+    limit: float
+    description: str
+
+    @property
+    def event_name(self) -> str:
+        return f"error.budget.{self.budget}"
+
+    def event_data(self) -> dict:
+        return {"budget": self.budget, "limit": self.limit, "description": self.description}
+
+
+class MacrostepMeter:
+    """The running macrostep's CPU deadline, checked cheaply: the wall clock first (a vDSO call),
+    the thread's CPU time only once the wall clock says the deadline may have passed, so a session
+    preempted by another process is not blamed for the time it did not run."""
+
+    __slots__ = ("budget", "_cpu_start", "_wall_deadline", "exceeded")
+
+    def __init__(self, budget: float):
+        self.budget = budget
+        self._cpu_start = 0.0
+        self._wall_deadline = float("inf")
+        self.exceeded = False
+
+    def start(self) -> None:
+        self.exceeded = False
+        if self.budget != float("inf"):
+            self._cpu_start = time.thread_time()
+            self._wall_deadline = time.perf_counter() + self.budget
+
+    def stop(self) -> None:
+        self._wall_deadline = float("inf")
+
+    def over(self) -> bool:
+        if self.exceeded:
+            return True
+        if time.perf_counter() < self._wall_deadline:
+            return False
+        left = self.budget - (time.thread_time() - self._cpu_start)
+        if left <= 0:
+            self.exceeded = True
+            return True
+        self._wall_deadline = time.perf_counter() + left
+        return False
+
+
+class BudgetLedger:
+    """One session's record of breaches and of the events it took in the current one-second window."""
+
+    __slots__ = ("budgets", "strikes", "window_start", "window_events", "pending")
+
+    def __init__(self, budgets: Budgets):
+        self.budgets = budgets
+        self.strikes: deque[float] = deque()
+        self.window_start: float | None = None
+        self.window_events = 0
+        self.pending: list[Breach] = []  # breaches of the running macrostep, reported after it
+
+    def note(self, breach: Breach) -> None:
+        self.pending.append(breach)
+
+    def take_event(self, now: float) -> Breach | None:
+        """Count one external event; a breach when the window already held its share."""
+        if self.window_start is None or now - self.window_start >= 1.0:
+            self.window_start, self.window_events = now, 0
+        self.window_events += 1
+        limit = self.budgets.events_per_second
+        if self.window_events > limit:
+            self.window_start, self.window_events = now, 0  # a fresh allowance after the error event
+            return Breach("events", limit, f"the session took more than {limit} events within one second "
+                                           "of its clock (a loop of events that never waits)")
+        return None
+
+    def strike(self, now: float) -> bool:
+        """Record a breach at `now`; True when the session has now had too many and must end."""
+        window = self.budgets.strike_window
+        while self.strikes and now - self.strikes[0] > window:
+            self.strikes.popleft()
+        self.strikes.append(now)
+        return len(self.strikes) >= self.budgets.strikes
