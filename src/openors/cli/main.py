@@ -42,6 +42,10 @@ def cmd_run(args) -> int:
             print(f"configuration: {' '.join(session.configuration)}")
             print(f"timed out after {args.timeout}s without reaching a final state", file=sys.stderr)
             return 1
+        if session.stopped_by is not None:
+            print(f"ended by the {session.stopped_by.budget} budget: {session.stopped_by.description}",
+                  file=sys.stderr)
+            return 1
         print(f"final state: {session.final_state}")
         return 0 if session.final_state else 1
 

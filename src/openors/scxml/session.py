@@ -387,6 +387,8 @@ class SessionHost:
                     if self.has_ready:
                         continue
                 if self.clock.virtual:
+                    if deadline is not None and loop.time() > deadline:
+                        return predicate()  # virtual time may run forever: the wall clock bounds it
                     if self._io_tasks or self.has_ready:
                         continue
                     if not self.clock.advance():
