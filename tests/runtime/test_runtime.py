@@ -82,7 +82,8 @@ def test_evicted_sessions_come_back_on_timers_events_and_sends_from_other_sessio
         await rt.send_event(timer, "arm", {"delay": "300ms"})
         await asyncio.sleep(0.05)
         assert rt.evict_idle(0) == 3
-        assert rt.counts == {"live": 0, "evicted": 3, "scheduled": 0, "queued_events": 0}
+        assert rt.counts == {"live": 0, "evicted": 3, "scheduled": 0, "quarantined": 0,
+                             "queued_events": 0}
         await until(lambda: rt.counts["live"] == 1)  # the timer restored its session
         await until(lambda: data(rt, timer)["ticks"] == 1)
         await rt.send_event(sender, "poke", {"peer": target})  # restores sender, which restores target

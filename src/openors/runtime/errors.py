@@ -48,3 +48,13 @@ class RequestTimedOut(RuntimeFault):
 
 class ShuttingDown(RuntimeFault):
     status = 503
+
+
+class SessionQuarantined(RuntimeFault):
+    """The session was stopped (a budget it broke, a restore that failed) and is kept for the operator."""
+
+    status = 409
+
+    def __init__(self, entry):
+        super().__init__(f"session '{entry.sessionid}' is quarantined ({entry.reason}): {entry.description}",
+                         sessionid=entry.sessionid, reason=entry.reason)

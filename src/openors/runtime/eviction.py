@@ -37,7 +37,8 @@ class Evictor:
     def __init__(self, host: RuntimeHost, store: Store, writer: SnapshotWriter, *,
                  load_document: Callable[[str], object], may_evict: Callable[[Session], bool],
                  on_restored: Callable[[Session], None], on_evicted: Callable[[str], None],
-                 idle_after: float | None):
+                 idle_after: float | None,
+                 on_restore_failed: Callable[[str, str | None, object, Exception], None] | None = None):
         self.host = host
         self.store = store
         self.writer = writer
@@ -45,6 +46,7 @@ class Evictor:
         self.may_evict = may_evict  # the runtime's own conditions (persisted document, no waiting request)
         self.on_restored = on_restored
         self.on_evicted = on_evicted
+        self.on_restore_failed = on_restore_failed  # (id, document, snapshot, error): quarantine it
         self.idle_after = idle_after
         self.evicted: dict[str, EvictedSession] = {}
         self.last_active: dict[str, float] = {}
@@ -139,11 +141,16 @@ class Evictor:
         if row is None:
             log.error("evicted session is missing from the store", extra={"session_id": session_id})
             return None
+        snapshot = None
         try:
+            snapshot = json.loads(row.snapshot)
             document = self.load_document(row.document)
-            session = self.host.restore_session(json.loads(row.snapshot), document=document)
-        except Exception:
+            session = self.host.restore_session(snapshot, document=document)
+        except Exception as exc:
             log.exception("cannot restore evicted session", extra={"session_id": session_id})
+            dict.pop(self.host.sessions, session_id, None)  # a half-restored session must not run
+            if self.on_restore_failed is not None:
+                self.on_restore_failed(session_id, row.document, snapshot, exc)
             return None
         self.touch(session_id)
         self.on_restored(session)

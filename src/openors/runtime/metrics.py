@@ -52,6 +52,14 @@ class Metrics:
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000), registry=r)
         self.persistence_failures = Counter("ors_persistence_failures", "Store batches that failed",
                                             registry=r)
+        self.budget_breaches = Counter(
+            "ors_budget_breaches", "Macrosteps in which a session broke a budget, by budget", ["budget"],
+            registry=r)
+        self.sessions_stopped = Counter(
+            "ors_sessions_quarantined", "Sessions stopped and quarantined, by reason (budget name or restore)",
+            ["reason"], registry=r)
+        self.quarantined_sessions = Gauge("ors_quarantined_sessions", "Sessions in quarantine (kept, not run)",
+                                          registry=r)
         self.state_entered = Counter("ors_state_rate", "ORS state-rate: states entered", registry=r)
         self.state_time = Histogram(
             "ors_state_time_seconds", "ORS state-time: time spent in a state, by state id",

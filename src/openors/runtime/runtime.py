@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openors.scxml import Event, RealClock, Session
+from openors.scxml.budgets import Breach, Budgets
 from openors.scxml.extensions import Extensions
 
 from .documents import DocumentCache
 from .errors import (
     Overloaded,
     RequestTimedOut,
+    SessionQuarantined,
     SessionQueueFull,
     ShuttingDown,
     UnknownSession,
@@ -37,6 +39,7 @@ from .errors import (
 from .eviction import Evictor
 from .host import RuntimeHost
 from .metrics import Metrics
+from .quarantine import Quarantine, quarantine_marker
 from .replies import REPLY_TYPE, ReplyProcessor, SessionEndedBeforeReply, reply_origin
 from .store import MemoryStore, Store, StoredSession
 from .trace import Traces
@@ -63,6 +66,8 @@ class RuntimeSettings:
     base_dir: str | None = None  # relative document paths resolve against it
     session_id_prefix: str = ""  # "<node>-" on a Redis cluster, so an id names the node that made it
     applications: dict[str, str] = field(default_factory=dict)  # name -> document URL(s)
+    budgets: Budgets = field(default_factory=Budgets)  # what one session may spend (the `budgets:` section)
+    dispatch_slice: float = 0.005  # seconds the dispatcher runs sessions before it lets the loop serve sockets
 
 
 @dataclass
@@ -119,15 +124,18 @@ class Runtime:
         self.documents = DocumentCache(self.extensions, self.metrics, max_age=s.document_max_age,
                                        base_dir=s.base_dir)
         self.host = RuntimeHost(RealClock(asyncio.get_running_loop()), self, self._wake,
-                                extensions=self.extensions)
+                                extensions=self.extensions, budgets=s.budgets)
+        self.host.on_budget_breach = self._budget_breached
         self.host.document_loader = self.documents.load_sync
         self.host.ioprocessors[REPLY_TYPE] = self.replies
         self.writer = SnapshotWriter(self.store, self._live_session, self.metrics,
                                      interval=s.flush_interval, batch_size=s.flush_batch)
         self.evictor = Evictor(self.host, self.store, self.writer, load_document=self.documents.load_sync,
                                may_evict=self._may_evict, on_restored=self._restored,
-                               on_evicted=self.traces.drop,
+                               on_evicted=self.traces.drop, on_restore_failed=self._restore_failed,
                                idle_after=s.idle_eviction)
+        self.quarantine = Quarantine(self.writer)
+        self.metrics.quarantined_sessions.set_function(lambda: len(self.quarantine))
         self.host.sessions.restorer = self.evictor.restore
         # computed when scraped: counting on every start/end would cost O(sessions) each time
         self.metrics.active_sessions.set_function(lambda: self._live_count() + len(self.evictor.evicted))
@@ -163,10 +171,15 @@ class Runtime:
             await self._wake.wait()
             self._wake.clear()
             try:
-                host.run_ready()
+                host.run_ready(time_slice=self.settings.dispatch_slice)
             except Exception:  # the engine isolates sessions; this is a last line of defence
                 log.exception("dispatcher pass failed")
             self.metrics.queued_events.set(host.queued_events)
+            if host.has_ready:
+                # More to do: let the loop read sockets and fire timers first, so no session's
+                # work (a heavy one least of all) keeps a new request waiting more than a slice.
+                self._wake.set()
+                await asyncio.sleep(0)
 
     async def recover(self) -> int:
         """Bring back every session of the store (after a restart or a crash). Returns the number
@@ -182,10 +195,17 @@ class Runtime:
         are skipped. Returns the number adopted."""
         count = 0
         for row in rows:
-            if row.id in self.host.sessions or row.id in self.evictor.evicted or row.id in self.scheduled:
+            if (row.id in self.host.sessions or row.id in self.evictor.evicted or row.id in self.scheduled
+                    or row.id in self.quarantine):
                 continue
+            snap = None
             try:
                 snap = json.loads(row.snapshot)
+                marker = quarantine_marker(snap)
+                if marker is not None:  # a poison pill of an earlier run: listed, never run
+                    self.quarantine.adopt(row.id, row.document, marker)
+                    count += 1
+                    continue
                 if "scheduled" in snap:
                     self._schedule(row.id, ScheduledStart(**snap["scheduled"]))
                     count += 1
@@ -199,8 +219,9 @@ class Runtime:
                     session = self.host.restore_session(snap, document=self.documents.cached(row.document))
                     self.evictor.touch(session.id)
                 count += 1
-            except Exception:
-                log.exception("cannot recover session; it stays in the store", extra={"session_id": row.id})
+            except Exception as exc:
+                log.exception("cannot recover session", extra={"session_id": row.id})
+                self._restore_failed(row.id, row.document, snap, exc)
         self._wake.set()
         return count
 
@@ -319,6 +340,9 @@ class Runtime:
     # --- queries ----------------------------------------------------------------------------------
     def session(self, session_id: str) -> Session:
         """The live top-level session `session_id`, restored first if it was evicted."""
+        quarantined = self.quarantine.entries.get(session_id)
+        if quarantined is not None:
+            raise SessionQuarantined(quarantined)
         session = self.host.sessions.get(session_id)
         if session is None or session.parent is not None or session.is_done:
             raise UnknownSession(session_id)
@@ -357,6 +381,8 @@ class Runtime:
                 for sid, rec in self.evictor.evicted.items()]
         out += [{"sessionid": sid, "status": "scheduled", "document": sc.source}
                 for sid, sc in self.scheduled.items()]
+        out += [{"sessionid": q.sessionid, "status": "quarantined", "document": q.document, "reason": q.reason}
+                for q in self.quarantine.entries.values()]
         return out
 
     def evict_idle(self, idle_after: float | None = None) -> int:
@@ -370,7 +396,7 @@ class Runtime:
     @property
     def counts(self) -> dict:
         return {"live": self._live_count(), "evicted": len(self.evictor.evicted), "scheduled": len(self.scheduled),
-                "queued_events": self.host.queued_events}
+                "quarantined": len(self.quarantine), "queued_events": self.host.queued_events}
 
     # --- HostListener: what the engine reports -------------------------------------------------
     def macrostep_done(self, session: Session, event_name: str | None, waited: float | None) -> None:
@@ -386,7 +412,9 @@ class Runtime:
     def session_ended(self, session: Session) -> None:
         self._entered_at.pop(session.id, None)
         if session.parent is None:
-            if self._persistent(session):
+            if session.stopped_by is not None:
+                self._quarantine_stopped(session, session.stopped_by)
+            elif self._persistent(session):
                 self.writer.mark_deleted(session.id)
             self.replies.session_ended(session.id)
             self.traces.drop(session.id)
@@ -419,6 +447,31 @@ class Runtime:
     def logged(self, session: Session, label: str | None, value: Any) -> None:
         self.traces.add(session.id, "log", label=label, value=value)
         session_log.info("log", extra={"session_id": session.id, "label": label, "value": value})
+
+    # --- budgets and quarantine --------------------------------------------------------------------
+    def _budget_breached(self, session: Session, breach: Breach, ended: bool) -> None:
+        self.metrics.budget_breaches.labels(breach.budget).inc()
+        self.traces.add(root_of(session).id, "budget", budget=breach.budget, ended=ended,
+                        description=breach.description)
+
+    def _quarantine_stopped(self, session: Session, breach: Breach) -> None:
+        """The engine ended this session for its budgets: keep it, with what it held, out of play."""
+        self.metrics.sessions_stopped.labels(breach.budget).inc()
+        try:
+            last = session.snapshot()
+        except Exception:  # what it held may be what broke it; the reason is kept all the same
+            last = None
+        self.quarantine.add(session.id, session.document.url, breach.budget, breach.description, last,
+                            persistent=self._persistent(session))
+
+    def _restore_failed(self, session_id: str, document: str | None, snapshot, exc: Exception) -> None:
+        self.metrics.sessions_stopped.labels("restore").inc()
+        self.quarantine.add(session_id, document, "restore",
+                            f"the session could not be restored: {type(exc).__name__}: {exc}", snapshot)
+
+    def release_quarantined(self, session_id: str) -> None:
+        if not self.quarantine.release(session_id):
+            raise UnknownSession(session_id)
 
     # --- helpers ----------------------------------------------------------------------------------
     def _live_session(self, session_id: str) -> Session | None:

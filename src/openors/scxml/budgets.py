@@ -15,6 +15,7 @@ logged and reported to the host's listeners.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from dataclasses import dataclass, replace
@@ -26,7 +27,7 @@ MIB = 1024 * 1024
 class Budgets:
     microsteps: int = 1000  # microsteps in one macrostep
     eval_cpu: float = 0.020  # CPU seconds of one JS evaluation
-    macrostep_cpu: float = 0.030  # CPU seconds of one macrostep (start() included)
+    macrostep_cpu: float = 0.040  # CPU seconds of one macrostep (start() included)
     memory: int = 64 * MIB  # bytes of one session's QuickJS context
     events_per_second: int = 10_000  # external events one session takes within 1 s of its clock
     strikes: int = 2  # breaches within strike_window that end the session
@@ -61,10 +62,29 @@ class Breach:
         return {"budget": self.budget, "limit": self.limit, "description": self.description}
 
 
+class _GcClock:
+    """CPU time the process spent in Python's garbage collector: a full collection may take tens of
+    milliseconds with many sessions alive, and whichever macrostep it lands in did not cause it."""
+
+    spent = 0.0
+    _started = 0.0
+
+    @classmethod
+    def callback(cls, phase: str, info: dict) -> None:
+        if phase == "start":
+            cls._started = time.thread_time()
+        else:
+            cls.spent += time.thread_time() - cls._started
+
+
+gc.callbacks.append(_GcClock.callback)
+
+
 class MacrostepMeter:
     """The running macrostep's CPU deadline, checked cheaply: the wall clock first (a vDSO call),
     the thread's CPU time only once the wall clock says the deadline may have passed, so a session
-    preempted by another process is not blamed for the time it did not run."""
+    preempted by another process is not blamed for the time it did not run, nor for the garbage
+    collector's."""
 
     __slots__ = ("budget", "_cpu_start", "_wall_deadline", "exceeded")
 
@@ -77,23 +97,28 @@ class MacrostepMeter:
     def start(self) -> None:
         self.exceeded = False
         if self.budget != float("inf"):
-            self._cpu_start = time.thread_time()
+            self._cpu_start = time.thread_time() - _GcClock.spent
             self._wall_deadline = time.perf_counter() + self.budget
 
     def stop(self) -> None:
         self._wall_deadline = float("inf")
 
-    def over(self) -> bool:
+    def left(self) -> float:
+        """Seconds the macrostep may still run (inf when no macrostep runs); 0 once it is over."""
         if self.exceeded:
-            return True
-        if time.perf_counter() < self._wall_deadline:
-            return False
-        left = self.budget - (time.thread_time() - self._cpu_start)
+            return 0.0
+        left = self._wall_deadline - time.perf_counter()
+        if left > 0:
+            return left
+        left = self.budget - (time.thread_time() - _GcClock.spent - self._cpu_start)
         if left <= 0:
             self.exceeded = True
-            return True
+            return 0.0
         self._wall_deadline = time.perf_counter() + left
-        return False
+        return left
+
+    def over(self) -> bool:
+        return self.left() <= 0
 
 
 class BudgetLedger:

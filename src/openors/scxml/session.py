@@ -178,14 +178,23 @@ class SessionHost:
         if document is None:
             document = _load_snapshot_document(snap, self.extensions)
         session = Session(document, self, session_id=snap["id"], parent=parent, invokeid=snap["invokeid"])
-        session.interpreter.restore(snap["interpreter"])
-        session.external_queue.extend(Event.from_dict(e) for e in snap["external_queue"])
-        session.pending_sends = dict(snap["pending_sends"])
-        session.cancelled_invokes = set(snap["cancelled_invokes"])
-        session.log = [(label, value) for label, value in snap["log"]]
-        for invokeid, child_snap in snap["children"].items():
-            session.children[invokeid] = self.restore_session(child_snap, parent=session)
-        self.rearm_pending_sends(session)
+        try:
+            session.interpreter.restore(snap["interpreter"])
+            session.external_queue.extend(Event.from_dict(e) for e in snap["external_queue"])
+            session.pending_sends = dict(snap["pending_sends"])
+            session.cancelled_invokes = set(snap["cancelled_invokes"])
+            session.log = [(label, value) for label, value in snap["log"]]
+            for invokeid, child_snap in snap["children"].items():
+                session.children[invokeid] = self.restore_session(child_snap, parent=session)
+            self.rearm_pending_sends(session)
+        except BaseException:
+            # A half-restored session must never run: take it and its children out again.
+            session.interpreter.running = False
+            self._end_children(session)
+            for handle in session._timers.values():
+                self.clock.cancel(handle)
+            dict.pop(self.sessions, session.id, None)
+            raise
         if session.external_queue:
             session.queued = True
             self.ready.append(session)

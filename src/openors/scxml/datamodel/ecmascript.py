@@ -108,8 +108,6 @@ class EcmaScriptDatamodel(Datamodel):
         self._baseline = baseline
         self._dom_loaded = False
         self._drain = self.ctx.get(outbox) if outbox else None
-        if self._drain is None:
-            self._user = self._call  # nothing to hand over after user code: skip the wrapper
         self.on_outbox = None
         self.meter: MacrostepMeter | None = None  # the running macrostep's CPU deadline (budgets.py)
         self.ctx.set_memory_limit(memory_limit)
@@ -156,12 +154,34 @@ class EcmaScriptDatamodel(Datamodel):
             self.on_outbox(json.loads(text))
 
     def _user(self, fn, *args):
-        """Run user code; hand whatever it queued for the host over, even when it failed."""
+        """Run user code within the macrostep's budget; hand whatever it queued for the host over,
+        even when it failed."""
+        clamped = self._clamp_to_macrostep()
         try:
             return self._call(fn, *args)
+        except BudgetError as exc:
+            if clamped and exc.breach.budget == "eval_cpu":
+                raise self._macrostep_over(self.meter) from None
+            raise
         finally:
+            if clamped:
+                self.ctx.set_time_limit(self.time_limit)
             if self._drain is not None:
                 self._after_user_code()
+
+    def _clamp_to_macrostep(self) -> bool:
+        """Near the end of the macrostep's budget, the next evaluation may only have what is left,
+        so no macrostep holds the loop much past its budget. True when the limit was lowered."""
+        meter = self.meter
+        if meter is None:
+            return False
+        left = meter.left()
+        if left <= 0:
+            raise self._macrostep_over(meter)
+        if left < self.time_limit:
+            self.ctx.set_time_limit(max(left, 0.001))
+            return True
+        return False
 
     def _ensure_dom(self) -> None:
         if not self._dom_loaded:
@@ -169,9 +189,6 @@ class EcmaScriptDatamodel(Datamodel):
             self._dom_loaded = True
 
     def _call(self, fn, *args):
-        meter = self.meter
-        if meter is not None and meter.over():
-            raise self._macrostep_over(meter)
         try:
             return fn(*args)
         except quickjs.JSException as exc:
@@ -346,16 +363,19 @@ class EcmaScriptDatamodel(Datamodel):
 
     def execute_script(self, source: str, url: str | None = None, line: int | None = None) -> None:
         self._sync()
-        meter = self.meter
-        if meter is not None and meter.over():
-            raise self._macrostep_over(meter)
+        clamped = self._clamp_to_macrostep()
         try:
             self.ctx.eval(source)
         except quickjs.JSException as exc:
-            raise self._js_error(exc, "script error: ") from None
+            error = self._js_error(exc, "script error: ")
+            if clamped and isinstance(error, BudgetError) and error.breach.budget == "eval_cpu":
+                error = self._macrostep_over(self.meter)
+            raise error from None
         except quickjs.StackOverflow as exc:
             raise ExecutionError(f"script error: {_message(exc)}") from None
         finally:
+            if clamped:
+                self.ctx.set_time_limit(self.time_limit)
             if self._drain is not None:
                 self._after_user_code()
 
