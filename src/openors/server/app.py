@@ -135,6 +135,17 @@ def create_app(runtime: Runtime, center=None) -> FastAPI:
     async def trace(session_id: str) -> JSONResponse:
         return JSONResponse({"sessionid": session_id, "trace": runtime.trace(session_id)})
 
+    @app.get("/ors/quarantine", tags=["operator"],
+             summary="Sessions stopped for breaking a budget or failing to restore: kept, not run")
+    async def quarantine() -> JSONResponse:
+        return JSONResponse({"quarantined": runtime.quarantine.list()})
+
+    @app.delete("/ors/quarantine/{session_id}", tags=["operator"],
+                summary="Let a quarantined session go: its stored row is deleted")
+    async def release(session_id: str) -> JSONResponse:
+        runtime.release_quarantined(session_id)
+        return JSONResponse({"sessionid": session_id, "status": "released"})
+
     @app.get("/ors/applications", tags=["operator"], summary="The configured applications")
     async def applications() -> JSONResponse:
         return JSONResponse({"applications": runtime.settings.applications})

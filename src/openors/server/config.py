@@ -25,6 +25,17 @@
       document_max_age_s: 5
       trace_size: 200
       durable_acks: true
+    budgets:                                      # what one session may spend (docs/server.md,
+      microsteps: 1000                            #   "Limits and security"); every key optional
+      eval_cpu_ms: 20
+      macrostep_cpu_ms: 40
+      memory_mb: 64
+      events_per_second: 10000
+      strikes: 2
+      strike_window_s: 10
+      heavy_macrostep_ms: 5
+      heavy_every_ms: 100
+      dispatch_slice_ms: 5
 
 Relative paths (store file, application documents, relative `src` of start requests) resolve
 against the directory of the configuration file.
@@ -41,6 +52,7 @@ import yaml
 from openors.ors.session.config import ConfigListsError, load_session_config
 from openors.runtime import RuntimeSettings
 from openors.runtime.redis_store import NODE_ID
+from openors.scxml.budgets import MIB, Budgets
 
 from .contact_center import SimulatorConfig
 
@@ -66,7 +78,7 @@ class ServerConfig:
     simulator: SimulatorConfig | None = None  # the contact center the sessions serve
 
 
-_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform"}
+_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform", "budgets"}
 # YAML key -> (RuntimeSettings field, factor applied to the value)
 _RUNTIME_KEYS = {
     "max_queue_per_session": ("max_queue_per_session", None),
@@ -79,6 +91,36 @@ _RUNTIME_KEYS = {
     "trace_size": ("trace_size", None),
     "durable_acks": ("durable_acks", None),
 }
+
+
+# YAML key of `budgets:` -> (Budgets field, factor, smallest, largest); None as field: RuntimeSettings
+_BUDGET_KEYS = {
+    "microsteps": ("microsteps", None, 10, 10**9),
+    "eval_cpu_ms": ("eval_cpu", 0.001, 1, 600_000),
+    "macrostep_cpu_ms": ("macrostep_cpu", 0.001, 1, 600_000),
+    "memory_mb": ("memory", MIB, 4, 64 * 1024),
+    "events_per_second": ("events_per_second", None, 10, 10**9),
+    "strikes": ("strikes", None, 1, 10**9),
+    "strike_window_s": ("strike_window", 1.0, 0.001, 86_400),
+    "heavy_macrostep_ms": ("heavy_macrostep", 0.001, 0.01, 600_000),
+    "heavy_every_ms": ("heavy_every", 0.001, 1, 600_000),
+    "dispatch_slice_ms": (None, 0.001, 0.1, 1000),
+}
+
+
+def _budgets(section: dict, settings: RuntimeSettings) -> None:
+    changes = {}
+    for key, value in section.items():
+        name, factor, low, high = _BUDGET_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise ConfigError(f"budgets.{key} must be a number between {low:g} and {high:g}, not {value!r}")
+        scaled = value * factor if factor is not None else int(value)
+        if name is None:
+            settings.dispatch_slice = scaled
+        else:
+            changes[name] = int(scaled) if name in ("memory", "microsteps", "events_per_second", "strikes") \
+                else float(scaled)
+    settings.budgets = Budgets().with_overrides(**changes)
 
 
 def _section(data: dict, name: str, allowed: set[str]) -> dict:
@@ -172,6 +214,7 @@ def load_config(path: str | Path) -> ServerConfig:
             except (TypeError, ValueError):
                 raise ConfigError(f"runtime.{key} must be a number, not {value!r}") from None
         setattr(settings, name, value)
+    _budgets(_section(data, "budgets", set(_BUDGET_KEYS)), settings)
     config.runtime = settings
 
     platform = _section(data, "platform", {"simulator"})
