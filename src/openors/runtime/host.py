@@ -49,6 +49,7 @@ class RuntimeHost(SessionHost):
         self.sessions = SessionTable()
         self.listener = listener
         self._wakeup = wake  # the engine sets it whenever it queues an event or an async I/O ends
+        self.run_after_start = False  # the runtime's dispatcher runs queued work, in fair slices
         self.queued_events = 0  # external events waiting in any queue (global backpressure)
         self._arrivals: dict[str, deque[tuple[float, str]]] = {}  # session id -> (queued at, name)
         self._started: set[str] = set()  # sessions whose first macrostep is behind them

@@ -167,17 +167,29 @@ class Runtime:
 
     async def _dispatch_forever(self) -> None:
         host = self.host
+        loop = asyncio.get_running_loop()
+        share = self.settings.budgets.heavy_share
+        rest_until = 0.0  # the probation lane rests until then (see Budgets.heavy_share)
         while True:
-            await self._wake.wait()
+            resting = rest_until - loop.time()
+            if resting > 0 and host.ready_probation and not host.ready:
+                try:  # only sessions on probation wait: wait for trusted work or the end of the rest
+                    await asyncio.wait_for(self._wake.wait(), resting)
+                except TimeoutError:
+                    pass
+            else:
+                await self._wake.wait()
             self._wake.clear()
             try:
-                host.run_ready(time_slice=self.settings.dispatch_slice)
+                host.run_ready(time_slice=self.settings.dispatch_slice, probation=loop.time() >= rest_until)
             except Exception:  # the engine isolates sessions; this is a last line of defence
                 log.exception("dispatcher pass failed")
+            if host.long_spent and share < 1.0:
+                rest_until = loop.time() + host.long_spent * (1.0 / share - 1.0)
             self.metrics.queued_events.set(host.queued_events)
             if host.has_ready:
                 # More to do: let the loop read sockets and fire timers first, so no session's
-                # work (a heavy one least of all) keeps a new request waiting more than a slice.
+                # work (a long one least of all) keeps a new request waiting more than a slice.
                 self._wake.set()
                 await asyncio.sleep(0)
 

@@ -32,11 +32,16 @@ class Budgets:
     events_per_second: int = 10_000  # external events one session takes within 1 s of its clock
     strikes: int = 2  # breaches within strike_window that end the session
     strike_window: float = 10.0  # seconds of the session's clock
-    # Scheduling, not breaches: a session whose macrostep took longer than `heavy_macrostep` (wall
-    # seconds) waits in the dispatcher's second lane, served when the first is empty or every
-    # `heavy_every` seconds, so light sessions never queue behind heavy ones.
+    # Scheduling, not breaches. A session is trusted once `trusted_after` macrosteps in a row took
+    # at most `heavy_macrostep` (wall seconds) each; new sessions and those whose last macrostep was
+    # longer wait in a probation lane, served when no trusted session waits, or every `heavy_every`
+    # seconds. A server's dispatcher also gives long macrosteps at most `heavy_share` of the loop:
+    # after one that took T seconds, the probation lane rests T * (1 / share - 1) while trusted
+    # sessions and sockets go on.
     heavy_macrostep: float = 0.005
+    trusted_after: int = 3
     heavy_every: float = 0.1
+    heavy_share: float = 0.25
 
     def with_overrides(self, **changes) -> Budgets:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -45,7 +50,7 @@ class Budgets:
 # What a host without budgets runs with (the figures "without budgets" of bench/hostile_bench.py):
 # the binding's own two-second evaluation limit, nothing else.
 UNBOUNDED = Budgets(microsteps=10**12, eval_cpu=2.0, macrostep_cpu=float("inf"), memory=1024 * MIB,
-                    events_per_second=10**12, strikes=10**12, heavy_macrostep=float("inf"))
+                    events_per_second=10**12, strikes=10**12, heavy_macrostep=float("inf"), heavy_share=1.0)
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ class Session:
         self.log: list[tuple[str | None, Any]] = []
         self.done_data: Any = None
         self.queued = False
-        self.heavy = False  # its last macrostep was long: it waits in the dispatcher's second lane
+        self.light_streak = 0  # short macrosteps in a row: enough of them make it trusted (budgets.py)
         self.ledger = BudgetLedger(self.host.budgets)
         self.stopped_by: Breach | None = None  # why the host ended it (a budget), if it did
         self.interpreter = Interpreter(document, self.host, session_id=self.id,
@@ -140,9 +140,13 @@ class SessionHost:
         self.datamodel_options = datamodel_options or {}
         self.budgets = budgets or Budgets()
         self.sessions: dict[str, Session] = {}
-        self.ready: deque[Session] = deque()  # sessions with queued events, light ones
-        self.ready_heavy: deque[Session] = deque()  # ... and those whose last macrostep was long
-        self._heavy_served = 0.0  # perf_counter when the heavy lane last had a turn
+        self.ready: deque[Session] = deque()  # sessions with queued events: trusted ones
+        self.ready_probation: deque[Session] = deque()  # ... new ones and those whose last macrostep was long
+        self._probation_served = 0.0  # perf_counter when the probation lane last had a turn
+        self.long_spent = 0.0  # seconds the long macrosteps of the last run_ready() took
+        # start_session() goes on with what is queued at once, unless a dispatcher of its own (a
+        # server's) schedules that work fairly.
+        self.run_after_start = True
         self.on_budget_breach: Callable[[Session, Breach, bool], None] | None = None  # (.., ended)
         self.dispatching = False
         self.ioprocessors: dict[str, Any] = {}  # type URI -> processor with .send() and .location()
@@ -166,7 +170,7 @@ class SessionHost:
             session.start(params)
         finally:
             self.dispatching = was
-        if not was:
+        if not was and self.run_after_start:
             self.run_ready()
         return session
 
@@ -197,12 +201,16 @@ class SessionHost:
             raise
         if session.external_queue:
             session.queued = True
-            self.ready.append(session)
+            self._lane(session).append(session)
         return session
 
     @property
     def has_ready(self) -> bool:
-        return bool(self.ready or self.ready_heavy)
+        return bool(self.ready or self.ready_probation)
+
+    def _lane(self, session: Session) -> deque[Session]:
+        trusted = session.light_streak >= self.budgets.trusted_after
+        return self.ready if trusted else self.ready_probation
 
     def snapshot(self) -> dict:
         """Every top-level session of this host, and the clock's time (for a virtual clock)."""
@@ -249,21 +257,24 @@ class SessionHost:
         session.external_queue.append(event)
         if not session.queued:
             session.queued = True
-            (self.ready_heavy if session.heavy else self.ready).append(session)
+            self._lane(session).append(session)
         if self._wakeup is not None:
             self._wakeup.set()
 
-    def run_ready(self, max_events: int | None = None, time_slice: float | None = None) -> int:
+    def run_ready(self, max_events: int | None = None, time_slice: float | None = None,
+                  probation: bool = True) -> int:
         """Process queued external events, one macrostep per session turn. Returns events processed.
         `max_events` bounds one pass; `time_slice` (seconds) ends the pass once it has run that long
-        or after a heavy session's turn, so a server can serve its sockets between passes."""
+        or after a long macrostep, so a server can serve its sockets between passes. Without
+        `probation`, only trusted sessions run. `long_spent` is the time long macrosteps took."""
         processed = 0
+        self.long_spent = 0.0
         was = self.dispatching
         self.dispatching = True
         until = None if time_slice is None else time.perf_counter() + time_slice
         try:
             while max_events is None or processed < max_events:
-                session = self._next_ready()
+                session = self._next_ready(probation)
                 if session is None:
                     break
                 session.queued = False
@@ -276,27 +287,30 @@ class SessionHost:
                 breach = session.ledger.take_event(self.clock.now())
                 if breach is not None:
                     session.interpreter.note_breach(breach)
-                was_heavy = session.heavy
+                began = time.perf_counter()
                 self._run_macrostep(session, session.interpreter.process_external_event, event)
+                was_long = session.light_streak == 0
+                if was_long:
+                    self.long_spent += time.perf_counter() - began
                 self._after_macrostep(session)
                 if session.external_queue and session.interpreter.running and not session.queued:
                     session.queued = True
-                    (self.ready_heavy if session.heavy else self.ready).append(session)
-                if until is not None and (was_heavy or session.heavy or time.perf_counter() > until):
+                    self._lane(session).append(session)
+                if until is not None and (was_long or time.perf_counter() > until):
                     break
         finally:
             self.dispatching = was
         return processed
 
-    def _next_ready(self) -> Session | None:
-        """Light sessions first; the heavy lane when the light one is empty, or when it has waited
-        `heavy_every` seconds, so heavy sessions are slowed down, never starved."""
-        heavy = self.ready_heavy
-        if heavy:
+    def _next_ready(self, probation: bool = True) -> Session | None:
+        """Trusted sessions first; the probation lane when the trusted one is empty, or when it has
+        waited `heavy_every` seconds, so sessions on probation are slowed down, never starved."""
+        waiting = self.ready_probation
+        if waiting and probation:
             now = time.perf_counter()
-            if not self.ready or now - self._heavy_served >= self.budgets.heavy_every:
-                self._heavy_served = now
-                return heavy.popleft()
+            if not self.ready or now - self._probation_served >= self.budgets.heavy_every:
+                self._probation_served = now
+                return waiting.popleft()
         return self.ready.popleft() if self.ready else None
 
     def _run_macrostep(self, session: Session, step: Callable[..., None], arg: Any) -> None:
@@ -310,7 +324,10 @@ class SessionHost:
         except Exception as exc:  # one session's failure must never harm another
             log.exception("session %s failed in a macrostep", session.id)
             interp.note_breach(Breach("internal", 0, f"internal error: {type(exc).__name__}: {exc}"))
-        session.heavy = time.perf_counter() - started > self.budgets.heavy_macrostep
+        if time.perf_counter() - started > self.budgets.heavy_macrostep:
+            session.light_streak = 0
+        else:
+            session.light_streak += 1
         breaches = interp.take_breaches()
         if breaches:
             self._breached(session, breaches)
@@ -318,7 +335,7 @@ class SessionHost:
     def _breached(self, session: Session, breaches: list[Breach]) -> None:
         """One strike per macrostep, whatever it breached. Below the limit the session gets the
         error event of what stopped its macrostep; at the limit it ends, running no more user code."""
-        session.heavy = True
+        session.light_streak = 0
         stopping = next((b for b in breaches if b.budget in ("microsteps", "cpu", "events", "internal")),
                         breaches[0])
         interp = session.interpreter

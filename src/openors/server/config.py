@@ -34,7 +34,9 @@
       strikes: 2
       strike_window_s: 10
       heavy_macrostep_ms: 5
+      trusted_after: 3
       heavy_every_ms: 100
+      heavy_share: 0.25
       dispatch_slice_ms: 5
 
 Relative paths (store file, application documents, relative `src` of start requests) resolve
@@ -104,6 +106,8 @@ _BUDGET_KEYS = {
     "strike_window_s": ("strike_window", 1.0, 0.001, 86_400),
     "heavy_macrostep_ms": ("heavy_macrostep", 0.001, 0.01, 600_000),
     "heavy_every_ms": ("heavy_every", 0.001, 1, 600_000),
+    "trusted_after": ("trusted_after", None, 0, 10**6),
+    "heavy_share": ("heavy_share", 1.0, 0.01, 1.0),
     "dispatch_slice_ms": (None, 0.001, 0.1, 1000),
 }
 
@@ -118,7 +122,8 @@ def _budgets(section: dict, settings: RuntimeSettings) -> None:
         if name is None:
             settings.dispatch_slice = scaled
         else:
-            changes[name] = int(scaled) if name in ("memory", "microsteps", "events_per_second", "strikes") \
+            changes[name] = int(scaled) if name in ("memory", "microsteps", "events_per_second", "strikes",
+                                                    "trusted_after") \
                 else float(scaled)
     settings.budgets = Budgets().with_overrides(**changes)
 
