@@ -48,3 +48,17 @@ class RequestTimedOut(RuntimeFault):
 
 class ShuttingDown(RuntimeFault):
     status = 503
+
+
+class PersistenceFailed(RuntimeFault):
+    """Durable acks: the request's effect could not be saved, so it is not acknowledged. `reason`
+    is "snapshot" (the session's state could not be serialised) or "store" (the store refused the
+    write: full disk, I/O error, Redis away); `cause` is what the serialiser or the store said."""
+
+    status = 503
+
+
+class StoreUnavailable(RuntimeFault):
+    """The store could not be read (a session must be restored from it); `cause` is its reason."""
+
+    status = 503

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from openors.net import bind_tcp
 from openors.runtime import MemoryStore, Runtime, SqliteStore, UnknownSession
 from openors.runtime.redis_store import NodeIdInUse, NodeKeeper, RedisStore
+from openors.runtime.store import StoreDamaged
 
 from .app import create_app
 from .config import ConfigError, ServerConfig, load_config
@@ -49,7 +50,7 @@ def serve(config_path: str) -> int:
     configure_logging(config.log_level)
     try:
         return asyncio.run(run_server(config))
-    except (OSError, NodeIdInUse) as exc:
+    except (OSError, NodeIdInUse, StoreDamaged) as exc:
         log.error("cannot serve: %s", exc)
         return 1
 
