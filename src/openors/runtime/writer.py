@@ -97,10 +97,12 @@ class SnapshotWriter:
                     await asyncio.wait_for(self._urgent.wait(), self._delay)
                 except TimeoutError:
                     pass
-            if not await self.flush():
-                # one loop turn before any retry: the callers just told of the failure act on it
-                # first (a start that failed is ended, so a retry cannot write it after all)
-                await asyncio.sleep(0)
+            # one loop turn first: the dispatcher, if woken, runs the events just queued, so their
+            # snapshot is of the state after them; and after a failed batch, the callers just told
+            # of the failure act on it before any retry (a start that failed is ended, so a retry
+            # cannot write it after all)
+            await asyncio.sleep(0)
+            await self.flush()
 
     async def flush(self) -> bool:
         """Write what is pending as one batch; False when the store refused it."""
