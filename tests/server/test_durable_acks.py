@@ -4,9 +4,12 @@ reason), counted, and nothing it was refused for comes back later. Each attack r
 
 from __future__ import annotations
 
+import errno
 import re
 import sqlite3
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +125,68 @@ def test_a_damaged_sqlite_file_stops_start_up_with_a_message_naming_it(tmp_path,
     log = server.log_path.read_text()
     assert f"SQLite store {store}" in log and "Traceback" not in log
     assert ("file is not a database" if damage == "garbage" else "malformed") in log
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MiB tmpfs: a real file system that fills up (needs root, as CI's container has)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                             capture_output=True, text=True, timeout=10)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip() or mounted.returncode}")
+    try:
+        yield disk
+    finally:
+        for server in _started:  # the server holds the file open
+            if server.process is not None and server.process.poll() is None:
+                server.kill()
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, timeout=10)
+
+
+def fill(disk: Path) -> Path:
+    """Take every free byte of `disk` with one file; returns it (delete it to free the space)."""
+    ballast = disk / "ballast"
+    with open(ballast, "wb", buffering=0) as out:
+        for _ in range(1024):  # 1 MiB at most, in 1 KiB writes
+            try:
+                out.write(b"\0" * 1024)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+                break
+    return ballast
+
+
+def test_a_full_disk_answers_503_with_the_reason_and_a_retried_start_makes_no_duplicate(tmp_path, small_disk):
+    config = write_config(tmp_path, runtime={"idle_eviction_s": None}, store=str(small_disk / "store.db"))
+    server = ProcessServer(config, tmp_path / "server.log")
+    _started.append(server)
+    server.start()
+    with client(server.url) as http:
+        first = http.post("/scxml/session/start", data={"src": FRAGILE}).json()["sessionid"]
+        ballast = fill(small_disk)
+        acknowledged, refused = {first}, None
+        for _ in range(200):  # a few KiB each: the disk is full long before
+            answer = http.post("/scxml/session/start", data={"src": FRAGILE, "pad": "x" * 4000})
+            if answer.status_code != 200:
+                refused = answer
+                break
+            acknowledged.add(answer.json()["sessionid"])
+        assert refused is not None and refused.status_code == 503 and refused.headers["retry-after"]
+        body = refused.json()
+        assert body["error"] == "PersistenceFailed" and body["reason"] == "store"
+        assert body["cause"] == "database or disk is full"
+        event = http.post(f"/scxml/session/{first}/event/bump", data={"pad": "y" * 4000})
+        assert event.status_code == 503 and event.json()["cause"] == "database or disk is full"
+        assert failures(http, "store") >= 2
+        assert set(statuses(http)) == acknowledged  # the refused start is gone already
+
+        ballast.unlink()  # space again: the same start, retried, is made once
+        retried = http.post("/scxml/session/start", data={"src": FRAGILE, "pad": "x" * 4000})
+        assert retried.status_code == 200
+        acknowledged.add(retried.json()["sessionid"])
+        assert set(statuses(http)) == acknowledged
+        assert http.post(f"/scxml/session/{first}/event/bump").status_code == 200
+    assert server.terminate() == 0
+    assert stored_ids(small_disk / "store.db") == acknowledged
