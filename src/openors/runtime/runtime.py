@@ -351,6 +351,13 @@ class Runtime:
             raise UnknownSession(session_id)
         return session
 
+    def has_session(self, session_id: str) -> bool:
+        """Whether this node runs the session (live, evicted or scheduled), without restoring it."""
+        session = dict.get(self.host.sessions, session_id)
+        if session is not None:
+            return session.parent is None and not session.is_done
+        return session_id in self.evictor.evicted or session_id in self.scheduled
+
     def query(self, session_id: str) -> dict:
         scheduled = self.scheduled.get(session_id)
         if scheduled is not None:
