@@ -6,6 +6,7 @@ node are redirected (307) to it, or answered 503 while its dead owner's sessions
 from __future__ import annotations
 
 import json
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -215,3 +216,26 @@ def test_requests_for_a_session_being_taken_over_are_redirected_or_told_to_wait_
     assert all(error == "SessionMoving" and retry for status, error, retry in answers if status == 503)
     assert sum(1 for status, _, _ in answers if status == 200) == len(sids)  # every one answered in the end
     assert heir.terminate() == 0
+
+
+def test_a_node_that_stalled_while_its_sessions_were_taken_over_does_not_acknowledge_their_events(
+        tmp_path, redis_server):
+    sleeper = node_config(tmp_path, redis_server.url, "sleeper", idle_eviction_s=None)
+    taker = node_config(tmp_path, redis_server.url, "taker", idle_eviction_s=None)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(ProcessServer.start, (sleeper, taker)))
+    with client(sleeper.url) as http:
+        sid = http.post("/scxml/session/start", data={"src": WAITER, "delay_ms": "600000"}).json()["sessionid"]
+    sleeper.process.send_signal(signal.SIGSTOP)  # stalled past its heartbeat: its sessions move
+    try:
+        wait_for(lambda: sid in sessions_on(taker.url), timeout=10)
+    finally:
+        sleeper.process.send_signal(signal.SIGCONT)
+    with client(sleeper.url) as http:  # still holds its old copy, but may not write it any more
+        answer = http.post(f"/scxml/session/{sid}/event/bump")
+        assert answer.status_code == 503
+        assert answer.json()["error"] == "PersistenceFailed" and answer.json()["reason"] == "owner"
+    with client(taker.url) as http:
+        assert http.post(f"/scxml/session/{sid}/event/bump").status_code == 200
+        assert http.get(f"/scxml/session/{sid}/query").json()["data"]["n"] == 1
+    assert taker.terminate() == 0

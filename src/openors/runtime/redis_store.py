@@ -149,7 +149,7 @@ class RedisStore(Store):
         return f"{self.prefix}:nodes"
 
     # --- Store ------------------------------------------------------------------------------------
-    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> None:
+    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> list[str] | None:
         """One MULTI/EXEC pipeline: one round trip, and no other client sees half a batch."""
         saves, deletes = list(saves), list(deletes)
         if not saves and not deletes:
@@ -168,6 +168,7 @@ class RedisStore(Store):
             self.refused += len(refused)
             log.warning("sessions now owned by another node were not written",
                         extra={"count": len(refused), "sessions": refused[:10]})
+        return refused
 
     def load(self, session_id: str) -> StoredSession | None:
         return self._rows([session_id])[0]

@@ -30,8 +30,9 @@ class StoredSession:
 
 class Store(ABC):
     @abstractmethod
-    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> None:
-        """Save and delete in one transaction: either all of it is durable or none."""
+    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> list[str] | None:
+        """Save and delete in one transaction: either all of it is durable or none. A store that
+        fences writes returns the ids it refused (sessions another node owns now)."""
 
     @abstractmethod
     def load(self, session_id: str) -> StoredSession | None: ...

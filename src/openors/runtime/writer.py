@@ -33,7 +33,8 @@ from .store import Store, StoredSession
 
 log = logging.getLogger("openors.runtime.writer")
 
-MAX_RETRY_DELAY_S = 2.0  # a store that keeps refusing is retried at least this often
+MAX_RETRY_DELAY_S = 2.0
+TAKEN_OVER = "another node owns this session now (this node stalled past its heartbeat)"  # a store that keeps refusing is retried at least this often
 
 
 class SnapshotWriter:
@@ -117,8 +118,9 @@ class SnapshotWriter:
         self.in_flight = ids
         started = time.perf_counter()
         try:
+            refused = None
             if rows or deletes:
-                await asyncio.get_running_loop().run_in_executor(
+                refused = await asyncio.get_running_loop().run_in_executor(
                     self._executor, self.store.write_batch, rows, deletes)
                 self.metrics.persistence_latency.observe(time.perf_counter() - started)
                 self.metrics.persistence_batch_size.observe(len(rows) + len(deletes))
@@ -130,6 +132,9 @@ class SnapshotWriter:
         self._delay = self.interval
         for row in snapshots:
             self.unsaved.pop(row.id, None)
+        for sid in refused or ():  # fenced: another node took the session over meanwhile
+            self.metrics.persistence_failures.labels("owner").inc()
+            self.unsaved[sid] = TAKEN_OVER
         for waiter, session_id in waiters:
             if waiter.done():
                 continue
@@ -139,7 +144,8 @@ class SnapshotWriter:
             else:
                 waiter.set_exception(PersistenceFailed(
                     f"session '{session_id}' could not be saved, so this is not acknowledged: {why}",
-                    reason="snapshot", sessionid=session_id, cause=why))
+                    reason="owner" if why == TAKEN_OVER else "snapshot",
+                    sessionid=session_id, cause=why))
         return True
 
     def _batch_failed(self, exc: Exception, ids: set[str], failed: set[str], deletes: set[str],
