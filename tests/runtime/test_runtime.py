@@ -12,6 +12,7 @@ import pytest
 
 from openors.runtime import (
     Overloaded,
+    PersistenceFailed,
     Runtime,
     RuntimeSettings,
     SessionQueueFull,
@@ -133,6 +134,44 @@ def test_the_dispatcher_sleeps_while_nothing_happens(tmp_path):
         after = resource.getrusage(resource.RUSAGE_SELF)
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         assert cpu < 0.2, f"{cpu:.3f} s of CPU in 1 s of idling"
+        await rt.stop()
+
+    run(main())
+
+
+class CappedSqliteStore(SqliteStore):
+    """A real SQLite file that may hold `pages` pages: past them SQLite itself says SQLITE_FULL
+    ("database or disk is full"), as on a full disk."""
+
+    def cap(self, pages: int) -> None:
+        with self._write_lock:
+            self._writer.execute(f"PRAGMA max_page_count={pages}")
+
+    def pages(self) -> int:
+        with self._write_lock:
+            return self._writer.execute("PRAGMA page_count").fetchone()[0]
+
+
+def test_a_full_store_refuses_starts_with_its_reason_and_a_retry_makes_no_duplicate(tmp_path):
+    async def main():
+        store = CappedSqliteStore(tmp_path / "s.db")
+        rt = await Runtime(store, RuntimeSettings(idle_eviction=None)).start()
+        await rt.start_session(CHART)
+        store.cap(store.pages() + 2)
+        acknowledged = set()
+        with pytest.raises(PersistenceFailed) as info:
+            for _ in range(500):  # each start adds a row: the cap is reached long before
+                acknowledged.add(await rt.start_session(CHART))
+        assert info.value.status == 503 and info.value.details["reason"] == "store"
+        assert "database or disk is full" in info.value.message
+        assert rt.metrics.persistence_failures.labels("store")._value.get() >= 1
+        live = {s["sessionid"] for s in rt.list_sessions()}
+        store.cap(1_000_000)  # space again: the writer's retries now succeed
+        await asyncio.sleep(0.3)
+        retried = await rt.start_session(CHART)
+        stored = {sid for sid, _, _ in store.list()}
+        assert stored == live | {retried} and acknowledged <= stored
+        assert len(stored) == len(acknowledged) + 2  # the first session, the retry: no lost start came back
         await rt.stop()
 
     run(main())

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from openors.scxml import SessionHost, VirtualClock, load_document
 
 CHART = Path(__file__).parent / "charts" / "snapshot.scxml"
@@ -65,3 +67,45 @@ def test_snapshot_is_plain_json():
     assert json.loads(json.dumps(snap)) == snap
     assert snap["interpreter"]["datamodel"]["variables"]["seen"] == ["l1>l2"]
     assert sorted(p["event"]["name"] for p in snap["pending_sends"].values()) == ["late", "tick"]
+
+
+def _datamodel(memory_limit: int | None = None):
+    from openors.scxml.datamodel.base import SessionInfo
+    from openors.scxml.datamodel.ecmascript import EcmaScriptDatamodel
+
+    options = {"memory_limit": memory_limit} if memory_limit else {}
+    return EcmaScriptDatamodel(SessionInfo("s1", "doc"), **options)
+
+
+def test_a_document_that_replaces_the_json_built_ins_still_gets_a_true_snapshot():
+    dm = _datamodel()
+    dm.execute_script("var kept = {a: [1, 2], b: 'x'};"
+                      "JSON.stringify = function () { return '{}'; };"
+                      "JSON.parse = function () { return []; };"
+                      "Object.getOwnPropertyNames = function () { return []; };"
+                      "Object.defineProperty(Object.prototype, 'kept', {set: function () {}});")
+    assert dm.snapshot()["variables"]["kept"] == {"a": [1, 2], "b": "x"}
+
+
+def test_a_value_that_cannot_be_serialised_fails_the_snapshot_instead_of_dropping_it():
+    from openors.scxml.errors import ExecutionError
+
+    dm = _datamodel()
+    dm.execute_script("var loop = {}; loop.self = loop;")
+    with pytest.raises(ExecutionError, match="circular"):
+        dm.snapshot()
+    dm.execute_script("var bad = {toJSON: function () { throw new Error('no way'); }}; loop = 1;")
+    with pytest.raises(ExecutionError, match="no way"):
+        dm.snapshot()
+
+
+def test_running_out_of_memory_while_serialising_fails_the_snapshot_and_the_context_lives_on():
+    from openors.scxml.errors import ExecutionError
+
+    dm = _datamodel(memory_limit=8 * 1024 * 1024)
+    # the array fits in the limit; its JSON text (each item repeated) does not
+    dm.execute_script("var s = 'x'.repeat(1 << 16), big = []; for (var i = 0; i < 110; i++) big.push(s);")
+    with pytest.raises(ExecutionError, match="memory"):
+        dm.snapshot()
+    dm.execute_script("big = null;")
+    assert dm.snapshot()["variables"]["big"] is None

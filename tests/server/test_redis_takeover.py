@@ -6,6 +6,7 @@ node are redirected (307) to it, or answered 503 while its dead owner's sessions
 from __future__ import annotations
 
 import json
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -174,3 +175,67 @@ def test_serve_exits_1_naming_the_url_when_redis_is_unreachable(tmp_path):
         server.start(timeout=10)
     assert server.process.wait(5) == 1
     assert "store.url redis://127.0.0.1:1/0" in server.log_path.read_text()
+
+
+def test_requests_for_a_session_being_taken_over_are_redirected_or_told_to_wait_never_404(tmp_path, redis_server):
+    gone = node_config(tmp_path, redis_server.url, "gone")
+    heir = node_config(tmp_path, redis_server.url, "heir", idle_eviction_s=None)  # restores each one it adopts
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(ProcessServer.start, (gone, heir)))
+
+    def start(i: int) -> str:
+        with client(gone.url) as http:  # large snapshots: the takeover takes a while to read them
+            return http.post("/scxml/session/start", data={"src": WAITER, "who": f"{i}:" + "x" * 20000,
+                                                            "delay_ms": "600000"}).json()["sessionid"]
+
+    with ThreadPoolExecutor(4) as pool:
+        sids = list(pool.map(start, range(160)))
+    gone.kill()
+
+    answers: list[tuple[int, str, str]] = []  # (status, error, Retry-After)
+    deadline = time.monotonic() + 20
+
+    def ask(part: list[str]) -> None:
+        with client(heir.url) as http:
+            waiting = list(part)
+            while waiting and time.monotonic() < deadline:
+                sid = waiting.pop(0)
+                answer = http.get(f"/scxml/session/{sid}/query")
+                if answer.status_code == 307 and answer.headers["location"].startswith(heir.url):
+                    answer = http.get(answer.headers["location"])  # taken over by the heir itself
+                error = answer.json().get("error", "") if answer.status_code != 200 else ""
+                answers.append((answer.status_code, error, answer.headers.get("retry-after", "")))
+                if answer.status_code != 200:
+                    waiting.append(sid)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(ask, [sids[i::4] for i in range(4)]))
+    statuses = {status for status, _, _ in answers}
+    assert 404 not in statuses, [a for a in answers if a[0] == 404][:3]
+    assert statuses <= {200, 307, 503}
+    assert all(error == "SessionMoving" and retry for status, error, retry in answers if status == 503)
+    assert sum(1 for status, _, _ in answers if status == 200) == len(sids)  # every one answered in the end
+    assert heir.terminate() == 0
+
+
+def test_a_node_that_stalled_while_its_sessions_were_taken_over_does_not_acknowledge_their_events(
+        tmp_path, redis_server):
+    sleeper = node_config(tmp_path, redis_server.url, "sleeper", idle_eviction_s=None)
+    taker = node_config(tmp_path, redis_server.url, "taker", idle_eviction_s=None)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(ProcessServer.start, (sleeper, taker)))
+    with client(sleeper.url) as http:
+        sid = http.post("/scxml/session/start", data={"src": WAITER, "delay_ms": "600000"}).json()["sessionid"]
+    sleeper.process.send_signal(signal.SIGSTOP)  # stalled past its heartbeat: its sessions move
+    try:
+        wait_for(lambda: sid in sessions_on(taker.url), timeout=10)
+    finally:
+        sleeper.process.send_signal(signal.SIGCONT)
+    with client(sleeper.url) as http:  # still holds its old copy, but may not write it any more
+        answer = http.post(f"/scxml/session/{sid}/event/bump")
+        assert answer.status_code == 503
+        assert answer.json()["error"] == "PersistenceFailed" and answer.json()["reason"] == "owner"
+    with client(taker.url) as http:
+        assert http.post(f"/scxml/session/{sid}/event/bump").status_code == 200
+        assert http.get(f"/scxml/session/{sid}/query").json()["data"]["n"] == 1
+    assert taker.terminate() == 0

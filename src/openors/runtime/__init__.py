@@ -3,10 +3,12 @@
 from .errors import (
     DocumentLoadFailed,
     Overloaded,
+    PersistenceFailed,
     RequestTimedOut,
     RuntimeFault,
     SessionQueueFull,
     ShuttingDown,
+    StoreUnavailable,
     UnknownSession,
 )
 from .replies import REPLY_TYPE
@@ -14,7 +16,7 @@ from .runtime import Runtime, RuntimeSettings, is_persistent
 from .store import MemoryStore, SqliteStore, Store, StoredSession
 
 __all__ = [
-    "REPLY_TYPE", "DocumentLoadFailed", "MemoryStore", "Overloaded", "RequestTimedOut", "Runtime",
-    "RuntimeFault", "RuntimeSettings", "SessionQueueFull", "ShuttingDown", "SqliteStore", "Store",
-    "StoredSession", "UnknownSession", "is_persistent",
+    "REPLY_TYPE", "DocumentLoadFailed", "MemoryStore", "Overloaded", "PersistenceFailed", "RequestTimedOut",
+    "Runtime", "RuntimeFault", "RuntimeSettings", "SessionQueueFull", "ShuttingDown", "SqliteStore", "Store",
+    "StoreUnavailable", "StoredSession", "UnknownSession", "is_persistent",
 ]

@@ -58,3 +58,17 @@ class SessionQuarantined(RuntimeFault):
     def __init__(self, entry):
         super().__init__(f"session '{entry.sessionid}' is quarantined ({entry.reason}): {entry.description}",
                          sessionid=entry.sessionid, reason=entry.reason)
+
+
+class PersistenceFailed(RuntimeFault):
+    """Durable acks: the request's effect could not be saved, so it is not acknowledged. `reason`
+    is "snapshot" (the session's state could not be serialised) or "store" (the store refused the
+    write: full disk, I/O error, Redis away); `cause` is what the serialiser or the store said."""
+
+    status = 503
+
+
+class StoreUnavailable(RuntimeFault):
+    """The store could not be read (a session must be restored from it); `cause` is its reason."""
+
+    status = 503

@@ -26,6 +26,8 @@ from .writer import SnapshotWriter
 
 log = logging.getLogger("openors.runtime.eviction")
 
+STORE_RETRY_S = 1.0  # an overdue timer of a session the store could not give back is retried this often
+
 
 @dataclass(slots=True)
 class EvictedSession:
@@ -49,6 +51,7 @@ class Evictor:
         self.on_restore_failed = on_restore_failed  # (id, document, snapshot, error): quarantine it
         self.idle_after = idle_after
         self.evicted: dict[str, EvictedSession] = {}
+        self.store_errors: dict[str, str] = {}  # evicted session -> why the store could not give it back
         self.last_active: dict[str, float] = {}
         self._task: asyncio.Task | None = None
 
@@ -57,6 +60,7 @@ class Evictor:
 
     def forget(self, session_id: str) -> None:
         self.last_active.pop(session_id, None)
+        self.store_errors.pop(session_id, None)
         record = self.evicted.pop(session_id, None)
         if record is not None and record.wake is not None:
             record.wake.cancel()
@@ -127,17 +131,29 @@ class Evictor:
         record = self.evicted.get(session_id)
         if record is not None:
             record.wake = None  # it just fired
-        self.restore(session_id)
+        if self.restore(session_id) is None and session_id in self.evicted:
+            # the store could not be read: its timer is overdue, so try again soon
+            self.evicted[session_id].wake = asyncio.get_running_loop().call_later(
+                STORE_RETRY_S, self._wake, session_id)
 
     # --- bringing a session back ------------------------------------------------------------------
     def restore(self, session_id: str) -> Session | None:
-        """Restore an evicted session from the store (None if it is not evicted)."""
+        """Restore an evicted session from the store (None if it is not evicted, or if the store
+        cannot be read: then it stays evicted and `store_errors` says why)."""
         record = self.evicted.pop(session_id, None)
         if record is None:
             return None
         if record.wake is not None:
             record.wake.cancel()
-        row = self.store.load(session_id)
+        try:
+            row = self.store.load(session_id)
+        except Exception as exc:
+            # the session is still in the store: keep its record, or it would vanish (404) for good
+            self.evicted[session_id] = EvictedSession(record.document, None)
+            self.store_errors[session_id] = f"{type(exc).__name__}: {exc}"
+            log.error("cannot read an evicted session from the store: %s", exc, extra={"session_id": session_id})
+            return None
+        self.store_errors.pop(session_id, None)
         if row is None:
             log.error("evicted session is missing from the store", extra={"session_id": session_id})
             return None

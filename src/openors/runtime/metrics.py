@@ -50,8 +50,6 @@ class Metrics:
         self.persistence_batch_size = Histogram(
             "ors_persistence_batch_sessions", "Snapshots written per store transaction",
             buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000), registry=r)
-        self.persistence_failures = Counter("ors_persistence_failures", "Store batches that failed",
-                                            registry=r)
         self.budget_breaches = Counter(
             "ors_budget_breaches", "Macrosteps in which a session broke a budget, by budget", ["budget"],
             registry=r)
@@ -60,6 +58,9 @@ class Metrics:
             ["reason"], registry=r)
         self.quarantined_sessions = Gauge("ors_quarantined_sessions", "Sessions in quarantine (kept, not run)",
                                           registry=r)
+        self.persistence_failures = Counter(
+            "ors_persistence_failures", "Session snapshots that could not be taken (reason=snapshot) and "
+            "store batches that could not be written (reason=store)", ["reason"], registry=r)
         self.state_entered = Counter("ors_state_rate", "ORS state-rate: states entered", registry=r)
         self.state_time = Histogram(
             "ors_state_time_seconds", "ORS state-time: time spent in a state, by state id",

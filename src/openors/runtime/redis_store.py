@@ -84,6 +84,18 @@ redis.call('DEL', KEYS[2])
 redis.call('HDEL', KEYS[4], ARGV[2])
 return ids
 """
+# KEYS: session, nodes. ARGV: heartbeat key prefix, the node the id names ("" if none).
+# Returns {node, url, has url, alive}, or an empty list; one script, so a takeover running at the
+# same time is seen either wholly or not at all.
+_OWNER = """
+local node = redis.call('HGET', KEYS[1], 'owner')
+if not node then node = ARGV[2] end
+if node == '' then return {} end
+local url = redis.call('HGET', KEYS[2], node)
+local alive = redis.call('EXISTS', ARGV[1] .. node)
+if url then return {node, url, 1, alive} end
+return {node, '', 0, alive}
+"""
 
 
 class NodeIdInUse(Exception):
@@ -119,6 +131,7 @@ class RedisStore(Store):
         self._delete = self.redis.register_script(_DELETE)
         self._beat = self.redis.register_script(_BEAT)
         self._take_over = self.redis.register_script(_TAKE_OVER)
+        self._owner = self.redis.register_script(_OWNER)
         self.refused: int = 0  # writes refused because another node owns the session now
 
     # --- keys -------------------------------------------------------------------------------------
@@ -136,7 +149,7 @@ class RedisStore(Store):
         return f"{self.prefix}:nodes"
 
     # --- Store ------------------------------------------------------------------------------------
-    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> None:
+    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> list[str] | None:
         """One MULTI/EXEC pipeline: one round trip, and no other client sees half a batch."""
         saves, deletes = list(saves), list(deletes)
         if not saves and not deletes:
@@ -155,6 +168,7 @@ class RedisStore(Store):
             self.refused += len(refused)
             log.warning("sessions now owned by another node were not written",
                         extra={"count": len(refused), "sessions": refused[:10]})
+        return refused
 
     def load(self, session_id: str) -> StoredSession | None:
         return self._rows([session_id])[0]
@@ -233,15 +247,14 @@ class RedisStore(Store):
     def owner(self, session_id: str) -> Owner | None:
         """Who owns a session: its stored owner, else the node its id names (sessions that are
         not persisted); None if neither is known."""
-        node = self.redis.hget(self._session(session_id), "owner")
-        node = node.decode() if node is not None else node_of(session_id)
-        if node is None:
+        found = self._owner(keys=[self._session(session_id), self._nodes],
+                            args=[self._alive(""), node_of(session_id) or ""])
+        if not found:
             return None
-        url = self.redis.hget(self._nodes, node)
-        alive = bool(self.redis.exists(self._alive(node)))
-        if url is None and not alive:
+        node, url, has_url, alive = found[0].decode(), found[1].decode(), bool(found[2]), bool(found[3])
+        if not has_url and not alive:
             return None  # a node nobody knows (any more)
-        return Owner(node, alive, (url.decode() or None) if url is not None else None)
+        return Owner(node, alive, url or None)
 
 
 class NodeKeeper:
@@ -283,6 +296,11 @@ class NodeKeeper:
                       "(writes to those are refused)", extra={"node": self.store.node})
         elif beat < 0:
             log.error("another process serves with this node id", extra={"node": self.store.node})
+
+    async def settled(self) -> None:
+        """Return once no takeover pass of this node is running (its sessions are adopted)."""
+        async with self._lock:
+            pass
 
     async def take_over(self) -> int:
         """Take over the sessions of dead nodes and adopt them; returns how many were adopted.

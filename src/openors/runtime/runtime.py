@@ -30,10 +30,12 @@ from openors.scxml.extensions import Extensions
 from .documents import DocumentCache
 from .errors import (
     Overloaded,
+    PersistenceFailed,
     RequestTimedOut,
     SessionQuarantined,
     SessionQueueFull,
     ShuttingDown,
+    StoreUnavailable,
     UnknownSession,
 )
 from .eviction import Evictor
@@ -254,13 +256,38 @@ class Runtime:
             if is_persistent(document):
                 self.writer.save_row(StoredSession(session_id, source, time.time(), json.dumps(
                     {"scheduled": {"source": source, "params": params, "at": scheduled.at}})))
-                await self._durable()
+                try:
+                    await self._durable()
+                except PersistenceFailed:
+                    self._unschedule(session_id)  # the caller is told it failed: it must not start later
+                    raise
             return session_id
         session = self._start_now(document, params, session_id)
         self.metrics.create_session_time.observe(time.perf_counter() - started)
         if self._persistent(session) and not session.is_done:
-            await self._durable()
+            try:
+                await self._durable(session_id)
+            except PersistenceFailed as exc:
+                self._abandon(session, exc)
+                raise
         return session_id
+
+    def _abandon(self, session: Session, failure: PersistenceFailed) -> None:
+        """A start whose first snapshot was not committed was refused to its caller, who may
+        retry: end the session, so that neither it nor a later retry of its batch lingers on as
+        a duplicate."""
+        log.warning("session ended: its start could not be made durable (%s)", failure.details.get("cause"),
+                    extra={"session_id": session.id})
+        if not session.is_done and dict.get(self.host.sessions, session.id) is session:
+            self.host.terminate(session)
+        self.writer.mark_deleted(session.id)
+
+    def _unschedule(self, session_id: str) -> None:
+        scheduled = self.scheduled.pop(session_id, None)
+        if scheduled is not None and scheduled.handle is not None:
+            scheduled.handle.cancel()
+        self.metrics.pending_sessions.set(len(self.scheduled))
+        self.writer.mark_deleted(session_id)
 
     def _start_now(self, document, params: dict, session_id: str) -> Session:
         session = self.host.start_session(document, params, session_id=session_id)
@@ -303,7 +330,7 @@ class Runtime:
         self.evictor.touch(session.id)
         if self._persistent(session):
             self.writer.mark_dirty(session.id)
-            await self._durable()
+            await self._durable(session.id)
 
     async def request(self, session_id: str, name: str, data: Any = None,
                       timeout: float | None = None) -> Any:
@@ -335,12 +362,8 @@ class Runtime:
 
     async def terminate(self, session_id: str) -> None:
         self._check_accepting()
-        scheduled = self.scheduled.pop(session_id, None)
-        if scheduled is not None:
-            if scheduled.handle is not None:
-                scheduled.handle.cancel()
-            self.metrics.pending_sessions.set(len(self.scheduled))
-            self.writer.mark_deleted(session_id)
+        if session_id in self.scheduled:
+            self._unschedule(session_id)
             await self._durable()
             return
         session = self.session(session_id)
@@ -356,9 +379,20 @@ class Runtime:
         if quarantined is not None:
             raise SessionQuarantined(quarantined)
         session = self.host.sessions.get(session_id)
+        if session is None and session_id in self.evictor.evicted:
+            cause = self.evictor.store_errors.get(session_id, "unknown")
+            raise StoreUnavailable(f"session '{session_id}' is in the store, which cannot be read now: {cause}",
+                                   sessionid=session_id, cause=cause)
         if session is None or session.parent is not None or session.is_done:
             raise UnknownSession(session_id)
         return session
+
+    def has_session(self, session_id: str) -> bool:
+        """Whether this node runs the session (live, evicted or scheduled), without restoring it."""
+        session = dict.get(self.host.sessions, session_id)
+        if session is not None:
+            return session.parent is None and not session.is_done
+        return session_id in self.evictor.evicted or session_id in self.scheduled
 
     def query(self, session_id: str) -> dict:
         scheduled = self.scheduled.get(session_id)
@@ -493,7 +527,9 @@ class Runtime:
         return is_persistent(session.document)
 
     def _may_evict(self, session: Session) -> bool:
-        return self._persistent(session) and not self.replies.waiting_for(session.id)
+        # a session whose latest snapshot failed lives only here: keep it until one succeeds
+        return (self._persistent(session) and session.id not in self.writer.unsaved
+                and not self.replies.waiting_for(session.id))
 
     def _restored(self, session: Session) -> None:
         self._wake.set()
@@ -514,6 +550,8 @@ class Runtime:
         if not self.accepting:
             raise ShuttingDown("the server is shutting down")
 
-    async def _durable(self) -> None:
+    async def _durable(self, session_id: str | None = None) -> None:
+        """With durable acks: wait until the effect is committed (of `session_id`'s snapshot
+        too, when given). Raises PersistenceFailed when it cannot be."""
         if self.settings.durable_acks:
-            await self.writer.durable()
+            await self.writer.durable(session_id)

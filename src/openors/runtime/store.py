@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class StoreDamaged(Exception):
+    """The store cannot be used at all (a file that is not a database, or a damaged one): the
+    message names the file and what SQLite said, for an operator to act on."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredSession:
     id: str
@@ -25,8 +30,9 @@ class StoredSession:
 
 class Store(ABC):
     @abstractmethod
-    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> None:
-        """Save and delete in one transaction: either all of it is durable or none."""
+    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> list[str] | None:
+        """Save and delete in one transaction: either all of it is durable or none. A store that
+        fences writes returns the ids it refused (sessions another node owns now)."""
 
     @abstractmethod
     def load(self, session_id: str) -> StoredSession | None: ...
@@ -90,14 +96,17 @@ class SqliteStore(Store):
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = self._connect()
-        self._writer.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash or power
-        # loss may lose the last transactions.
-        self._writer.execute("PRAGMA synchronous=NORMAL")
-        self._writer.execute(_SCHEMA)
-        self._writer.commit()
-        self._reader = self._connect()
+        try:
+            self._writer = self._connect()
+            self._writer.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash or
+            # power loss may lose the last transactions.
+            self._writer.execute("PRAGMA synchronous=NORMAL")
+            self._writer.execute(_SCHEMA)
+            self._writer.commit()
+            self._reader = self._connect()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
 
@@ -124,7 +133,10 @@ class SqliteStore(Store):
                     cur.executemany("DELETE FROM sessions WHERE id = ?", deletes)
                 cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
+                # SQLite may have rolled back already (a full disk does): ROLLBACK would then fail
+                # and hide the real reason
+                if self._writer.in_transaction:
+                    cur.execute("ROLLBACK")
                 raise
 
     def load(self, session_id: str) -> StoredSession | None:
@@ -134,10 +146,19 @@ class SqliteStore(Store):
         return StoredSession(*row) if row else None
 
     def load_all(self) -> Iterator[StoredSession]:
-        with self._read_lock:
-            rows = self._reader.execute(
-                "SELECT id, document, updated_at, snapshot FROM sessions ORDER BY updated_at").fetchall()
+        try:
+            with self._read_lock:
+                rows = self._reader.execute(
+                    "SELECT id, document, updated_at, snapshot FROM sessions ORDER BY updated_at").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
         return (StoredSession(*row) for row in rows)
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> StoreDamaged:
+        # OperationalError: cannot open, locked, ... (its message says enough); others: the file's content
+        hint = "" if isinstance(exc, sqlite3.OperationalError) else \
+            " (not an OpenORS store, or damaged: move it aside or restore a backup, then start again)"
+        return StoreDamaged(f"SQLite store {self.path}: {exc}{hint}")
 
     def list(self) -> list[tuple[str, str | None, float]]:
         with self._read_lock:

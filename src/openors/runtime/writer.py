@@ -5,6 +5,11 @@ Macrosteps only mark a session dirty (a set insert). A background task takes the
 durability — snapshots those sessions on the loop (they are between macrosteps there), and commits
 the whole batch in one transaction on a single writer thread. Ended sessions are deleted in the same
 batches. Batches are sequential, so a delete always lands after the session's last save.
+
+Failures never pass for success: a session whose snapshot cannot be taken fails the callers
+waiting on it (and only them: the rest of the batch is written) and stays in `unsaved` until a
+snapshot of it is committed, which keeps it from being evicted; a batch the store refuses fails
+every caller waiting on it and is retried with a growing delay.
 """
 
 from __future__ import annotations
@@ -12,16 +17,24 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from openors.scxml import Session
+import redis
 
+from openors.scxml import Session
+from openors.scxml.errors import ExecutionError
+
+from .errors import PersistenceFailed
 from .metrics import Metrics
 from .store import Store, StoredSession
 
 log = logging.getLogger("openors.runtime.writer")
+
+MAX_RETRY_DELAY_S = 2.0
+TAKEN_OVER = "another node owns this session now (this node stalled past its heartbeat)"  # a store that keeps refusing is retried at least this often
 
 
 class SnapshotWriter:
@@ -36,7 +49,9 @@ class SnapshotWriter:
         self.in_flight: set[str] = set()  # ids of the batch being committed
         self._deleted: set[str] = set()
         self._raw: dict[str, StoredSession] = {}  # rows that are not live sessions (scheduled starts)
-        self._waiters: list[asyncio.Future] = []
+        self.unsaved: dict[str, str] = {}  # session id -> why its latest snapshot is not in the store
+        self._waiters: list[tuple[asyncio.Future, str | None]] = []  # (caller, the session it waits on)
+        self._delay = interval  # grows while the store refuses batches
         self._has_work = asyncio.Event()
         self._urgent = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openors-store")
@@ -52,6 +67,7 @@ class SnapshotWriter:
 
     def mark_deleted(self, session_id: str) -> None:
         self.dirty.discard(session_id)
+        self.unsaved.pop(session_id, None)
         self._raw.pop(session_id, None)
         self._deleted.add(session_id)
         self._has_work.set()
@@ -61,10 +77,11 @@ class SnapshotWriter:
         self._raw[row.id] = row
         self._has_work.set()
 
-    async def durable(self) -> None:
-        """Return once everything changed before this call is committed."""
+    async def durable(self, session_id: str | None = None) -> None:
+        """Return once everything changed before this call is committed. Raises PersistenceFailed
+        when the store refuses that batch, or when `session_id`'s latest snapshot cannot be taken."""
         future = asyncio.get_running_loop().create_future()
-        self._waiters.append(future)
+        self._waiters.append((future, session_id))
         self._has_work.set()
         self._urgent.set()
         await future
@@ -78,47 +95,81 @@ class SnapshotWriter:
             await self._has_work.wait()
             if not self._urgent.is_set():
                 try:  # gather more work into this batch, unless someone waits
-                    await asyncio.wait_for(self._urgent.wait(), self.interval)
+                    await asyncio.wait_for(self._urgent.wait(), self._delay)
                 except TimeoutError:
                     pass
+            # one loop turn first: the dispatcher, if woken, runs the events just queued, so their
+            # snapshot is of the state after them; and after a failed batch, the callers just told
+            # of the failure act on it before any retry (a start that failed is ended, so a retry
+            # cannot write it after all)
+            await asyncio.sleep(0)
             await self.flush()
 
-    async def flush(self) -> None:
+    async def flush(self) -> bool:
+        """Write what is pending as one batch; False when the store refused it."""
         self._has_work.clear()
         self._urgent.clear()
         ids, self.dirty = self.dirty, set()
         deletes, self._deleted = self._deleted, set()
         raw, self._raw = list(self._raw.values()), {}
         waiters, self._waiters = self._waiters, []
-        rows = raw + self._snapshot_rows(ids)
+        snapshots, failed = self._snapshot_rows(ids)
+        rows = raw + snapshots
         self.in_flight = ids
         started = time.perf_counter()
         try:
+            refused = None
             if rows or deletes:
-                await asyncio.get_running_loop().run_in_executor(
+                refused = await asyncio.get_running_loop().run_in_executor(
                     self._executor, self.store.write_batch, rows, deletes)
                 self.metrics.persistence_latency.observe(time.perf_counter() - started)
                 self.metrics.persistence_batch_size.observe(len(rows) + len(deletes))
         except Exception as exc:
-            self.metrics.persistence_failures.inc()
-            log.exception("store batch of %d saves, %d deletes failed; will retry", len(rows), len(deletes))
-            self.dirty |= ids - deletes  # keep them for the next batch
-            self._deleted |= deletes
-            for row in raw:
-                self._raw.setdefault(row.id, row)
-            self._has_work.set()
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(exc)
-            return
+            self._batch_failed(exc, ids, failed, deletes, raw, waiters)
+            return False
         finally:
             self.in_flight = set()
-        for waiter in waiters:
-            if not waiter.done():
+        self._delay = self.interval
+        for row in snapshots:
+            self.unsaved.pop(row.id, None)
+        for sid in refused or ():  # fenced: another node took the session over meanwhile
+            self.metrics.persistence_failures.labels("owner").inc()
+            self.unsaved[sid] = TAKEN_OVER
+        for waiter, session_id in waiters:
+            if waiter.done():
+                continue
+            why = self.unsaved.get(session_id) if session_id is not None else None
+            if why is None:
                 waiter.set_result(None)
+            else:
+                waiter.set_exception(PersistenceFailed(
+                    f"session '{session_id}' could not be saved, so this is not acknowledged: {why}",
+                    reason="owner" if why == TAKEN_OVER else "snapshot",
+                    sessionid=session_id, cause=why))
+        return True
 
-    def _snapshot_rows(self, ids: set[str]) -> list[StoredSession]:
+    def _batch_failed(self, exc: Exception, ids: set[str], failed: set[str], deletes: set[str],
+                      raw: list[StoredSession], waiters: list) -> None:
+        self.metrics.persistence_failures.labels("store").inc()
+        cause = _store_reason(exc)
+        log.error("the store refused a batch of %d saves, %d deletes: %s; retrying", len(ids) + len(raw),
+                  len(deletes), cause, exc_info=not _is_store_error(exc))
+        self._delay = min(self._delay * 2, MAX_RETRY_DELAY_S)
+        self.dirty |= ids - deletes - failed  # kept for the next batch
+        self._deleted |= deletes
+        for row in raw:
+            self._raw.setdefault(row.id, row)
+        self._has_work.set()
+        fault = PersistenceFailed(f"the store could not commit, so this is not acknowledged: {cause}",
+                                  reason="store", cause=cause)
+        for waiter, _ in waiters:
+            if not waiter.done():
+                waiter.set_exception(fault)
+
+    def _snapshot_rows(self, ids: set[str]) -> tuple[list[StoredSession], set[str]]:
+        """The rows of these sessions, and the ids of those whose snapshot failed (now in `unsaved`)."""
         rows = []
+        failed = set()
         now = time.time()
         for sid in ids:
             session = self.find_session(sid)
@@ -126,11 +177,17 @@ class SnapshotWriter:
                 continue  # ended meanwhile: its delete is queued
             try:
                 text = json.dumps(session.snapshot(), separators=(",", ":"), default=str)
-            except Exception:
-                log.exception("cannot snapshot session", extra={"session_id": sid})
+            except Exception as exc:
+                why = f"its state cannot be serialised: {exc}" if isinstance(exc, ExecutionError) \
+                    else f"its snapshot failed: {type(exc).__name__}: {exc}"
+                self.metrics.persistence_failures.labels("snapshot").inc()
+                log.error("cannot snapshot session: %s", why, extra={"session_id": sid},
+                          exc_info=not isinstance(exc, ExecutionError))
+                self.unsaved[sid] = why
+                failed.add(sid)
                 continue
             rows.append(StoredSession(sid, session.document.url, now, text))
-        return rows
+        return rows, failed
 
     async def close(self) -> None:
         """Final flush (graceful shutdown), then stop the task and the writer thread."""
@@ -143,3 +200,13 @@ class SnapshotWriter:
             self._task = None
         await self.flush()
         self._executor.shutdown(wait=True)
+
+
+def _is_store_error(exc: Exception) -> bool:
+    return isinstance(exc, (sqlite3.Error, redis.RedisError, OSError))
+
+
+def _store_reason(exc: Exception) -> str:
+    """What the store said, as a client may read it ("database or disk is full")."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return text or type(exc).__name__

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from openors.net import bind_tcp
 from openors.runtime import MemoryStore, Runtime, SqliteStore, UnknownSession
 from openors.runtime.redis_store import NodeIdInUse, NodeKeeper, RedisStore
+from openors.runtime.store import StoreDamaged
 
 from .app import create_app
 from .config import ConfigError, ServerConfig, load_config
@@ -29,6 +30,7 @@ from .logs import configure_logging
 log = logging.getLogger("openors.server")
 
 GRACE_S = 5
+SETTLE_S = 10  # longest a request waits for this node's takeover pass before 503 SessionMoving
 
 
 class _Server(uvicorn.Server):
@@ -49,7 +51,7 @@ def serve(config_path: str) -> int:
     configure_logging(config.log_level)
     try:
         return asyncio.run(run_server(config))
-    except (OSError, NodeIdInUse) as exc:
+    except (OSError, NodeIdInUse, StoreDamaged) as exc:
         log.error("cannot serve: %s", exc)
         return 1
 
@@ -74,11 +76,13 @@ def _describe_store(config: ServerConfig) -> str:
     return str(config.store_path) if config.store_type == "sqlite" else "memory"
 
 
-def _redirect_to_owner(app: FastAPI, store: RedisStore, keeper: NodeKeeper) -> None:
+def _redirect_to_owner(app: FastAPI, runtime: Runtime, store: RedisStore, keeper: NodeKeeper) -> None:
     """A request for a session this node does not have, but another node owns: 307 to that node
     (same method and body; `Location` = its URL + the same path and query). If the owner is dead,
     its sessions are taken over first (by this node or a peer) and the 307 names the new owner —
-    possibly this node itself. 503 with `Retry-After` if that fails. Anything else stays 404."""
+    possibly this node itself. A session this node owns in the store but does not run yet is being
+    adopted by a takeover pass: once the pass ends, 307 to this node. 503 `SessionMoving` with
+    `Retry-After` while the move cannot be completed. 404 only for a session no node has."""
 
     async def locate(sid: str):
         try:
@@ -86,31 +90,44 @@ def _redirect_to_owner(app: FastAPI, store: RedisStore, keeper: NodeKeeper) -> N
         except redis.RedisError:
             return None
 
+    def moving(sid: str, node: str, why: str) -> JSONResponse:
+        retry = max(1, round(store.ttl_ms / 1000))
+        return JSONResponse({"error": "SessionMoving", "sessionid": sid, "node": node,
+                             "message": f"session '{sid}' is moving between nodes: {why}; try again in {retry} s"},
+                            status_code=503, headers={"Retry-After": str(retry)})
+
+    def redirect(request: Request, sid: str, node: str, url: str) -> JSONResponse:
+        location = url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return JSONResponse({"error": "SessionOnAnotherNode", "sessionid": sid, "node": node,
+                             "location": location, "message": f"session '{sid}' is served by node {node} at {url}"},
+                            status_code=307, headers={"Location": location})
+
     @app.exception_handler(UnknownSession)
     async def elsewhere(request: Request, fault: UnknownSession) -> JSONResponse:
         sid = fault.details.get("sessionid", "")
         body = {"error": type(fault).__name__, "message": fault.message, **fault.details}
         owner = await locate(sid)
-        took_over = False
         if owner is not None and not owner.alive:
             try:
-                took_over = await keeper.take_over() > 0
+                await keeper.take_over()
             except redis.RedisError:
                 log.exception("on-demand takeover failed")
             owner = await locate(sid)
-        if owner is None or (owner.node == store.node and not took_over):
+        if owner is None:
             return JSONResponse(body, status_code=404)
+        if owner.node == store.node:
+            # ours in the store: a takeover pass may be adopting it right now; wait for the pass
+            try:
+                await asyncio.wait_for(keeper.settled(), SETTLE_S)
+            except TimeoutError:
+                return moving(sid, owner.node, "this node is still taking it over")
+            if not runtime.has_session(sid):
+                return JSONResponse(body, status_code=404)  # ended (its delete may still be on its way)
+            return redirect(request, sid, owner.node, owner.url or str(request.base_url).rstrip("/"))
         if owner.alive and owner.url:
-            location = owner.url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return JSONResponse({"error": "SessionOnAnotherNode", "sessionid": sid, "node": owner.node,
-                                 "location": location,
-                                 "message": f"session '{sid}' is served by node {owner.node} at {owner.url}"},
-                                status_code=307, headers={"Location": location})
-        retry = max(1, round(store.ttl_ms / 1000))
-        return JSONResponse({"error": "SessionMoving", "sessionid": sid, "node": owner.node,
-                             "message": f"node {owner.node}, which owns session '{sid}', is down; "
-                                        f"a live node takes its sessions over within {retry + 1} s"},
-                            status_code=503, headers={"Retry-After": str(retry)})
+            return redirect(request, sid, owner.node, owner.url)
+        return moving(sid, owner.node, f"node {owner.node}, which owns it, is down and a live node "
+                                       "takes its sessions over shortly")
 
 
 async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
@@ -139,7 +156,7 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
     port = sock.getsockname()[1]
     app = create_app(runtime, center)
     if isinstance(store, RedisStore):
-        _redirect_to_owner(app, store, keeper)
+        _redirect_to_owner(app, runtime, store, keeper)
     server = _Server(uvicorn.Config(app, log_config=None, access_log=False,
                                     lifespan="off", timeout_graceful_shutdown=GRACE_S))
     loop = asyncio.get_running_loop()

@@ -28,6 +28,25 @@ _DOM = resources.files(__package__).joinpath("dom.js").read_text()
 # every context built from the same preludes has the same ones.
 _BASELINES: dict[tuple[str, ...], frozenset[str]] = {}
 
+# The session's globals as JSON, built only from built-ins captured when the context is created, so
+# a document that replaces JSON.stringify, Object.getOwnPropertyNames or a prototype setter cannot
+# make a snapshot silently wrong. what = "names": the global names; "values": the globals named by
+# the JSON array `arg` (functions left out); "value": `arg` itself.
+_SNAPSHOT_JS = """(function () {
+  var stringify = JSON.stringify, parse = JSON.parse, ownNames = Object.getOwnPropertyNames,
+      create = Object.create, g = globalThis;
+  return function (what, arg) {
+    if (what === "names") return stringify(ownNames(g));
+    if (what === "value") return arg === undefined ? undefined : stringify(arg);
+    var names = parse(arg), out = create(null);
+    for (var i = 0; i < names.length; i++) {
+      var v = g[names[i]];
+      if (typeof v !== "function") out[names[i]] = v === undefined ? {__undefined__: true} : v;
+    }
+    return stringify(out);
+  };
+})()"""
+
 DEFAULT_TIME_LIMIT_S = 2.0
 DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
 _INTERRUPTED = "InternalError: interrupted"
@@ -99,6 +118,7 @@ class EcmaScriptDatamodel(Datamodel):
         self.strict_assign = strict_assign
         self.ctx = quickjs.Context()
         self.ctx.eval(_PRELUDE)
+        self._snapshot_js = self.ctx.eval(_SNAPSHOT_JS)  # before any other code can touch the built-ins
         self._set_system()
         for script in prelude_scripts:
             self.ctx.eval(script)
@@ -403,15 +423,15 @@ class EcmaScriptDatamodel(Datamodel):
         self._pending_config = list(state_ids)
 
     def snapshot(self) -> dict:
-        names = [n for n in self._global_names() if n not in self._baseline and not n.startswith("__")]
-        fn = self.ctx.eval(
-            "(function(names){ var out = {}; names.forEach(function(n){ var v = globalThis[n];"
-            " if (typeof v !== 'function') out[n] = v === undefined ? {__undefined__: true} : v; });"
-            " return JSON.stringify(out); })")
-        data = json.loads(self._call(fn, self._parse(json.dumps(names), False)), object_hook=_revive_xml)
+        """The session's data as JSON-ready values. Raises ExecutionError when they cannot be
+        serialised (a cycle, a throwing getter or toJSON, out of memory): never a partial snapshot."""
+        snap_js = self._snapshot_js
+        names = [n for n in json.loads(self._call(snap_js, "names"))
+                 if n not in self._baseline and not n.startswith("__")]
+        data = json.loads(self._call(snap_js, "values", json.dumps(names)), object_hook=_revive_xml)
         snap = {"variables": data}
         if self.data_root:
-            snap["data_root"] = _from_json(self._call(self._to_json, self.evaluate_js(self.data_root)))
+            snap["data_root"] = _from_json(self._call(snap_js, "value", self.evaluate_js(self.data_root)))
         return snap
 
     def restore(self, data: dict) -> None:
@@ -429,6 +449,7 @@ class EcmaScriptDatamodel(Datamodel):
         self._value_fns.clear()
         self._assign_fns.clear()
         self._to_json = self._parse = self._set_event = self._set_config = self._drain = None
+        self._snapshot_js = None
         self.ctx = None
 
 
