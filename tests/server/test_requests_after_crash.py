@@ -3,6 +3,8 @@ the process is answered after the restart by its error event, so the strategy's 
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -91,3 +93,102 @@ def test_a_fetch_cut_off_by_kill_9_reaches_its_error_handler_after_the_restart(t
         assert held.requests == ["/customers/42"]  # never sent again behind the strategy's back
         assert http.post(f"/scxml/session/{sid}/event/close").status_code == 200
     assert second.terminate() == 0
+
+
+# --- requests to the contact center: queue, dialog, ixn -------------------------------------------
+
+REQUESTER = (CHARTS / "requester.scxml").as_uri()
+TOPOLOGY = """settings: {{request_latency: {latency}, request_timeout: 600}}
+dns:
+  - {{dn: "5000", type: routing_point, application: requester}}
+  - {{dn: "5001", type: routing_point, application: requester}}
+  - {{dn: "5002", type: routing_point, application: requester}}
+  - {{dn: "7001", type: extension}}
+  - {{dn: "7002", type: extension}}
+agents:
+  - {{id: alice, dn: "7001", state: not_ready, answer_delay: 1, talk_time: 30, acw_time: 0, skills: {{support: 9}}}}
+agent_groups: {{Support: [alice]}}
+"""
+
+
+def write_cc_config(tmp_path, *, latency: float, idle_eviction: float | None) -> object:
+    """A server with the simulator: calls to 5000-5002 run requester.scxml, persisted in SQLite."""
+    (tmp_path / "site.yaml").write_text(TOPOLOGY.format(latency=latency))
+    lines = ["listen: {host: 127.0.0.1, port: 0}", "store: {type: sqlite, path: store.db}",
+             f"runtime: {{idle_eviction_s: {'null' if idle_eviction is None else idle_eviction}}}",
+             "logging: {level: INFO}", f"applications: {{requester: {REQUESTER}}}",
+             "platform: {simulator: {topology: site.yaml, request_timeout_s: 600}}"]
+    path = tmp_path / "openors.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def stored_parts(store, sid: str) -> dict:
+    """The parts of a session's committed snapshot (the store is SQLite in WAL mode: readable meanwhile)."""
+    with sqlite3.connect(store) as db:
+        row = db.execute("SELECT snapshot FROM sessions WHERE id = ?", (sid,)).fetchone()
+    return json.loads(row[0]).get("parts", {}) if row else {}
+
+
+def call_owner(http, dnis: str) -> str:
+    """Place a call to `dnis`; the id of the session that took it."""
+    placed = http.post("/ors/platform/calls", data={"from": "+15551110001", "to": dnis, "patience": "600"})
+    assert placed.status_code == 201, placed.text
+    ixn = placed.json()["interactionid"]
+
+    def owner():
+        for found in http.get("/ors/platform/interactions").json()["interactions"]:
+            if found["interactionid"] == ixn and found["session"]:
+                return found["session"]
+        return None
+
+    return wait_for(owner)
+
+
+def test_queue_dialog_and_ixn_requests_cut_off_by_kill_9_get_their_error_events_after_the_restart(tmp_path):
+    # The platform answers requests after 60 s and the music plays for 10 minutes: all three
+    # requests are in flight when the process dies, and the new simulator knows none of them.
+    config = write_cc_config(tmp_path, latency=60, idle_eviction=1)
+    log = tmp_path / "server.log"
+    first = ProcessServer(config, log).start()
+    with client(first.url) as http:
+        sessions = {dnis: call_owner(http, dnis) for dnis in ("5000", "5001", "5002")}
+        for sid in sessions.values():
+            wait_for(lambda sid=sid: query(http, sid).get("configuration") == ["requesting"])
+    # Calls start sessions without an HTTP ack to wait for: wait until the requests are committed.
+    for sid in sessions.values():
+        wait_for(lambda sid=sid: "ors_requests" in stored_parts(tmp_path / "store.db", sid))
+    first.kill()
+
+    second = ProcessServer(config, log).start()
+    with client(second.url) as http:
+        outcome = {}
+        for dnis, sid in sessions.items():
+            outcome[dnis] = wait_for(lambda sid=sid: (q := query(http, sid)).get("configuration") == ["failed"]
+                                     and q["data"], timeout=10)
+    assert second.terminate() == 0
+    assert {d: o["event"] for d, o in outcome.items()} == {
+        "5000": "error.queue.submit", "5001": "error.dialog.playsound", "5002": "error.voice.createcall"}
+    for data in outcome.values():
+        assert data["answered"] == data["rid"] != ""
+        assert "interrupted by a restart" in data["description"]
+    # each event's own word for it (ORS-SPEC §9): createcall lists timeout, the others unknown
+    assert outcome["5002"]["error"] == "timeout"
+
+
+def test_a_submit_of_an_evicted_session_is_still_answered_by_the_queue_not_by_an_error(tmp_path):
+    # Eviction in the same process keeps the request alive: the queue router answers it.
+    config = write_cc_config(tmp_path, latency=0.05, idle_eviction=None)
+    server = ProcessServer(config, tmp_path / "server.log").start()
+    try:
+        with client(server.url) as http:
+            sid = call_owner(http, "5000")
+            wait_for(lambda: query(http, sid).get("configuration") == ["requesting"])
+            evicted = wait_for(lambda: http.post("/ors/evict", params={"idle": 0}).json()["evicted"])
+            assert evicted == 1
+            assert {s["sessionid"]: s["status"] for s in http.get("/ors/sessions").json()["sessions"]}[sid] == "evicted"
+            assert http.post("/ors/platform/agents/alice/ready").status_code == 202
+            data = wait_for(lambda: (q := query(http, sid)).get("configuration") == ["answered"] and q["data"])
+            assert (data["event"], data["answered"], data["error"]) == ("queue.submit.done", data["rid"], "")
+    finally:
+        assert server.terminate() == 0
