@@ -58,9 +58,17 @@ class ActionContext:
 
     def emit(self, name: str, data: dict) -> None:
         """Deliver a result event to the session (as an external event, like ORS modules)."""
-        session = self.session
+        session = self.session  # may restore an evicted session: it must see the request still open
         if session is not None:  # an ended session hears nothing
+            _answered(self.host, session.id, name, data)
             self.host.deliver(session, module_event(name, data))
+
+
+def _answered(host, session_id: str, name: str, data: Any) -> None:
+    """The answer to a request is on its way: it is no longer in flight (openors.ors.inflight)."""
+    inflight = getattr(getattr(host, "ors_world", None), "inflight", None)
+    if inflight is not None and isinstance(data, dict):
+        inflight.answered(session_id, name, data.get("requestid"))
 
 
 def module_event(name: str, data: dict, module: str | None = None) -> Event:
@@ -105,6 +113,8 @@ class ModuleAction:
             world = getattr(interp.host, "ors_world", None)
             if world is None:
                 raise ActionError("unknown", f"<{self.name}>: this server runs no {self.module} module")
+            # Open from now until its answer is delivered, so a snapshot carries it (inflight.py).
+            world.inflight.opened(interp.session.id, self, requestid, args.get("interactionid"))
             self.run(ActionContext(interp, node, requestid, args), world)
         except ActionError as exc:
             self.fail(interp, requestid, exc)
@@ -141,4 +151,5 @@ class ModuleAction:
         if interp is None:
             return  # the session ended before the answer (a context's `interp` is then None)
         data = error_data(self.error_name(), requestid, exc.code, exc.description, exc.extra)
+        _answered(interp.host, interp.session.id, self.error_name(), data)
         interp.host.deliver(interp.session, module_event(self.error_name(), data, self.prefix))

@@ -32,12 +32,14 @@ from openors.scxml.parser import load_document
 from openors.scxml.resources import resolve_url
 
 from .actions import ActionError, ModuleAction, module_event
+from .inflight import InflightRequests
 from .interaction import events as ixn_events
 from .interaction.view import interaction_view
 
 log = logging.getLogger("openors.ors")
 
 DEFAULT_REQUEST_TIMEOUT_S = 30.0
+INFLIGHT_PART = "ors_requests"  # the snapshot part holding the session's open module requests
 
 
 @dataclass
@@ -87,6 +89,11 @@ class OrsWorld:
         self._own_requests: set[str] = set()  # platform requests the world makes for itself
         self._documents: dict[str, Any] = {}
         self._trace_sink = trace
+        # Requests between their action and their answer, carried in snapshots (inflight.py).
+        self.inflight = InflightRequests(self)
+        parts = getattr(host, "snapshot_parts", None)  # a server's host persists them
+        if parts is not None:
+            parts[INFLIGHT_PART] = self.inflight
         host.ors_world = self
         host.ors_trace = self.trace if trace else None
         self._chain_host_hooks()
@@ -206,6 +213,7 @@ class OrsWorld:
         return session
 
     def _session_ended(self, session) -> None:
+        self.inflight.session_ended(session.id)
         state = self.sessions.pop(session.id, None)
         self.trace("session.end", session=session.id, final=session.final_state)
         if state is None:

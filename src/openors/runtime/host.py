@@ -9,6 +9,7 @@ hooks in the engine.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -16,6 +17,8 @@ from typing import Any, Protocol
 
 from openors.scxml import Event, Session, SessionHost
 from openors.scxml.clock import Clock
+
+log = logging.getLogger("openors.runtime")
 
 
 class HostListener(Protocol):
@@ -43,10 +46,23 @@ class SessionTable(dict):
         return default if session is None else session
 
 
+class SnapshotPart(Protocol):
+    """State a layer above the engine keeps per session and that must survive with it (the ORS
+    modules' requests in flight): `save` gives it as JSON data, None when there is none;
+    `restore` takes it back when the session's snapshot is restored."""
+
+    def save(self, session: Session) -> Any: ...
+    def restore(self, session: Session, data: Any) -> Any: ...
+
+
+PARTS_KEY = "parts"  # where a session snapshot carries its parts: {part name: data}
+
+
 class RuntimeHost(SessionHost):
     def __init__(self, clock: Clock, listener: HostListener, wake: asyncio.Event, **kwargs):
         super().__init__(clock, **kwargs)
         self.sessions = SessionTable()
+        self.snapshot_parts: dict[str, SnapshotPart] = {}
         self.listener = listener
         self._wakeup = wake  # the engine sets it whenever it queues an event or an async I/O ends
         self.run_after_start = False  # the runtime's dispatcher runs queued work, in fair slices
@@ -93,7 +109,30 @@ class RuntimeHost(SessionHost):
         if session.external_queue:
             self._arrivals[session.id] = deque((now, e.name) for e in session.external_queue)
             self.queued_events += len(session.external_queue)
+        if parent is None:  # parts are saved with the top-level session, for its whole tree
+            self._restore_parts(session, snap.get(PARTS_KEY) or {})
         return session
+
+    def snapshot_session(self, session: Session) -> dict:
+        """The engine's snapshot of a top-level session, with the parts of the layers above."""
+        snap = session.snapshot()
+        parts = {}
+        for name, part in self.snapshot_parts.items():
+            data = part.save(session)
+            if data is not None:
+                parts[name] = data
+        if parts:
+            snap[PARTS_KEY] = parts
+        return snap
+
+    def _restore_parts(self, session: Session, parts: dict) -> None:
+        for name, data in parts.items():
+            part = self.snapshot_parts.get(name)
+            if part is None:
+                log.warning("snapshot part %r has no owner in this server; ignored", name,
+                            extra={"session_id": session.id})
+                continue
+            part.restore(session, data)
 
     def log(self, interp, label, value, *args, **kwargs) -> None:
         super().log(interp, label, value, *args, **kwargs)

@@ -39,7 +39,7 @@ from .errors import (
     UnknownSession,
 )
 from .eviction import Evictor
-from .host import RuntimeHost
+from .host import PARTS_KEY, RuntimeHost
 from .metrics import Metrics
 from .quarantine import Quarantine, quarantine_marker
 from .replies import REPLY_TYPE, ReplyProcessor, SessionEndedBeforeReply, reply_origin
@@ -131,7 +131,8 @@ class Runtime:
         self.host.document_loader = self.documents.load_sync
         self.host.ioprocessors[REPLY_TYPE] = self.replies
         self.writer = SnapshotWriter(self.store, self._live_session, self.metrics,
-                                     interval=s.flush_interval, batch_size=s.flush_batch)
+                                     interval=s.flush_interval, batch_size=s.flush_batch,
+                                     snapshot=self.host.snapshot_session)
         self.evictor = Evictor(self.host, self.store, self.writer, load_document=self.documents.load_sync,
                                may_evict=self._may_evict, on_restored=self._restored,
                                on_evicted=self.traces.drop, on_restore_failed=self._restore_failed,
@@ -225,8 +226,10 @@ class Runtime:
                     count += 1
                     continue
                 await self.documents.get(row.document)  # compiled and cached before any restore
+                # A session with parts (module requests in flight) is restored now: those whose
+                # work died with the previous process are answered at once, with their error.
                 if self.settings.idle_eviction is not None and not snap.get("external_queue") \
-                        and not snap.get("children"):
+                        and not snap.get("children") and not snap.get(PARTS_KEY):
                     due = min((p["due"] for p in snap.get("pending_sends", {}).values()), default=None)
                     self.evictor.adopt(row.id, row.document, due)
                 else:

@@ -39,9 +39,11 @@ TAKEN_OVER = "another node owns this session now (this node stalled past its hea
 
 class SnapshotWriter:
     def __init__(self, store: Store, find_session: Callable[[str], Session | None], metrics: Metrics, *,
-                 interval: float = 0.05, batch_size: int = 500):
+                 interval: float = 0.05, batch_size: int = 500,
+                 snapshot: Callable[[Session], dict] = Session.snapshot):
         self.store = store
         self.find_session = find_session  # a live top-level session by id (never restores)
+        self.snapshot = snapshot  # the session's snapshot as data (the host's, with its parts)
         self.metrics = metrics
         self.interval = interval
         self.batch_size = batch_size
@@ -176,7 +178,7 @@ class SnapshotWriter:
             if session is None or session.is_done:
                 continue  # ended meanwhile: its delete is queued
             try:
-                text = json.dumps(session.snapshot(), separators=(",", ":"), default=str)
+                text = json.dumps(self.snapshot(session), separators=(",", ":"), default=str)
             except Exception as exc:
                 why = f"its state cannot be serialised: {exc}" if isinstance(exc, ExecutionError) \
                     else f"its snapshot failed: {type(exc).__name__}: {exc}"

@@ -156,14 +156,22 @@
     }
   }
 
+  // The source text is built by concatenation, and QuickJS-ng keeps a long concatenation as a
+  // rope (a string value of its own kind, tag -6) that the Python binding cannot convert:
+  // `<log expr="_event.toSource()"/>` failed with "Unknown quickjs tag: -6". Joining copies the
+  // text into one flat string, which crosses to the host like any other.
+  function flat(text) {
+    return typeof text === 'string' ? [text].join('') : text;
+  }
+
   function uneval(value) {
-    return write(value, false, []);
+    return flat(write(value, false, []));
   }
 
   // The prototype methods below write `this` directly: calling uneval(this) would find the
   // method again through customSource and recurse.
   function bodyOf(fn) {
-    return function () { return fn(this); };
+    return function () { return flat(fn(this)); };
   }
 
   var OUR_METHODS = [];

@@ -272,6 +272,8 @@ class QueueRouter:
         self.trace("queue.timeout", session=entry.session_id, requestid=requestid, interaction=entry.interaction_id,
                    cleared=entry.clear_on_timeout)
         self._fail(entry, "timeout", "no target became available before the submit's timeout")
+        if not entry.clear_on_timeout:  # it still waits: queue.submit.done may follow the error
+            self.world.inflight.opened(entry.session_id, entry.action, entry.requestid, entry.interaction_id)
 
     def _fail(self, entry: Entry, code: str, description: str) -> None:
         session = self.world.host.sessions.get(entry.session_id)
@@ -289,6 +291,8 @@ class QueueRouter:
                       and (vq in (None, "", "none") or e.vq == vq)]
         for entry in chosen:
             self._leave(entry, "cancelled")
+            # A withdrawn submit gets no answer of its own (queue.cancel.done answers the cancel).
+            self.world.inflight.forget(entry.session_id, entry.action.prefix, entry.action.name, entry.requestid)
             self.trace("queue.cancelled", session=entry.session_id, requestid=entry.requestid,
                        interaction=entry.interaction_id)
         return [e.requestid for e in chosen]
