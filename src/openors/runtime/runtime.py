@@ -507,7 +507,7 @@ class Runtime:
         """The engine ended this session for its budgets: keep it, with what it held, out of play."""
         self.metrics.sessions_stopped.labels(breach.budget).inc()
         try:
-            last = session.snapshot()
+            last = self.host.snapshot_session(session)
         except Exception:  # what it held may be what broke it; the reason is kept all the same
             last = None
         self.quarantine.add(session.id, session.document.url, breach.budget, breach.description, last,
