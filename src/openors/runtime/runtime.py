@@ -25,6 +25,7 @@ from typing import Any
 
 from openors.scxml import Event, RealClock, Session
 from openors.scxml.extensions import Extensions
+from openors.scxml.sources import DEFAULT_POLICY, SourcePolicy
 
 from .documents import DocumentCache
 from .errors import (
@@ -63,6 +64,7 @@ class RuntimeSettings:
     base_dir: str | None = None  # relative document paths resolve against it
     session_id_prefix: str = ""  # "<node>-" on a Redis cluster, so an id names the node that made it
     applications: dict[str, str] = field(default_factory=dict)  # name -> document URL(s)
+    sources: SourcePolicy = DEFAULT_POLICY  # where documents come from, what sessions may reach
 
 
 @dataclass
@@ -117,9 +119,9 @@ class Runtime:
         s = self.settings
         self._wake = asyncio.Event()
         self.documents = DocumentCache(self.extensions, self.metrics, max_age=s.document_max_age,
-                                       base_dir=s.base_dir)
+                                       base_dir=s.base_dir, sources=s.sources)
         self.host = RuntimeHost(RealClock(asyncio.get_running_loop()), self, self._wake,
-                                extensions=self.extensions)
+                                extensions=self.extensions, sources=s.sources)
         self.host.document_loader = self.documents.load_sync
         self.host.ioprocessors[REPLY_TYPE] = self.replies
         self.writer = SnapshotWriter(self.store, self._live_session, self.metrics,
