@@ -10,6 +10,7 @@ from openors.scxml.reading import read_file
 from openors.scxml.resources import read_reference
 from openors.scxml.sources import SourceError, SourcePolicy, SourceTooLarge
 
+
 class FetchError(Exception):
     """A resource that could not be read; the message is the reason, without the URL."""
 

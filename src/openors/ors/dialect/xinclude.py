@@ -19,9 +19,9 @@ import os
 
 from lxml import etree
 
-from .composer_prefix import apply_prefix, has_prefix_token
 from openors.scxml.sources import DEFAULT_POLICY, SourcePolicy
 
+from .composer_prefix import apply_prefix, has_prefix_token
 from .include_fetch import FetchError, fetch_bytes, join_url, to_url
 
 XINCLUDE_NAMESPACES = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
