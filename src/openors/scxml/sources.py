@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 MiB = 1024 * 1024
 
@@ -74,7 +74,13 @@ DEFAULT_POLICY = SourcePolicy()
 
 
 def _matches(url: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatchcase(url, pattern) for pattern in patterns)
+    url = _plain(url)
+    return any(fnmatchcase(url, _plain(pattern)) for pattern in patterns)
+
+
+def _plain(text: str) -> str:
+    # file: URLs reach us both percent-encoded (Path.as_uri) and not (resolve_url): compare them plain
+    return unquote(text) if text[:5].lower() == "file:" else text
 
 
 def _not_allowed(key: str, patterns: tuple[str, ...]) -> str:

@@ -25,6 +25,9 @@
       document_max_age_s: 5
       trace_size: 200
       durable_acks: true
+    sources:                                      # every key optional: see sources_config.py
+      documents: [file:*, "http://*", "https://*"]  # where documents (and what they refer to) come from
+      fetch: ["http://*", "https://*"]            # what <session:fetch> and Basic HTTP <send> reach
 
 Relative paths (store file, application documents, relative `src` of start requests) resolve
 against the directory of the configuration file.
@@ -43,6 +46,7 @@ from openors.runtime import RuntimeSettings
 from openors.runtime.redis_store import NODE_ID
 
 from .contact_center import SimulatorConfig
+from .sources_config import KEYS, SourcesConfigError, load_sources
 
 
 class ConfigError(Exception):
@@ -66,7 +70,7 @@ class ServerConfig:
     simulator: SimulatorConfig | None = None  # the contact center the sessions serve
 
 
-_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform"}
+_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform", "sources"}
 # YAML key -> (RuntimeSettings field, factor applied to the value)
 _RUNTIME_KEYS = {
     "max_queue_per_session": ("max_queue_per_session", None),
@@ -172,6 +176,10 @@ def load_config(path: str | Path) -> ServerConfig:
             except (TypeError, ValueError):
                 raise ConfigError(f"runtime.{key} must be a number, not {value!r}") from None
         setattr(settings, name, value)
+    try:
+        settings.sources = load_sources(_section(data, "sources", KEYS), base)
+    except SourcesConfigError as exc:
+        raise ConfigError(str(exc)) from None
     config.runtime = settings
 
     platform = _section(data, "platform", {"simulator"})

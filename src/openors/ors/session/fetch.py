@@ -8,9 +8,10 @@ answer never arrives inside the macrostep that asked. Results:
   names). With `type` JSON the body must parse as JSON.
 * `error.session.fetch` {requestid, error, description}: `http.<status>` for a status >= 400,
   `http.0` when no HTTP answer came (refused, unknown host), `timeout` after `timeout` seconds,
-  `parse` for a body that is not of the expected `type`, `unknown` for a bad request,
-  `notallowed` for a URL `sources.fetch` does not allow, `toolarge` for an answer past
-  `sources.max_fetch_bytes` (the body is read no further).
+  `parse` for a body that is not of the expected `type`, `unknown` for a bad request, and also
+  `unknown` (the catalogue's codes only) with a description ending in `[notallowed]` for a URL
+  `sources.fetch` does not allow, `[toolarge]` for an answer past `sources.max_fetch_bytes` (the
+  body is read no further).
 
 Only http(s) URLs are fetched, unless `sources.fetch` allows `file:` ones (then the file is read,
 a regular file only, within the same cap).
