@@ -83,6 +83,7 @@ def server(tmp_path_factory, web):
         "listen: {host: 127.0.0.1, port: 0}", "store: {type: sqlite, path: store.db}",
         "logging: {level: INFO}", "runtime: {idle_eviction_s: null}",
         "sources:",
+        f"  documents: ['file:*', '{web}/*']",
         f"  fetch: ['{web}/allowed/*']",
         f"  max_document_bytes: {DOC_CAP}", f"  max_document_elements: {ELEMENT_CAP}",
         f"  max_fetch_bytes: {FETCH_CAP}", "  timeout_s: 30"]) + "\n")
@@ -144,9 +145,18 @@ def data_src_document(src: str) -> str:
 
 # --- devices, FIFOs and sizes -------------------------------------------------------------------
 
-def test_dev_zero_as_a_document_is_refused_at_once(http, server):
+def load_failures(http) -> float:
+    for line in http.get("/metrics").text.splitlines():
+        if line.startswith("ors_document_load_failures_total "):
+            return float(line.split()[1])
+    raise AssertionError("no ors_document_load_failures_total in /metrics")
+
+
+def test_dev_zero_as_a_document_is_refused_at_once_and_counted(http, server):
+    before = load_failures(http)
     refused_load(start(http, "file:///dev/zero"), "/dev/zero", "not a regular file")
     assert peak_memory_kib(server) < 1024 * 1024
+    assert load_failures(http) == before + 1
 
 
 def test_dev_zero_as_data_src_gives_error_execution_and_the_server_keeps_answering(http, server, files):
@@ -187,6 +197,11 @@ def test_a_document_with_too_many_elements_is_refused_naming_the_cap(http, files
     doc.write_text(f'<scxml {SCXML} initial="f0">' + "".join(f'<final id="f{i}"/>' for i in range(ELEMENT_CAP))
                    + "</scxml>")
     refused_load(start(http, doc.as_uri()), str(ELEMENT_CAP), "max_document_elements")
+
+
+def test_a_document_outside_sources_documents_is_refused_naming_the_rule(http):
+    refused_load(start(http, "http://127.0.0.1:9/elsewhere.scxml"), "elsewhere.scxml",
+                 "not allowed by sources.documents")
 
 
 # --- an http: document reaching for local files ------------------------------------------------

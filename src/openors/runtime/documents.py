@@ -83,6 +83,7 @@ class DocumentCache:
                 return await self._get_one(url)
             except ScxmlLoadError as exc:
                 failures.append({"url": exc.url or url, "line": exc.line, "reason": exc.reason})
+        self.metrics.document_load_failures.inc()
         first = failures[0]
         where = f"{first['url']}:{first['line']}" if first["line"] else first["url"]
         message = f"cannot load SCXML document {where}: {first['reason']}"
