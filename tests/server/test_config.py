@@ -52,3 +52,48 @@ def test_errors_name_the_problem(tmp_path, text, words):
 def test_serve_with_a_missing_file_exits_2(tmp_path, capsys):
     assert main(["serve", "--config", str(tmp_path / "none.yaml")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_sources_section_sets_the_policy_and_paths_resolve_against_the_file(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("sources:\n  documents: [apps/*, 'https://strategies.example.com/*']\n"
+                    "  fetch: []\n  max_document_bytes: 1000\n  max_document_elements: 50\n"
+                    "  max_fetch_bytes: 2000\n  timeout_s: 2.5\n")
+    policy = load_config(path).runtime.sources
+    assert policy.documents == (f"file://{tmp_path}/apps/*", "https://strategies.example.com/*")
+    assert policy.fetch == () and policy.timeout_s == 2.5
+    assert (policy.max_document_bytes, policy.max_document_elements, policy.max_fetch_bytes) == (1000, 50, 2000)
+    policy.check_document((tmp_path / "apps" / "main.scxml").as_uri())
+
+
+def test_without_a_sources_section_the_defaults_apply(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("")
+    policy = load_config(path).runtime.sources
+    assert policy.documents == ("file:*", "http://*", "https://*") and policy.fetch == ("http://*", "https://*")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("sources: {documents: 'https://*'}", ["sources.documents", "list"]),
+    ("sources: {fetch: ['ftp://x/*']}", ["sources.fetch[0]", "ftp://x/*"]),
+    ("sources: {fetch: [1]}", ["sources.fetch[0]"]),
+    ("sources: {max_fetch_bytes: -1}", ["sources.max_fetch_bytes"]),
+    ("sources: {max_document_bytes: 1.5}", ["sources.max_document_bytes"]),
+    ("sources: {max_document_elements: true}", ["sources.max_document_elements"]),
+    ("sources: {timeout_s: .inf}", ["sources.timeout_s"]),
+    ("sources: {allow: []}", ["unknown key", "allow", "'sources'"]),
+])
+def test_bad_sources_values_name_the_field(tmp_path, text, words):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_serve_with_a_bad_sources_value_exits_2(tmp_path, capsys):
+    path = tmp_path / "c.yaml"
+    path.write_text("sources: {max_fetch_bytes: lots}")
+    assert main(["serve", "--config", str(path)]) == 2
+    assert "sources.max_fetch_bytes" in capsys.readouterr().err

@@ -21,9 +21,9 @@ from .dialect.xinclude import IncludeError, resolve_includes
 from .modules import MODULES, namespace_forms
 
 
-def _xinclude(root, url):
+def _xinclude(root, url, sources):
     try:
-        return resolve_includes(root, url)
+        return resolve_includes(root, url, sources=sources)
     except IncludeError as exc:
         raise ScxmlLoadError(str(exc.reason) if hasattr(exc, "reason") else str(exc),
                              getattr(exc, "url", url), getattr(exc, "line", None)) from None
@@ -33,7 +33,7 @@ def ors_extensions(*, force_dialect: bool = False, modules: dict | None = None) 
     """`modules`: {(module name, action name): handler} for the module actions this server runs."""
     ext = Extensions()
 
-    def dialect_rewrite(root, url):
+    def dialect_rewrite(root, url, sources):
         if force_dialect or is_ors_document(root):
             rewrite_document(root)
         return root

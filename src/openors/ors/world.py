@@ -167,7 +167,7 @@ class OrsWorld:
             return self.document_loader(url)  # the server's cache decides when to recompile
         doc = self._documents.get(url)
         if doc is None:
-            doc = self._documents[url] = load_document(url, self.extensions)
+            doc = self._documents[url] = load_document(url, self.extensions, self.host.sources)
         return doc
 
     def prepare_document(self, doc):

@@ -1,6 +1,10 @@
 """SCXML documents by URL: fetched (file:, http(s):) asynchronously, compiled once, shared by every
 session, revalidated before reuse (file mtime; HTTP ETag / Last-Modified, at most every `max_age`).
 
+Only URLs `sources.documents` allows are read, each within the policy's size cap and time limit.
+Reading a file and compiling run in a worker thread, so a big document does not stall the loop;
+the extensions' document hooks then run on the loop.
+
 A source may name an alternate: `"URL1 URL2"` (ORS `application` option) — the second is tried
 when the first cannot be fetched or compiled.
 """
@@ -12,6 +16,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
@@ -19,8 +24,10 @@ import httpx
 from openors.scxml import ScxmlLoadError
 from openors.scxml import model as m
 from openors.scxml.extensions import Extensions
-from openors.scxml.parser import parse_document, parse_xml
-from openors.scxml.resources import resolve_url, url_to_path
+from openors.scxml.parser import attach_extensions, compile_document, parse_xml
+from openors.scxml.reading import read_body, read_file
+from openors.scxml.resources import read_document, resolve_url, url_to_path
+from openors.scxml.sources import DEFAULT_POLICY, SourceError, SourcePolicy
 
 from .errors import DocumentLoadFailed
 from .metrics import Metrics
@@ -40,12 +47,16 @@ class CachedDocument:
 
 class DocumentCache:
     def __init__(self, extensions: Extensions, metrics: Metrics, *, max_age: float = 5.0,
-                 fetch_timeout: float = 10.0, base_dir: str | None = None):
+                 base_dir: str | None = None, sources: SourcePolicy = DEFAULT_POLICY):
         self.extensions = extensions
         self.metrics = metrics
         self.max_age = max_age
         self.base_dir = base_dir
-        self._fetch_timeout = fetch_timeout
+        self.sources = sources
+        self._fetch_timeout = sources.timeout_s
+        # Compiling takes a worker thread; a few at a time, so a burst of big documents cannot
+        # take every thread (and their memory) at once.
+        self._compiling = asyncio.Semaphore(2)
         self._entries: dict[str, CachedDocument] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._client: httpx.AsyncClient | None = None
@@ -72,6 +83,7 @@ class DocumentCache:
                 return await self._get_one(url)
             except ScxmlLoadError as exc:
                 failures.append({"url": exc.url or url, "line": exc.line, "reason": exc.reason})
+        self.metrics.document_load_failures.inc()
         first = failures[0]
         where = f"{first['url']}:{first['line']}" if first["line"] else first["url"]
         message = f"cannot load SCXML document {where}: {first['reason']}"
@@ -91,15 +103,14 @@ class DocumentCache:
         entry = self._entries.get(url)
         if entry is not None:
             return entry.document
-        from openors.scxml.resources import fetch_bytes
-
+        self._check(url)
         try:
-            data = fetch_bytes(url)
-        except OSError as exc:
-            raise ScxmlLoadError(f"cannot read document: {exc}", url) from None
-        document = self._compile(data, url)
-        self._entries[url] = CachedDocument(url, document, checked_at=time.monotonic())
-        return document
+            data = read_document(url, self.sources)
+        except SourceError as exc:
+            raise ScxmlLoadError(f"cannot read document: {exc.reason}", url) from None
+        document, root = self._compile(data, url)
+        attach_extensions(document, root, self.extensions)
+        return self._store(CachedDocument(url, document))
 
     def current_sync(self, url: str) -> m.Document:
         """The document as it is now, synchronously: a `file:` document is revalidated (one stat)
@@ -126,10 +137,11 @@ class DocumentCache:
 
     # --- fetching -------------------------------------------------------------------------------
     async def _refresh(self, url: str, entry: CachedDocument | None) -> m.Document:
+        self._check(url)
         scheme = urlparse(url).scheme
         started = time.perf_counter()
         if scheme == "file":
-            document = self._refresh_file(url, entry)
+            document = await self._refresh_file_async(url, entry)
         elif scheme in ("http", "https"):
             document = await self._refresh_http(url, entry)
         else:
@@ -137,24 +149,53 @@ class DocumentCache:
         self.metrics.document_processing_time.observe(time.perf_counter() - started)
         return document
 
-    def _refresh_file(self, url: str, entry: CachedDocument | None) -> m.Document:
+    def _check(self, url: str) -> None:
+        try:
+            self.sources.check_document(url)
+        except SourceError as exc:
+            raise ScxmlLoadError(exc.reason, url) from None
+
+    def _stat(self, url: str) -> tuple[Path, int]:
         path = url_to_path(url)
         try:
-            stat = path.stat()
-            if entry is not None and entry.mtime_ns == stat.st_mtime_ns:
-                entry.checked_at = time.monotonic()
-                return entry.document
-            data = path.read_bytes()
+            return path, path.stat().st_mtime_ns
         except OSError as exc:
             raise ScxmlLoadError(f"cannot read document: {exc.strerror or exc}", url) from None
-        document = self._compile(data, url)
-        self._entries[url] = CachedDocument(url, document, mtime_ns=stat.st_mtime_ns, checked_at=time.monotonic())
-        log.info("compiled document", extra={"url": url})
-        return document
+
+    def _refresh_file(self, url: str, entry: CachedDocument | None) -> m.Document:
+        self._check(url)
+        path, mtime_ns = self._stat(url)
+        if entry is not None and entry.mtime_ns == mtime_ns:
+            entry.checked_at = time.monotonic()
+            return entry.document
+        document, root = self._read_and_compile(path, url)
+        attach_extensions(document, root, self.extensions)
+        return self._store(CachedDocument(url, document, mtime_ns=mtime_ns))
+
+    async def _refresh_file_async(self, url: str, entry: CachedDocument | None) -> m.Document:
+        path, mtime_ns = self._stat(url)
+        if entry is not None and entry.mtime_ns == mtime_ns:
+            entry.checked_at = time.monotonic()
+            return entry.document
+        async with self._compiling:
+            document, root = await asyncio.to_thread(self._read_and_compile, path, url)
+        attach_extensions(document, root, self.extensions)  # the hooks may touch loop-owned state
+        return self._store(CachedDocument(url, document, mtime_ns=mtime_ns))
+
+    def _read_and_compile(self, path: Path, url: str):
+        try:
+            data = read_file(path, self.sources.max_document_bytes, url)
+        except SourceError as exc:
+            raise ScxmlLoadError(f"cannot read document: {exc.reason}", url) from None
+        return self._compile(data, url)
 
     async def _refresh_http(self, url: str, entry: CachedDocument | None) -> m.Document:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._fetch_timeout, follow_redirects=True, trust_env=False)
+            async def vet_redirect(request: httpx.Request) -> None:
+                self._check(str(request.url))
+
+            self._client = httpx.AsyncClient(timeout=self._fetch_timeout, follow_redirects=True, trust_env=False,
+                                             event_hooks={"request": [vet_redirect]})
         headers = {}
         if entry is not None and entry.etag:
             headers["If-None-Match"] = entry.etag
@@ -162,24 +203,38 @@ class DocumentCache:
             headers["If-Modified-Since"] = entry.last_modified
         started = time.perf_counter()
         try:
-            response = await self._client.get(url, headers=headers)
+            async with asyncio.timeout(self._fetch_timeout):  # the whole exchange, however slow the drip
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    if response.status_code == 304 and entry is not None:
+                        entry.checked_at = time.monotonic()
+                        return entry.document
+                    if response.status_code >= 400:
+                        raise ScxmlLoadError(f"cannot fetch document: HTTP {response.status_code}", url)
+                    data = await read_body(response, self.sources.max_document_bytes, url,
+                                           time.monotonic() + self._fetch_timeout, self._fetch_timeout)
+        except TimeoutError:
+            raise ScxmlLoadError(f"cannot fetch document: no complete answer within {self._fetch_timeout:g} s",
+                                 url) from None
+        except SourceError as exc:
+            raise ScxmlLoadError(f"cannot fetch document: {exc.reason}", url) from None
         except httpx.HTTPError as exc:
             raise ScxmlLoadError(f"cannot fetch document: {type(exc).__name__}: {exc}", url) from None
         finally:
             self.metrics.http_fetch_time.observe(time.perf_counter() - started)
-        if response.status_code == 304 and entry is not None:
-            entry.checked_at = time.monotonic()
-            return entry.document
-        if response.status_code >= 400:
-            raise ScxmlLoadError(f"cannot fetch document: HTTP {response.status_code}", url)
-        document = self._compile(response.content, url)
-        self._entries[url] = CachedDocument(url, document, etag=response.headers.get("etag"),
-                                            last_modified=response.headers.get("last-modified"),
-                                            checked_at=time.monotonic())
-        log.info("compiled document", extra={"url": url})
-        return document
+        async with self._compiling:
+            document, root = await asyncio.to_thread(self._compile, data, url)
+        attach_extensions(document, root, self.extensions)
+        return self._store(CachedDocument(url, document, etag=response.headers.get("etag"),
+                                          last_modified=response.headers.get("last-modified")))
 
-    def _compile(self, data: bytes, url: str) -> m.Document:
-        # parse_xml/parse_document rather than load_string: the latter keeps the source text on the
-        # document, and the engine then copies it into every snapshot.
-        return parse_document(parse_xml(data, url), url, self.extensions)
+    def _store(self, entry: CachedDocument) -> m.Document:
+        entry.checked_at = time.monotonic()
+        self._entries[entry.url] = entry
+        log.info("compiled document", extra={"url": entry.url})
+        return entry.document
+
+    def _compile(self, data: bytes, url: str):
+        """(document, tree) without the extensions' hooks: safe in a worker thread.
+        compile_document rather than load_string: the latter keeps the source text on the
+        document, and the engine then copies it into every snapshot."""
+        return compile_document(parse_xml(data, url), url, self.extensions, sources=self.sources)

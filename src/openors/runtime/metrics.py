@@ -33,6 +33,9 @@ class Metrics:
         self.document_processing_time = Histogram(
             "ors_document_processing_time_seconds", "ORS document-processing-time: from document retrieval "
             "to compiled and ready", buckets=_FAST, registry=r)
+        self.document_load_failures = Counter(
+            "ors_document_load_failures", "Documents that could not be loaded: refused by the sources "
+            "policy, past a cap, unreadable or invalid", registry=r)
         self.http_fetch_time = Histogram(
             "ors_http_fetch_time_seconds", "ORS http-fetch-time: HTTP response time of document fetches",
             buckets=_FAST, registry=r)

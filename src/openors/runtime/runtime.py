@@ -26,6 +26,7 @@ from typing import Any
 from openors.scxml import Event, RealClock, Session
 from openors.scxml.budgets import Breach, Budgets
 from openors.scxml.extensions import Extensions
+from openors.scxml.sources import DEFAULT_POLICY, SourcePolicy
 
 from .documents import DocumentCache
 from .errors import (
@@ -70,6 +71,7 @@ class RuntimeSettings:
     applications: dict[str, str] = field(default_factory=dict)  # name -> document URL(s)
     budgets: Budgets = field(default_factory=Budgets)  # what one session may spend (the `budgets:` section)
     dispatch_slice: float = 0.005  # seconds the dispatcher runs sessions before it lets the loop serve sockets
+    sources: SourcePolicy = DEFAULT_POLICY  # where documents come from, what sessions may reach
 
 
 @dataclass
@@ -124,9 +126,9 @@ class Runtime:
         s = self.settings
         self._wake = asyncio.Event()
         self.documents = DocumentCache(self.extensions, self.metrics, max_age=s.document_max_age,
-                                       base_dir=s.base_dir)
+                                       base_dir=s.base_dir, sources=s.sources)
         self.host = RuntimeHost(RealClock(asyncio.get_running_loop()), self, self._wake,
-                                extensions=self.extensions, budgets=s.budgets)
+                                extensions=self.extensions, budgets=s.budgets, sources=s.sources)
         self.host.on_budget_breach = self._budget_breached
         self.host.document_loader = self.documents.load_sync
         self.host.ioprocessors[REPLY_TYPE] = self.replies

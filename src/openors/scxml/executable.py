@@ -226,7 +226,7 @@ class ExecutableContent:
             return cached
         url = resolve_url(data.src, data.url)
         try:
-            value = decode_text(fetch_text(url), normalise=True)
+            value = decode_text(fetch_text(url, data.url, self.interp.host.sources), normalise=True)
         except OSError as exc:
             raise ExecutionError(f"<data id='{data.id}' src='{data.src}'> cannot be fetched: {exc}", data) from None
         data._src_value = value

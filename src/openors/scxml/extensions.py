@@ -25,7 +25,8 @@ class Extensions:
     # Namespaces whose unknown elements are accepted and reported at run time (a module that is
     # not available): namespace URI -> module name.
     known_namespaces: dict[str, str] = field(default_factory=dict)
-    preprocessors: list[Callable[[Any, str | None], Any]] = field(default_factory=list)
+    # Called with (root element, document URL, SourcePolicy); may return a new root.
+    preprocessors: list[Callable[[Any, str | None, Any], Any]] = field(default_factory=list)
     # Called with (document, root element) after parsing, to attach a dialect.
     document_hooks: list[Callable[[Any, Any], None]] = field(default_factory=list)
     # Attribute names without namespace allowed on any SCXML element (dialect attributes).

@@ -21,9 +21,12 @@ from .datamodel import SessionInfo, create_datamodel
 from .errors import ExecutionError
 from .events import Event
 from .executable import ExecutableContent
+from .sources import SourcePolicy
 
 
 class InterpreterHost(Protocol):
+    sources: SourcePolicy  # what <data src> may read (and <invoke src>, <send> targets)
+
     def send(self, interp: Interpreter, send: dict, node: m.Send) -> None: ...
     def cancel_send(self, interp: Interpreter, sendid: str) -> bool: ...
     def start_invoke(self, interp: Interpreter, request: dict, node: m.Invoke) -> None: ...

@@ -8,6 +8,7 @@ targets, `<script src>` that cannot be fetched.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from lxml import etree
@@ -15,7 +16,8 @@ from lxml import etree
 from . import model as m
 from .errors import ScxmlLoadError
 from .extensions import DEFAULT_EXTENSIONS, Extensions
-from .resources import fetch_text, resolve_url
+from .resources import fetch_text, read_document, resolve_url
+from .sources import DEFAULT_POLICY, SourcePolicy
 from .values import XmlValue, decode_text
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
@@ -84,9 +86,11 @@ def _local(el) -> tuple[str | None, str]:
 
 
 class Parser:
-    def __init__(self, url: str | None, extensions: Extensions | None = None):
+    def __init__(self, url: str | None, extensions: Extensions | None = None,
+                 sources: SourcePolicy = DEFAULT_POLICY):
         self.url = url
         self.ext = extensions or DEFAULT_EXTENSIONS
+        self.sources = sources  # what <script src> may read
         self.states_by_id: dict[str, m.State] = {}
         self.all_states: list[m.State] = []
         self.transitions: list[m.Transition] = []
@@ -456,7 +460,7 @@ class Parser:
                 raise self.error("<script> cannot have both 'src' and a body", el)
             url = resolve_url(src, self._url_of(el))
             try:
-                text = fetch_text(url)
+                text = fetch_text(url, self._url_of(el), self.sources)
             except OSError as exc:
                 raise self.error(f"<script src='{src}'> cannot be fetched: {exc}", el) from None
         return m.Script(**self._node_kwargs(el), source=text)
@@ -566,26 +570,47 @@ class Parser:
 
 # --- entry points ---------------------------------------------------------------------------
 
-_XML_PARSER = etree.XMLParser(remove_comments=True, resolve_entities=False, huge_tree=True)
+_PARSERS = threading.local()  # lxml parsers are not to be shared by threads (documents compile off the loop)
+
+
+def _xml_parser() -> etree.XMLParser:
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(remove_comments=True, resolve_entities=False, huge_tree=True)
+    return parser
 
 
 def parse_xml(data: bytes, url: str | None):
     try:
-        return etree.fromstring(data, _XML_PARSER, base_url=url)
+        return etree.fromstring(data, _xml_parser(), base_url=url)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if getattr(exc, "lineno", None) else None
         raise ScxmlLoadError(f"malformed XML: {exc.msg}", url, line) from None
 
 
 def parse_document(root, url: str | None, extensions: Extensions | None = None,
-                   problems: list | None = None) -> m.Document:
-    """With `problems` given (lint), every problem found is appended to it instead of raised."""
+                   problems: list | None = None, sources: SourcePolicy = DEFAULT_POLICY) -> m.Document:
+    """With `problems` given (lint), every problem found is appended to it instead of raised.
+    `sources` says what the document's includes and script sources may read and how big it may be."""
+    document, root = compile_document(root, url, extensions, problems, sources)
+    attach_extensions(document, root, extensions)
+    return document
+
+
+def compile_document(root, url: str | None, extensions: Extensions | None = None,
+                     problems: list | None = None, sources: SourcePolicy = DEFAULT_POLICY):
+    """The document model and the final tree, without the extensions' document hooks.
+
+    Touches nothing but the tree, the extensions' read-only tables and the sources it reads, so a
+    server may run it in a worker thread; `attach_extensions` then runs on the caller's loop."""
     ext = extensions or DEFAULT_EXTENSIONS
+    check_size(root, url, sources)
     for pre in ext.preprocessors:
-        result = pre(root, url)
+        result = pre(root, url, sources)
         if result is not None:
             root = result
-    parser = Parser(url, ext)
+    check_size(root, url, sources)  # again with every include in place
+    parser = Parser(url, ext, sources)
     parser.collect = problems is not None
     doc = parser.parse_root(root)
     if problems is not None:
@@ -595,9 +620,21 @@ def parse_document(root, url: str | None, extensions: Extensions | None = None,
     # Sessions of documents that never mention _event need not hand each event to the datamodel.
     doc.reads_event = "_event" in text
     doc.extensions = extensions
-    for hook in ext.document_hooks:
+    return doc, root
+
+
+def attach_extensions(doc: m.Document, root, extensions: Extensions | None) -> None:
+    for hook in (extensions or DEFAULT_EXTENSIONS).document_hooks:
         hook(doc, root)
-    return doc
+
+
+def check_size(root, url: str | None, sources: SourcePolicy) -> None:
+    """Refuse a tree with more elements than `sources.max_document_elements` (compiling a huge
+    one would take seconds and memory no real strategy needs)."""
+    cap = sources.max_document_elements
+    for count, _ in enumerate(root.iter(), 1):
+        if count > cap:
+            raise ScxmlLoadError(f"more than {cap} elements (sources.max_document_elements)", url)
 
 
 def load_string(text: str | bytes, url: str | None = None, extensions: Extensions | None = None) -> m.Document:
@@ -611,12 +648,11 @@ def load_string(text: str | bytes, url: str | None = None, extensions: Extension
     return doc
 
 
-def load_document(path_or_url: str | Path, extensions: Extensions | None = None) -> m.Document:
+def load_document(path_or_url: str | Path, extensions: Extensions | None = None,
+                  sources: SourcePolicy = DEFAULT_POLICY) -> m.Document:
     url = resolve_url(str(path_or_url), None)
-    from .resources import fetch_bytes
-
     try:
-        data = fetch_bytes(url)
+        data = read_document(url, sources)
     except OSError as exc:
         raise ScxmlLoadError(f"cannot read document: {exc}", url) from None
-    return parse_document(parse_xml(data, url), url, extensions)
+    return parse_document(parse_xml(data, url), url, extensions, sources=sources)

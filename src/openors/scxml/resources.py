@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
-FETCH_TIMEOUT_S = 10.0
+from .reading import read_url
+from .sources import DEFAULT_POLICY, SourcePolicy
 
 
 def resolve_url(href: str, base: str | None) -> str:
@@ -31,29 +32,34 @@ def resolve_url(href: str, base: str | None) -> str:
     return (base_path.parent / href).resolve().as_uri()
 
 
-def fetch_bytes(url: str, timeout: float = FETCH_TIMEOUT_S) -> bytes:
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path)).read_bytes()
-    if parsed.scheme in ("http", "https"):
-        import httpx
-
-        try:
-            response = httpx.get(url, timeout=timeout, follow_redirects=True)
-        except httpx.HTTPError as exc:
-            raise OSError(f"{url}: {exc}") from None
-        if response.status_code >= 400:
-            raise OSError(f"{url}: HTTP status {response.status_code}")
-        return response.content
-    raise OSError(f"unsupported URL '{url}'")
+def read_document(url: str, sources: SourcePolicy = DEFAULT_POLICY, *, limit: int | None = None) -> bytes:
+    """A document's bytes, if `sources.documents` allows its URL; bounded by the policy's caps."""
+    sources.check_document(url)
+    return read_url(url, sources.max_document_bytes if limit is None else limit, sources.timeout_s,
+                    check_url=sources.check_document)
 
 
-def fetch_text(url: str) -> str:
-    data = fetch_bytes(url)
+def read_reference(url: str, referrer: str | None, sources: SourcePolicy = DEFAULT_POLICY, *,
+                   limit: int | None = None) -> bytes:
+    """What the document at `referrer` refers to (include, data or script src), if allowed."""
+    sources.check_reference(url, referrer)
+    return read_url(url, sources.max_document_bytes if limit is None else limit, sources.timeout_s,
+                    check_url=lambda hop: sources.check_reference(hop, referrer))
+
+
+def fetch_bytes(url: str, sources: SourcePolicy = DEFAULT_POLICY) -> bytes:
+    return read_document(url, sources)
+
+
+def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def fetch_text(url: str, referrer: str | None = None, sources: SourcePolicy = DEFAULT_POLICY) -> str:
+    return decode(read_reference(url, referrer, sources))
 
 
 def url_to_path(url: str) -> Path | None:

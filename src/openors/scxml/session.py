@@ -25,6 +25,7 @@ from .errors import CommunicationError, ExecutionError, ScxmlLoadError
 from .events import Event
 from .extensions import Extensions
 from .interpreter import Interpreter
+from .sources import DEFAULT_POLICY, SourceError, SourcePolicy
 from .values import XmlValue
 
 log = logging.getLogger("openors.scxml")
@@ -134,9 +135,11 @@ class SessionHost:
     Callbacks (`on_log`, `on_event`, `on_state_entered`, `on_session_end`) serve observers."""
 
     def __init__(self, clock: Clock | None = None, *, extensions: Extensions | None = None,
-                 datamodel_options: dict | None = None, budgets: Budgets | None = None):
+                 datamodel_options: dict | None = None, budgets: Budgets | None = None,
+                 sources: SourcePolicy = DEFAULT_POLICY):
         self.clock = clock or VirtualClock()
         self.extensions = extensions
+        self.sources = sources  # where sessions may read from and send to
         self.datamodel_options = datamodel_options or {}
         self.budgets = budgets or Budgets()
         self.sessions: dict[str, Session] = {}
@@ -584,12 +587,13 @@ class SessionHost:
             if req["src"] is None:
                 raise ExecutionError("<invoke> needs 'src', 'srcexpr' or <content>")
             url = resolve_url(str(req["src"]), node.url)
+            self.sources.check_reference(url, node.url)
             document = self._documents.get((url, id(extensions)))
             if document is None:
-                loader = self.document_loader or (lambda u: load_document(u, extensions))
+                loader = self.document_loader or (lambda u: load_document(u, extensions, self.sources))
                 document = self._documents[(url, id(extensions))] = loader(url)
             return document
-        except ScxmlLoadError as exc:
+        except (ScxmlLoadError, SourceError) as exc:
             raise ExecutionError(f"<invoke> cannot load the document: {exc}") from None
 
     def cancel_invoke(self, interp: Interpreter, invokeid: str) -> None:

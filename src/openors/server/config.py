@@ -38,6 +38,9 @@
       heavy_every_ms: 100
       heavy_share: 0.25
       dispatch_slice_ms: 5
+    sources:                                      # every key optional: see sources_config.py
+      documents: [file:*, "http://*", "https://*"]  # where documents (and what they refer to) come from
+      fetch: ["http://*", "https://*"]            # what <session:fetch> and Basic HTTP <send> reach
 
 Relative paths (store file, application documents, relative `src` of start requests) resolve
 against the directory of the configuration file.
@@ -57,6 +60,7 @@ from openors.runtime.redis_store import NODE_ID
 from openors.scxml.budgets import MIB, Budgets
 
 from .contact_center import SimulatorConfig
+from .sources_config import KEYS, SourcesConfigError, load_sources
 
 
 class ConfigError(Exception):
@@ -80,7 +84,7 @@ class ServerConfig:
     simulator: SimulatorConfig | None = None  # the contact center the sessions serve
 
 
-_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform", "budgets"}
+_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform", "budgets", "sources"}
 # YAML key -> (RuntimeSettings field, factor applied to the value)
 _RUNTIME_KEYS = {
     "max_queue_per_session": ("max_queue_per_session", None),
@@ -220,6 +224,10 @@ def load_config(path: str | Path) -> ServerConfig:
                 raise ConfigError(f"runtime.{key} must be a number, not {value!r}") from None
         setattr(settings, name, value)
     _budgets(_section(data, "budgets", set(_BUDGET_KEYS)), settings)
+    try:
+        settings.sources = load_sources(_section(data, "sources", KEYS), base)
+    except SourcesConfigError as exc:
+        raise ConfigError(str(exc)) from None
     config.runtime = settings
 
     platform = _section(data, "platform", {"simulator"})

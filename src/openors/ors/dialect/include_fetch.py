@@ -6,11 +6,17 @@ import os
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
 
-DEFAULT_TIMEOUT_S = 10.0
+from openors.scxml.reading import read_file
+from openors.scxml.resources import read_reference
+from openors.scxml.sources import SourceError, SourcePolicy, SourceTooLarge
 
 
 class FetchError(Exception):
     """A resource that could not be read; the message is the reason, without the URL."""
+
+    def __init__(self, reason: str, too_large: bool = False):
+        super().__init__(reason)
+        self.too_large = too_large
 
 
 def to_url(path_or_url: str | os.PathLike) -> str:
@@ -41,27 +47,17 @@ def url_to_path(url: str) -> str:
     return unquote(parsed.path)
 
 
-def fetch_bytes(url: str, timeout: float = DEFAULT_TIMEOUT_S) -> tuple[bytes, str]:
-    """The bytes at `url` and the URL they were really read from (see `_find_file`)."""
-    scheme = urlparse(url).scheme
-    if scheme == "file":
-        path = _find_file(Path(url_to_path(url)))
-        try:
-            return path.read_bytes(), path.as_uri()
-        except OSError as exc:
-            raise FetchError(exc.strerror or str(exc)) from None
-    if scheme in ("http", "https"):
-        return _fetch_http(url, timeout), url
-    raise FetchError(f"unsupported URL scheme '{scheme}'")
-
-
-def _fetch_http(url: str, timeout: float) -> bytes:
-    from openors.scxml.resources import fetch_bytes as fetch_url  # one HTTP client path for documents
-
+def fetch_bytes(url: str, referrer: str | None, sources: SourcePolicy, limit: int) -> tuple[bytes, str]:
+    """The bytes at `url`, included by the document at `referrer`, and the URL they were really
+    read from (see `_find_file`). At most `limit` bytes; `sources` says what may be read."""
     try:
-        return fetch_url(url, timeout=timeout)
-    except OSError as exc:
-        raise FetchError(str(exc).removeprefix(f"{url}: ")) from None
+        sources.check_reference(url, referrer)
+        if urlparse(url).scheme == "file":
+            path = _find_file(Path(url_to_path(url)))
+            return read_file(path, limit, path.as_uri()), path.as_uri()
+        return read_reference(url, referrer, sources, limit=limit), url
+    except SourceError as exc:
+        raise FetchError(exc.reason, isinstance(exc, SourceTooLarge)) from None
 
 
 def _find_file(path: Path) -> Path:

@@ -19,8 +19,10 @@ import os
 
 from lxml import etree
 
+from openors.scxml.sources import DEFAULT_POLICY, SourcePolicy
+
 from .composer_prefix import apply_prefix, has_prefix_token
-from .include_fetch import DEFAULT_TIMEOUT_S, FetchError, fetch_bytes, join_url, to_url
+from .include_fetch import FetchError, fetch_bytes, join_url, to_url
 
 XINCLUDE_NAMESPACES = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
 SRC_ATTR = "{urn:openors}src"
@@ -50,12 +52,15 @@ class IncludeCycleError(IncludeError):
     """A document that (indirectly) includes itself. Fatal: an `<xi:fallback>` does not apply."""
 
 
-def resolve_includes(tree_or_root, base_url: str | os.PathLike | None, *, timeout: float = DEFAULT_TIMEOUT_S):
+def resolve_includes(tree_or_root, base_url: str | os.PathLike | None, *,
+                     sources: SourcePolicy = DEFAULT_POLICY):
     """Replace every `<xi:include>` under the root, in place, and return the root element.
 
     `base_url` is the document's own URL or file path; relative hrefs resolve against it. None (a
     document read from a string) means the URL lxml recorded, else the current directory.
     Raises `IncludeError` for a missing or unparsable include and `IncludeCycleError` for a cycle.
+    `sources` says what may be included; everything included counts against one
+    `max_document_bytes` budget, so a document cannot include the same big file a thousand times.
     """
     root = tree_or_root.getroot() if isinstance(tree_or_root, etree._ElementTree) else tree_or_root
     base_url = base_url or root.getroottree().docinfo.URL
@@ -66,7 +71,7 @@ def resolve_includes(tree_or_root, base_url: str | os.PathLike | None, *, timeou
         url = to_url("<string>")  # a name in the current directory, for relative hrefs and messages
     if has_prefix_token(root):
         apply_prefix(root, "")  # a Composer workflow loaded on its own has the empty prefix
-    _Resolver(timeout).expand(root, url, (url,))
+    _Resolver(sources).expand(root, url, (url,))
     return root
 
 
@@ -93,8 +98,9 @@ def _is_xinclude(el, name: str) -> bool:
 
 
 class _Resolver:
-    def __init__(self, timeout: float):
-        self.timeout = timeout
+    def __init__(self, sources: SourcePolicy):
+        self.sources = sources
+        self.budget = sources.max_document_bytes  # bytes all includes of this document may still take
 
     def expand(self, scope, doc_url: str, chain: tuple[str, ...]) -> None:
         """Resolve the includes under `scope`, written in the document at `doc_url`."""
@@ -137,7 +143,7 @@ class _Resolver:
         if not href:
             raise fail("a text include needs an href")
         url = join_url(doc_url, href)
-        data, url = self._fetch(url, fail)
+        data, url = self._fetch(url, doc_url, fail)
         try:
             text = data.decode(inc.get("encoding") or "utf-8-sig")
         except (UnicodeDecodeError, LookupError) as exc:
@@ -160,7 +166,7 @@ class _Resolver:
             raise IncludeCycleError(doc_url, inc.sourceline, href, f"include cycle: {cycle}")
         if len(chain) >= MAX_DEPTH:
             raise fail(f"includes nested deeper than {MAX_DEPTH} documents")
-        data, real_url = self._fetch(url, fail)
+        data, real_url = self._fetch(url, doc_url, fail)
         try:
             included_root = etree.fromstring(data, _PARSER, base_url=real_url)
         except etree.XMLSyntaxError as exc:
@@ -179,11 +185,16 @@ class _Resolver:
             inc.addprevious(child)  # moves the child together with its tail text
         _replace_with_text(inc, "")
 
-    def _fetch(self, url: str, fail) -> tuple[bytes, str]:
+    def _fetch(self, url: str, doc_url: str, fail) -> tuple[bytes, str]:
         try:
-            return fetch_bytes(url, self.timeout)
+            data, real_url = fetch_bytes(url, doc_url, self.sources, self.budget)
         except FetchError as exc:
+            if exc.too_large and self.budget < self.sources.max_document_bytes:
+                raise fail(f"cannot read {url}: the document's includes together are larger than "
+                           f"sources.max_document_bytes ({self.sources.max_document_bytes} bytes)") from None
             raise fail(f"cannot read {url}: {exc}") from None
+        self.budget -= len(data)
+        return data, real_url
 
 
 def _failure(doc_url: str, inc, href: str):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from openors.scxml.errors import ExecutionError, ScxmlLoadError
 from openors.scxml.events import Event
 from openors.scxml.resources import resolve_url
+from openors.scxml.sources import SourceError
 
 from ..actions import ActionContext, ActionError, ModuleAction
 
@@ -37,8 +38,9 @@ class Start(SessionAction):
         url = resolve_url(str(src), ctx.interp.doc.url)
         params = self.params(ctx)
         try:
+            world.host.sources.check_reference(url, ctx.interp.doc.url)
             world.document_for(url)  # load now, so a bad document is this request's error
-        except ScxmlLoadError as exc:
+        except (ScxmlLoadError, SourceError) as exc:
             raise ActionError("unknown", f"<session:start> cannot load {url}: {exc}") from None
 
         def start() -> None:

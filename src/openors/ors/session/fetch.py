@@ -8,7 +8,13 @@ answer never arrives inside the macrostep that asked. Results:
   names). With `type` JSON the body must parse as JSON.
 * `error.session.fetch` {requestid, error, description}: `http.<status>` for a status >= 400,
   `http.0` when no HTTP answer came (refused, unknown host), `timeout` after `timeout` seconds,
-  `parse` for a body that is not of the expected `type`, `unknown` for a bad request.
+  `parse` for a body that is not of the expected `type`, `unknown` for a bad request, and also
+  `unknown` (the catalogue's codes only) with a description ending in `[notallowed]` for a URL
+  `sources.fetch` does not allow, `[toolarge]` for an answer past `sources.max_fetch_bytes` (the
+  body is read no further).
+
+Only http(s) URLs are fetched, unless `sources.fetch` allows `file:` ones (then the file is read,
+a regular file only, within the same cap).
 
 `<param name expr>` children are the query (GET, DELETE, HEAD) or the body, encoded per `enctype`
 (form by default, JSON with `application/json`); `<content expr>` (Composer writes `_expr`) is the
@@ -21,13 +27,17 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode, urlsplit
 
 import httpx
 
 from openors.scxml.errors import ExecutionError
+from openors.scxml.reading import read_body, read_file
 from openors.scxml.resources import resolve_url
+from openors.scxml.sources import SourceError, SourceTooLarge
 
 from ..actions import ActionContext, ActionError, ModuleAction
 
@@ -47,6 +57,12 @@ class Fetch(ModuleAction):
 
     def run(self, ctx: ActionContext, world) -> None:
         request = self.build(ctx)
+        sources = world.host.sources
+        try:
+            sources.check_fetch(request["url"])
+        except SourceError as exc:
+            raise ActionError("notallowed", f"<session:fetch> {exc}") from None
+        request["limit"] = sources.max_fetch_bytes
         exchange = self._fetch(ctx, world, request)
         try:
             world.host.spawn(exchange)
@@ -62,7 +78,7 @@ class Fetch(ModuleAction):
         if url in (None, ""):
             raise ActionError("unknown", "<session:fetch> needs 'srcexpr' (or 'src'): the URL to fetch")
         url = resolve_url(str(url), ctx.interp.doc.url)
-        if not url.startswith(("http://", "https://")):
+        if not url.startswith(("http://", "https://", "file:")):
             raise ActionError("unknown", f"<session:fetch> can only fetch http(s) URLs, not {url!r}")
         method = str(args.get("method") or "get").upper()
         if method not in METHODS:
@@ -110,48 +126,83 @@ class Fetch(ModuleAction):
                     url=request["url"])
         started = time.monotonic()
         try:
-            response = await self._exchange(request)
+            if request["url"].startswith("file:"):
+                answer = await self._read_file(request)
+            else:
+                answer = await self._exchange(request)
             world.measure("session.fetch", time.monotonic() - started)
-            data = self.result(ctx, response, request["expect_json"])
+            data = self.result(ctx, answer, request["expect_json"])
         except ActionError as exc:
             world.trace("fetch.failed", session=ctx.session_id, requestid=ctx.requestid, error=exc.code)
             self.fail(ctx.interp, ctx.requestid, exc)
             return
-        world.trace("fetch.done", session=ctx.session_id, requestid=ctx.requestid, status=response.status_code)
+        world.trace("fetch.done", session=ctx.session_id, requestid=ctx.requestid, status=answer.status)
         ctx.emit(self.done_name(), data)
 
-    async def _exchange(self, request: dict) -> httpx.Response:
+    async def _exchange(self, request: dict) -> Answer:
         send = {k: request[k] for k in ("method", "url", "headers", "params", "content") if k in request}
         error: ActionError | None = None
         for attempt in range(request["attempts"]):
             if attempt:
                 await asyncio.sleep(request["retry_interval"])
             try:
-                async with httpx.AsyncClient(timeout=request["timeout"]) as client:
-                    response = await client.request(**send)
-            except httpx.TimeoutException:
+                async with asyncio.timeout(request["timeout"] or None):  # the whole exchange, body included
+                    answer = await self._one_exchange(send, request)
+            except (httpx.TimeoutException, TimeoutError):
                 error = ActionError("timeout", f"no answer from {request['url']} within {request['timeout']:g}s")
                 continue
             except httpx.HTTPError as exc:
                 error = ActionError("http.0", f"{request['method']} {request['url']}: {exc or type(exc).__name__}")
                 continue
-            if response.status_code >= 500 and attempt + 1 < request["attempts"]:
+            if answer.status >= 500 and attempt + 1 < request["attempts"]:
                 continue
-            return response
+            return answer
         assert error is not None
         raise error
 
-    def result(self, ctx: ActionContext, response: httpx.Response, expect_json: bool) -> dict:
-        if response.status_code >= 400:
-            raise ActionError(f"http.{response.status_code}",
-                              f"HTTP {response.status_code} {response.reason_phrase}: {response.text[:200]}")
-        text = response.text
+    @staticmethod
+    async def _one_exchange(send: dict, request: dict) -> Answer:
+        async with httpx.AsyncClient(timeout=request["timeout"]) as client:
+            async with client.stream(**send) as response:
+                try:
+                    body = await read_body(response, request["limit"], request["url"],
+                                           time.monotonic() + request["timeout"], request["timeout"])
+                except SourceTooLarge as exc:
+                    raise ActionError("toolarge", f"<session:fetch> {exc} (sources.max_fetch_bytes)") from None
+                except SourceError as exc:
+                    raise ActionError("timeout", f"<session:fetch> {exc}") from None
+                text = body.decode(response.charset_encoding or "utf-8", errors="replace")
+                return Answer(response.status_code, response.reason_phrase, dict(response.headers), text)
+
+    @staticmethod
+    async def _read_file(request: dict) -> Answer:
+        url = request["url"]
+        try:
+            body = await asyncio.to_thread(read_file, Path(unquote(urlsplit(url).path)), request["limit"], url)
+        except SourceTooLarge as exc:
+            raise ActionError("toolarge", f"<session:fetch> {exc} (sources.max_fetch_bytes)") from None
+        except SourceError as exc:
+            raise ActionError("http.0", f"<session:fetch> {exc}") from None
+        return Answer(200, "OK", {}, body.decode("utf-8", errors="replace"))
+
+    def result(self, ctx: ActionContext, answer: Answer, expect_json: bool) -> dict:
+        if answer.status >= 400:
+            raise ActionError(f"http.{answer.status}", f"HTTP {answer.status} {answer.reason}: {answer.text[:200]}")
+        text = answer.text
         if expect_json and text.strip():
             try:
                 json.loads(text)
             except ValueError:
                 raise ActionError("parse", f"the answer is not JSON: {text[:80]!r}") from None
-        return {"requestid": ctx.requestid, "content": text, "hints": dict(response.headers)}
+        return {"requestid": ctx.requestid, "content": text, "hints": answer.headers}
+
+
+@dataclass
+class Answer:
+    status: int
+    reason: str
+    headers: dict  # lower-case names
+    text: str
 
 
 _NONE = object()

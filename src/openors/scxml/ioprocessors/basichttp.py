@@ -2,6 +2,9 @@
 
 One processor serves every session of a `SessionHost`: a Starlette app on uvicorn, inside the
 host's asyncio loop, accepts `POST <base>/basichttp/<session id>`; one shared httpx client sends.
+The host's `sources` policy says which targets a `<send>` may reach (`sources.fetch`; this
+processor's own sessions always) and caps bodies both ways (`sources.max_fetch_bytes`: a bigger
+request gets 413, a bigger answer is an error.communication).
 
     processor = await enable_basichttp(host)   # before any session starts
     ...
@@ -13,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +32,8 @@ from openors.net import bind_tcp
 
 from ..errors import CommunicationError, ExecutionError
 from ..events import Event
+from ..reading import read_body
+from ..sources import SourceError, SourceTooLarge
 from .wire import MalformedMessage, decode_request, encode_send, raw_request
 
 log = logging.getLogger("openors.scxml.basichttp")
@@ -148,6 +154,11 @@ class BasicHttpProcessor:
         """Start the POST for a <send>; failures arrive later as error.communication."""
         try:
             url = self._check_target(req.get("target"))
+            if not self._is_own(url):
+                try:
+                    host.sources.check_fetch(url)
+                except SourceError as exc:
+                    raise ExecutionError(f"Basic HTTP <send> target {exc}") from None
         except ExecutionError as exc:
             if req.get("delay", 0) <= 0:
                 raise  # the engine puts it on the sender's internal queue
@@ -174,26 +185,34 @@ class BasicHttpProcessor:
             raise ExecutionError(f"Basic HTTP <send> target {target!r} is not an http(s) URL")
         return target
 
-    def _local_target(self, url: str):
-        """The session of this host that `url` addresses through this server, if any."""
+    def _is_own(self, url: str) -> bool:
+        """A URL of this processor (a session of this host): allowed whatever `sources.fetch` says."""
         parts = urlsplit(url)
         try:
             port = parts.port
         except ValueError:  # not a port number: the POST will fail and report it
+            return False
+        return (self.port is not None and port == self.port and parts.path.startswith(PATH_PREFIX)
+                and (parts.hostname or "").lower() in (self.host_ip, "localhost", "127.0.0.1", "::1"))
+
+    def _local_target(self, url: str):
+        """The session of this host that `url` addresses through this server, if any."""
+        if not self._is_own(url):
             return None
-        if self.port is None or port != self.port or not parts.path.startswith(PATH_PREFIX):
-            return None
-        if (parts.hostname or "").lower() not in (self.host_ip, "localhost", "127.0.0.1", "::1"):
-            return None
-        return self.host.sessions.get(parts.path[len(PATH_PREFIX):])
+        return self.host.sessions.get(urlsplit(url).path[len(PATH_PREFIX):])
 
     async def _post(self, session, sendid: str, url: str, message, headers: dict) -> None:
         problem = None
+        limit = self.host.sources.max_fetch_bytes
         try:
-            response = await self._client.post(url, params=message.query or None, content=message.body,
-                                               headers=headers)
+            async with asyncio.timeout(self._timeout):  # the whole exchange, however slow the answer
+                async with self._client.stream("POST", url, params=message.query or None, content=message.body,
+                                               headers=headers) as response:
+                    body = await read_body(response, limit, url, time.monotonic() + self._timeout, self._timeout)
             if not response.is_success:
-                problem = f"HTTP {response.status_code}: {response.text.strip()[:200]}"
+                problem = f"HTTP {response.status_code}: {body.decode('utf-8', 'replace').strip()[:200]}"
+        except SourceTooLarge as exc:
+            problem = f"the answer is {exc.reason} (sources.max_fetch_bytes)"
         except Exception as exc:  # whatever stops the POST (refused, timeout, bad URL) is a failed send
             problem = f"{type(exc).__name__}: {exc}"
         finally:
@@ -217,7 +236,11 @@ class BasicHttpProcessor:
         session = self.host.sessions.get(session_id)
         if session is None:
             return PlainTextResponse(f"no SCXML session '{session_id}'\n", status_code=404)
-        body = await request.body()
+        try:
+            body = await _bounded_body(request, self.host.sources.max_fetch_bytes)
+        except SourceTooLarge as exc:
+            return PlainTextResponse(f"Basic HTTP event refused: the body is {exc.reason} "
+                                     f"(sources.max_fetch_bytes)\n", status_code=413)
         try:
             incoming = decode_request(request.method, request.url.query, dict(request.headers), body)
         except MalformedMessage as exc:
@@ -231,6 +254,20 @@ class BasicHttpProcessor:
         if not self._settle(request.headers.get(PLACE_HEADER), event):
             self.host.deliver(session, event)
         return PlainTextResponse("OK\n")
+
+
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """The request's body, refused past `limit` bytes: from its Content-Length, else while it streams."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise SourceTooLarge(str(request.url), f"larger than the cap of {limit} bytes (Content-Length {length})")
+    chunks, total = [], 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise SourceTooLarge(str(request.url), f"larger than the cap of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def enable_basichttp(host, host_ip: str = "127.0.0.1", port: int = 0, **options) -> BasicHttpProcessor:
