@@ -182,4 +182,7 @@ class DocumentCache:
     def _compile(self, data: bytes, url: str) -> m.Document:
         # parse_xml/parse_document rather than load_string: the latter keeps the source text on the
         # document, and the engine then copies it into every snapshot.
-        return parse_document(parse_xml(data, url), url, self.extensions)
+        try:
+            return parse_document(parse_xml(data, url), url, self.extensions)
+        except RecursionError:  # the compiler recurses per nesting level: refuse rather than crash
+            raise ScxmlLoadError("the document nests elements too deeply to compile", url) from None

@@ -25,6 +25,13 @@
       document_max_age_s: 5
       trace_size: 200
       durable_acks: true
+    limits:                                       # the HTTP front (docs/server.md, "Limits and security")
+      max_body_bytes: 1048576                     # larger request bodies: 413 BodyTooLarge
+      max_sessions: 20000                         # sessions held (live + evicted + scheduled); null: no limit
+    auth:                                         # optional bearer tokens (or OPENORS_API_TOKEN /
+      api_token: ...                              #   OPENORS_OPERATOR_TOKEN in the environment)
+      operator_token: ...
+      allow_unauthenticated: false                # true: listen beyond loopback without tokens
 
 Relative paths (store file, application documents, relative `src` of start requests) resolve
 against the directory of the configuration file.
@@ -42,7 +49,9 @@ from openors.ors.session.config import ConfigListsError, load_session_config
 from openors.runtime import RuntimeSettings
 from openors.runtime.redis_store import NODE_ID
 
+from .auth import AuthConfig, load_auth
 from .contact_center import SimulatorConfig
+from .limits import LimitsConfig, load_limits
 
 
 class ConfigError(Exception):
@@ -64,9 +73,11 @@ class ServerConfig:
     log_level: str = "INFO"
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     simulator: SimulatorConfig | None = None  # the contact center the sessions serve
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
 
 
-_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform"}
+_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform", "limits", "auth"}
 # YAML key -> (RuntimeSettings field, factor applied to the value)
 _RUNTIME_KEYS = {
     "max_queue_per_session": ("max_queue_per_session", None),
@@ -174,6 +185,9 @@ def load_config(path: str | Path) -> ServerConfig:
         setattr(settings, name, value)
     config.runtime = settings
 
+    config.limits = load_limits(_section(data, "limits", LimitsConfig.KEYS), ConfigError)
+    config.auth = load_auth(_section(data, "auth", AuthConfig.KEYS), ConfigError)
+
     platform = _section(data, "platform", {"simulator"})
     if "simulator" in platform:
         sim = platform["simulator"] or {}
@@ -194,4 +208,7 @@ def load_config(path: str | Path) -> ServerConfig:
                 load_session_config(config.simulator.config_lists)
             except ConfigListsError as exc:
                 raise ConfigError(f"platform.simulator.config_lists: {exc}") from None
+    problem = config.auth.refusal(config.host)
+    if problem:
+        raise ConfigError(problem)
     return config
