@@ -26,7 +26,7 @@
       trace_size: 200
       durable_acks: true
     limits:                                       # the HTTP front (docs/server.md, "Limits and security")
-      max_body_bytes: 1048576                     # larger request bodies: 413 BodyTooLarge
+      max_body_bytes: 524288                      # larger request bodies: 413 BodyTooLarge
       max_sessions: 20000                         # sessions held (live + evicted + scheduled); null: no limit
     auth:                                         # optional bearer tokens (or OPENORS_API_TOKEN /
       api_token: ...                              #   OPENORS_OPERATOR_TOKEN in the environment)

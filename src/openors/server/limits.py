@@ -1,7 +1,7 @@
 """The `limits:` section of the server configuration: what the HTTP front lets in.
 
     limits:
-      max_body_bytes: 1048576   # request bodies above this are refused (413 BodyTooLarge)
+      max_body_bytes: 524288    # request bodies above this are refused (413 BodyTooLarge)
       max_sessions: 20000       # sessions held; null: no limit (503 TooManySessions past it)
 """
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# ORS events and start parameters are a few kilobytes; 1 MiB leaves ample room and stays well
-# inside what one session's ECMAScript context can hold as `_event.data` (see docs/server.md).
-DEFAULT_MAX_BODY_BYTES = 1 << 20
-# Above this an event's data may not fit the 64 MiB a session's ECMAScript context may use.
-MAX_BODY_BYTES_CEILING = 4 << 20
+# ORS events and start parameters are a few kilobytes. The worst body for a session is JSON made of
+# tiny values (`[[],[],...]`): about 30 bytes of ECMAScript heap per body byte. At 512 KiB a session
+# can keep one such event and receive the next within its 64 MiB context; at 1 MiB it cannot
+# (measured; see docs/server.md), and the engine then ends the session.
+DEFAULT_MAX_BODY_BYTES = 512 << 10
+MAX_BODY_BYTES_CEILING = 16 << 20
 # ~200-330 KiB per session in memory: 20k sessions all live is 4-7 GiB.
 DEFAULT_MAX_SESSIONS = 20_000
 
