@@ -173,6 +173,7 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(SessionLogContext)
+    app.add_middleware(InternalErrors)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
     if auth is not None and TokenAuth(None, auth).enabled:
         app.add_middleware(TokenAuth, config=auth)  # outermost: nothing is read before the token is
@@ -196,3 +197,32 @@ class SessionLogContext:
                 current_session.reset(token)
         else:
             await self.app(scope, receive, send)
+
+
+class InternalErrors:
+    """The last line of defence: an exception no handler knows becomes a JSON 500 `InternalError`
+    (no traceback to the client) and one log entry, instead of uvicorn's plain-text page."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception as exc:
+            log.exception("internal error", extra={"path": scope.get("path"), "status": 500})
+            if started:
+                return
+            response = JSONResponse({"error": "InternalError", "message": f"the server failed: {type(exc).__name__}"},
+                                    status_code=500)
+            await response(scope, receive, send)
