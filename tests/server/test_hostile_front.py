@@ -137,6 +137,7 @@ def test_memory_stays_flat_under_eight_concurrent_100_mb_bodies(server, http):
         thread.join(120)
     peak = rss_kib(pid, "VmHWM")  # the process's peak RSS, whatever happened between samples
     assert [a[0] for a in answers if a is not None] == [413] * len([a for a in answers if a is not None])
+    print(f"RSS before {before} KiB, peak {peak} KiB, answers {answers}")
     assert peak - before < 64 * 1024, f"RSS grew by {(peak - before) // 1024} MiB"
     assert running(http, sid)
 
