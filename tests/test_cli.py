@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import IRP
 
 CHART = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
@@ -62,3 +64,37 @@ def test_run_takes_an_ors_document_with_its_dialect(tmp_path):
     proc = openors("run", str(doc))
     assert proc.returncode == 0, proc.stderr
     assert "[log] n: 42" in proc.stdout and "final state: done" in proc.stdout
+
+
+_SCXML = '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0">'
+_LAUGHS = ('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+           + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+           + ']>\n' + _SCXML + '<state id="s"><onentry><log expr="\'&i;\'"/></onentry></state></scxml>')
+
+
+def _hostile(tmp_path, kind: str):
+    path = tmp_path / f"{kind}.scxml"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "garbage":
+        path.write_bytes(bytes(range(256)) * 8)
+    elif kind == "bad-utf8":
+        path.write_bytes(_SCXML.encode() + b'<state id="\xff\xfe"/></scxml>')
+    elif kind == "billion-laughs":
+        path.write_text(_LAUGHS)
+    elif kind == "deep":
+        path.write_text(_SCXML + "".join(f'<state id="s{i}">' for i in range(1500)) + "</state>" * 1500 + "</scxml>")
+    elif kind == "deeper-than-libxml2-allows":
+        path.write_text(_SCXML + "<state>" * 10_000 + "</state>" * 10_000 + "</scxml>")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "garbage", "bad-utf8", "billion-laughs", "deep",
+                                  "deeper-than-libxml2-allows"])
+def test_lint_and_run_report_a_hostile_document_by_name_without_a_traceback(tmp_path, kind):
+    path = _hostile(tmp_path, kind)
+    for command in ("lint", "run"):
+        proc = openors(command, str(path), "--timeout", "5") if command == "run" else openors(command, str(path))
+        assert proc.returncode != 0, (command, proc.stdout, proc.stderr)
+        output = proc.stdout + proc.stderr
+        assert f"{kind}.scxml" in output and "Traceback" not in output, (command, output)

@@ -20,12 +20,16 @@ from openors.server.config import load_config
 CHARTS = Path(__file__).parent / "charts"
 
 
-def write_config(tmp_path: Path, *, runtime: dict | None = None, store: str = "store.db") -> Path:
+def write_config(tmp_path: Path, *, runtime: dict | None = None, store: str = "store.db",
+                 sections: dict | None = None) -> Path:
+    """`sections`: more top-level sections (name -> mapping), written as they are."""
     lines = ["listen: {host: 127.0.0.1, port: 0}", f"store: {{type: sqlite, path: {store}}}",
              "applications:", f"  waiter: {(CHARTS / 'waiter.scxml').as_uri()}",
              "logging: {level: INFO}"]
     if runtime:
         lines.append("runtime: " + json.dumps(runtime))
+    for name, value in (sections or {}).items():
+        lines.append(f"{name}: " + json.dumps(value))
     path = tmp_path / "openors.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path

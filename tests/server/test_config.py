@@ -13,8 +13,12 @@ def test_a_full_configuration(tmp_path):
     path.write_text("listen: {host: 0.0.0.0, port: 9090}\nstore: {type: sqlite, path: data/s.db}\n"
                     "applications: {hello: apps/hello.scxml, both: 'http://a/x.scxml http://b/x.scxml'}\n"
                     "logging: {level: debug}\n"
-                    "runtime: {flush_interval_ms: 10, idle_eviction_s: null, request_timeout_s: 3}\n")
+                    "runtime: {flush_interval_ms: 10, idle_eviction_s: null, request_timeout_s: 3}\n"
+                    "limits: {max_body_bytes: 65536, max_sessions: 100}\n"
+                    "auth: {api_token: api-0123456789abcdef, operator_token: op-0123456789abcdef}\n")
     config = load_config(path)
+    assert (config.limits.max_body_bytes, config.limits.max_sessions) == (65536, 100)
+    assert (config.auth.api_token, config.auth.operator_token) == ("api-0123456789abcdef", "op-0123456789abcdef")
     assert (config.host, config.port, config.store_type) == ("0.0.0.0", 9090, "sqlite")
     assert config.store_path == tmp_path / "data" / "s.db"
     assert config.applications["both"] == "http://a/x.scxml http://b/x.scxml"
@@ -39,8 +43,18 @@ def test_defaults_from_an_empty_file(tmp_path):
     ("listen: [1, 2]", ["'listen' must be a mapping"]),
     ("applications: [a]", ["applications"]),
     ("listen: {port: [", ["invalid YAML"]),
+    ("limits: {max_body: 5}", ["unknown key", "max_body", "max_body_bytes"]),
+    ("limits: {max_body_bytes: 100}", ["limits.max_body_bytes", "1024"]),
+    ("limits: {max_body_bytes: 1e12}", ["limits.max_body_bytes"]),
+    ("limits: {max_sessions: -1}", ["limits.max_sessions"]),
+    ("limits: {max_sessions: .inf}", ["limits.max_sessions"]),
+    ("auth: {token: x}", ["unknown key", "token", "api_token"]),
+    ("auth: {api_token: short}", ["auth.api_token", "16"]),
+    ("auth: {allow_unauthenticated: maybe}", ["auth.allow_unauthenticated"]),
+    ("listen: {host: 0.0.0.0}", ["listen.host 0.0.0.0", "auth.api_token", "allow_unauthenticated"]),
 ])
-def test_errors_name_the_problem(tmp_path, text, words):
+def test_errors_name_the_problem(tmp_path, monkeypatch, text, words):
+    monkeypatch.delenv("OPENORS_API_TOKEN", raising=False)
     path = tmp_path / "c.yaml"
     path.write_text(text)
     with pytest.raises(ConfigError) as info:
@@ -97,3 +111,27 @@ def test_serve_with_a_bad_sources_value_exits_2(tmp_path, capsys):
     path.write_text("sources: {max_fetch_bytes: lots}")
     assert main(["serve", "--config", str(path)]) == 2
     assert "sources.max_fetch_bytes" in capsys.readouterr().err
+
+
+def test_listening_beyond_loopback_without_a_token_exits_2_with_the_reason(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("OPENORS_API_TOKEN", raising=False)
+    path = tmp_path / "c.yaml"
+    path.write_text("listen: {host: 0.0.0.0, port: 0}\nstore: {type: memory}\n")
+    assert main(["serve", "--config", str(path)]) == 2
+    assert "no API token is set" in capsys.readouterr().err
+
+
+def test_tokens_come_from_the_environment_when_the_file_leaves_them_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENORS_API_TOKEN", "env-api-0123456789")
+    monkeypatch.setenv("OPENORS_OPERATOR_TOKEN", "env-op-0123456789")
+    path = tmp_path / "c.yaml"
+    path.write_text("listen: {host: 0.0.0.0}\nauth: {operator_token: file-op-0123456789}\n")
+    config = load_config(path)
+    assert (config.auth.api_token, config.auth.operator_token) == ("env-api-0123456789", "file-op-0123456789")
+
+
+def test_an_explicit_key_allows_serving_beyond_loopback_without_tokens(tmp_path, monkeypatch):
+    monkeypatch.delenv("OPENORS_API_TOKEN", raising=False)
+    path = tmp_path / "c.yaml"
+    path.write_text("listen: {host: 0.0.0.0}\nauth: {allow_unauthenticated: true}\n")
+    assert load_config(path).auth.allow_unauthenticated

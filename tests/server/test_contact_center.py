@@ -73,7 +73,7 @@ def test_a_placed_call_shows_in_interactions_and_events(http):
                and e["event"]["interaction_id"] == ixn_id]
     assert len(created) == 1
     assert len(http.get("/ors/platform/events", params={"limit": 1}).json()["events"]) == 1
-    assert http.get("/ors/platform/events", params={"limit": "x"}).status_code == 422
+    assert http.get("/ors/platform/events", params={"limit": "x"}).status_code == 400
 
 
 # --- placing traffic: good and bad input ----------------------------------------------------------------

@@ -15,6 +15,16 @@ def _print_value(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
+def _why(exc: BaseException) -> str:
+    """One line about an unexpected failure (no traceback: the user needs the file and the reason)."""
+    if isinstance(exc, RecursionError):
+        return "the document nests elements too deeply to compile"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+
+
 def cmd_run(args) -> int:
     """Run one session to its end; exit 0 when it reached a top-level final state."""
     from openors.ors.extensions import ors_extensions
@@ -26,6 +36,9 @@ def cmd_run(args) -> int:
         document = load_document(args.document, ors_extensions())
     except ScxmlLoadError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the engine's own failures (deep nesting, ...): reported, not raised
+        print(f"error: {args.document}: {_why(exc)}", file=sys.stderr)
         return 2
 
     async def main() -> int:
@@ -49,7 +62,11 @@ def cmd_run(args) -> int:
         print(f"final state: {session.final_state}")
         return 0 if session.final_state else 1
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except Exception as exc:
+        print(f"error: {args.document}: the session failed: {_why(exc)}", file=sys.stderr)
+        return 1
 
 
 def cmd_w3c(args) -> int:
@@ -83,7 +100,10 @@ def cmd_lint(args) -> int:
     extensions = ors_extensions(force_dialect=args.ors, modules=default_modules())
     total = 0
     for path in args.documents:
-        problems = lint_document(path, extensions)
+        try:
+            problems = lint_document(path, extensions)
+        except Exception as exc:  # the checker's own failures (deep nesting, ...) are problems too
+            problems = [f"{path}: {_why(exc)}"]
         for problem in problems:
             print(problem)
         total += len(problems)

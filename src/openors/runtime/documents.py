@@ -237,4 +237,7 @@ class DocumentCache:
         """(document, tree) without the extensions' hooks: safe in a worker thread.
         compile_document rather than load_string: the latter keeps the source text on the
         document, and the engine then copies it into every snapshot."""
-        return compile_document(parse_xml(data, url), url, self.extensions, sources=self.sources)
+        try:
+            return compile_document(parse_xml(data, url), url, self.extensions, sources=self.sources)
+        except RecursionError:  # the compiler recurses per nesting level: refuse rather than crash
+            raise ScxmlLoadError("the document nests elements too deeply to compile", url) from None

@@ -125,6 +125,12 @@ class MacrostepMeter:
     def over(self) -> bool:
         return self.left() <= 0
 
+    def excuse(self, seconds: float) -> None:
+        """Leave `seconds` of work the session did not choose (a payload pushed in) out of its budget."""
+        self._cpu_start += seconds
+        if self._wall_deadline != float("inf"):
+            self._wall_deadline += seconds
+
 
 class BudgetLedger:
     """One session's record of breaches and of the events it took in the current one-second window."""

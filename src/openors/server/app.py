@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from openors import __version__
 from openors.runtime import Runtime, RuntimeFault
 
+from . import numbers
+from .admission import Admission
+from .auth import AuthConfig, TokenAuth
 from .bodies import MalformedBody, read_parameters
+from .body_limit import BodyLimit
+from .limits import LimitsConfig
 from .logs import current_session
 
 log = logging.getLogger("openors.server")
@@ -37,15 +43,36 @@ _START_BODY = {"requestBody": {"required": True, "content": {
 
 def _error(fault: RuntimeFault) -> JSONResponse:
     body = {"error": type(fault).__name__, "message": fault.message, **fault.details}
-    headers = {"Retry-After": "1"} if fault.status in (429, 503) else None
+    headers = None
+    if fault.status in (429, 503):
+        headers = {"Retry-After": str(getattr(fault, "retry_after", 1))}
+    elif fault.status == 413:
+        headers = {"Connection": "close"}  # the server stops reading what the client still sends
     return JSONResponse(body, status_code=fault.status, headers=headers)
 
 
-def create_app(runtime: Runtime, center=None) -> FastAPI:
+def _invalid_parameter(exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's validation of typed query/path parameters, answered like every other bad input."""
+    first = exc.errors()[0] if exc.errors() else {}
+    field = str(first.get("loc", ("", "?"))[-1])
+    message = f"'{field}': {first.get('msg', 'invalid value')}"
+    return JSONResponse({"error": "MalformedBody", "message": message, "field": field}, status_code=400)
+
+
+def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = None,
+               auth: AuthConfig | None = None) -> FastAPI:
+    limits = limits or LimitsConfig()
     app = FastAPI(title="OpenORS", version=__version__,
                   description="ORS-compatible SCXML session API, operator endpoints and metrics.")
     app.state.runtime = runtime
     app.state.center = center
+    admission = app.state.admission = Admission(runtime, limits.max_sessions)
+    if center is not None:
+        admission.guard_platform(center.world)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _invalid_parameter(exc)
 
     @app.exception_handler(RuntimeFault)
     async def fault_handler(request: Request, fault: RuntimeFault) -> JSONResponse:
@@ -61,12 +88,8 @@ def create_app(runtime: Runtime, center=None) -> FastAPI:
         src = params.pop("src", None)
         if not isinstance(src, str) or not src.strip():
             raise MalformedBody("'src' (the SCXML document URL) is required")
-        idealtime = params.pop("idealtime", None)
-        if idealtime is not None:
-            try:
-                idealtime = float(idealtime)
-            except (TypeError, ValueError):
-                raise MalformedBody(f"'idealtime' must be ms since the Unix epoch, not {idealtime!r}") from None
+        idealtime = numbers.idealtime(params.pop("idealtime", None))
+        admission.check_http()
         session_id = await runtime.start_session(src, params, idealtime)
         response = JSONResponse({"sessionid": session_id})
         response.set_cookie(COOKIE, session_id, httponly=True)
@@ -83,11 +106,7 @@ def create_app(runtime: Runtime, center=None) -> FastAPI:
               summary="Send a request event and wait for the session's reply (504 on timeout)")
     async def request_(session_id: str, name: str, request: Request) -> JSONResponse:
         data = await read_parameters(request)
-        timeout = request.headers.get(TIMEOUT_HEADER)
-        try:
-            timeout = float(timeout) if timeout is not None else None
-        except ValueError:
-            raise MalformedBody(f"header {TIMEOUT_HEADER} must be a number of seconds") from None
+        timeout = numbers.request_timeout(request.headers.get(TIMEOUT_HEADER), "X-OpenORS-Timeout")
         reply = await runtime.request(session_id, name, data, timeout)
         return JSONResponse(reply["data"], headers={"x-openors-reply-event": reply["event"]})
 
@@ -151,7 +170,8 @@ def create_app(runtime: Runtime, center=None) -> FastAPI:
         return JSONResponse({"applications": runtime.settings.applications})
 
     @app.post("/ors/evict", tags=["operator"], summary="Evict idle sessions now (?idle=seconds)")
-    async def evict(idle: float | None = None) -> JSONResponse:
+    async def evict(idle: float | None = Query(None, ge=0, le=numbers.MAX_EVICT_IDLE_S, allow_inf_nan=False)
+                    ) -> JSONResponse:
         return JSONResponse({"evicted": runtime.evict_idle(idle), "counts": runtime.counts})
 
     if center is not None:
@@ -164,6 +184,10 @@ def create_app(runtime: Runtime, center=None) -> FastAPI:
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(SessionLogContext)
+    app.add_middleware(InternalErrors)
+    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    if auth is not None and TokenAuth(None, auth).enabled:
+        app.add_middleware(TokenAuth, config=auth)  # outermost: nothing is read before the token is
     return app
 
 
@@ -184,3 +208,32 @@ class SessionLogContext:
                 current_session.reset(token)
         else:
             await self.app(scope, receive, send)
+
+
+class InternalErrors:
+    """The last line of defence: an exception no handler knows becomes a JSON 500 `InternalError`
+    (no traceback to the client) and one log entry, instead of uvicorn's plain-text page."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception as exc:
+            log.exception("internal error", extra={"path": scope.get("path"), "status": 500})
+            if started:
+                return
+            response = JSONResponse({"error": "InternalError", "message": f"the server failed: {type(exc).__name__}"},
+                                    status_code=500)
+            await response(scope, receive, send)

@@ -1,4 +1,9 @@
-"""Request parameters as ORS takes them: query string, then a form or JSON body (ORS-SPEC §6.1)."""
+"""Request parameters as ORS takes them: query string, then a form or JSON body (ORS-SPEC §6.1).
+
+Whatever reaches a session becomes `_event.data` or `<data>` in its ECMAScript context, so a body
+must be plain JSON: no NaN or Infinity (JSON has neither), no number too large for a double, and
+no nesting deeper than `MAX_JSON_DEPTH` (which also keeps every later walk of the data, such as
+snapshots, far from Python's recursion limit)."""
 
 from __future__ import annotations
 
@@ -15,6 +20,44 @@ class MalformedBody(RuntimeFault):
 
 class UnsupportedBody(RuntimeFault):
     status = 415
+
+
+MAX_JSON_DEPTH = 64
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return value
+
+
+def _check_depth(data) -> None:
+    """Iterative, so the check itself cannot overflow the stack."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > MAX_JSON_DEPTH:
+                    raise MalformedBody(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+                stack.append((child, depth + 1))
+
+
+def parse_json(body: bytes):
+    try:
+        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise MalformedBody(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedBody(f"the body is not valid JSON: {str(exc)[:200]}") from None
+    _check_depth(data)
+    return data
 
 
 def _collect(pairs) -> dict:
@@ -35,16 +78,15 @@ async def read_parameters(request: Request) -> dict:
         return params
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise MalformedBody(f"the body is not valid JSON: {exc}") from None
+        data = parse_json(body)
         if not isinstance(data, dict):
             raise MalformedBody(f"a JSON body must be an object of parameters, not {type(data).__name__}")
         params.update(data)
     elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.form()
+        except RuntimeFault:
+            raise  # BodyTooLarge
         except Exception as exc:  # python-multipart errors have no common base class
             raise MalformedBody(f"the form body cannot be read: {exc}") from None
         params.update(_collect((k, v) for k, v in form.multi_items() if isinstance(v, str)))

@@ -141,7 +141,7 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
     if isinstance(store, RedisStore):  # heartbeats from now on, so recovery may take its time
         keeper = NodeKeeper(store, runtime.adopt)
         keeper.start()
-    center = None
+    center = world = None
     if config.simulator is not None:
         # before recovery, so the documents recovered sessions need are compiled with the world's
         # preparation (see contact_center.share_documents)
@@ -150,11 +150,13 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
         if on_center is not None:
             on_center(center)
     else:
-        attach_modules(runtime)
+        world = attach_modules(runtime)
     recovered = await runtime.recover()
     sock = bind_tcp(config.host, config.port)
     port = sock.getsockname()[1]
-    app = create_app(runtime, center)
+    app = create_app(runtime, center, limits=config.limits, auth=config.auth)
+    if world is not None:  # <session:start> without a contact center obeys limits.max_sessions too
+        app.state.admission.guard_platform(world)
     if isinstance(store, RedisStore):
         _redirect_to_owner(app, runtime, store, keeper)
     server = _Server(uvicorn.Config(app, log_config=None, access_log=False,

@@ -41,6 +41,13 @@
     sources:                                      # every key optional: see sources_config.py
       documents: [file:*, "http://*", "https://*"]  # where documents (and what they refer to) come from
       fetch: ["http://*", "https://*"]            # what <session:fetch> and Basic HTTP <send> reach
+    limits:                                       # the HTTP front (docs/server.md, "Limits and security")
+      max_body_bytes: 524288                      # larger request bodies: 413 BodyTooLarge
+      max_sessions: 20000                         # sessions held (live + evicted + scheduled); null: no limit
+    auth:                                         # optional bearer tokens (or OPENORS_API_TOKEN /
+      api_token: ...                              #   OPENORS_OPERATOR_TOKEN in the environment)
+      operator_token: ...
+      allow_unauthenticated: false                # true: listen beyond loopback without tokens
 
 Relative paths (store file, application documents, relative `src` of start requests) resolve
 against the directory of the configuration file.
@@ -59,7 +66,9 @@ from openors.runtime import RuntimeSettings
 from openors.runtime.redis_store import NODE_ID
 from openors.scxml.budgets import MIB, Budgets
 
+from .auth import AuthConfig, load_auth
 from .contact_center import SimulatorConfig
+from .limits import LimitsConfig, load_limits
 from .sources_config import KEYS, SourcesConfigError, load_sources
 
 
@@ -82,9 +91,12 @@ class ServerConfig:
     log_level: str = "INFO"
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     simulator: SimulatorConfig | None = None  # the contact center the sessions serve
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
 
 
-_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform", "budgets", "sources"}
+_SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform", "budgets", "sources",
+             "limits", "auth"}
 # YAML key -> (RuntimeSettings field, factor applied to the value)
 _RUNTIME_KEYS = {
     "max_queue_per_session": ("max_queue_per_session", None),
@@ -230,6 +242,9 @@ def load_config(path: str | Path) -> ServerConfig:
         raise ConfigError(str(exc)) from None
     config.runtime = settings
 
+    config.limits = load_limits(_section(data, "limits", LimitsConfig.KEYS), ConfigError)
+    config.auth = load_auth(_section(data, "auth", AuthConfig.KEYS), ConfigError)
+
     platform = _section(data, "platform", {"simulator"})
     if "simulator" in platform:
         sim = platform["simulator"] or {}
@@ -250,4 +265,7 @@ def load_config(path: str | Path) -> ServerConfig:
                 load_session_config(config.simulator.config_lists)
             except ConfigListsError as exc:
                 raise ConfigError(f"platform.simulator.config_lists: {exc}") from None
+    problem = config.auth.refusal(config.host)
+    if problem:
+        raise ConfigError(problem)
     return config

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 from openors.platform.errors import PlatformError
 
-from .bodies import read_parameters
+from . import numbers
+from .bodies import MalformedBody, read_parameters
 
 _AGENT_ACTIONS = {"login": "agent_login", "ready": "agent_ready", "notready": "agent_not_ready",
                   "acw": "agent_after_call_work", "logout": "agent_logout"}
@@ -37,8 +38,8 @@ def add_platform_routes(app: FastAPI, center) -> None:
         return JSONResponse({"agents": center.agents()})
 
     @app.get("/ors/platform/events", tags=["contact center"], summary="Recent platform and session events")
-    async def events(limit: int = 100) -> JSONResponse:
-        return JSONResponse({"events": center.recent[-max(1, min(limit, 1000)):]})
+    async def events(limit: int = Query(100, ge=1, le=numbers.MAX_EVENTS_LIMIT)) -> JSONResponse:
+        return JSONResponse({"events": center.recent[-limit:]})
 
     @app.post("/ors/platform/calls", tags=["contact center"], summary="A customer calls (from, to[, patience])")
     async def call(request: Request) -> JSONResponse:
@@ -46,9 +47,10 @@ def add_platform_routes(app: FastAPI, center) -> None:
         if not p.get("from") or not p.get("to"):
             return _bad("'from' (the caller's number) and 'to' (a DN) are required")
         try:
-            patience = float(p.get("patience", 120))
-        except ValueError:
-            return _bad(f"'patience' must be a number of seconds, not {p['patience']!r}")
+            patience = numbers.number(p.get("patience", 120), "patience", low=0, high=numbers.MAX_PATIENCE_S,
+                                      unit=" of seconds")
+        except MalformedBody as exc:
+            return _bad(exc.message)
         ixn = platform.inbound_call(str(p["from"]), str(p["to"]), patience=patience)
         return JSONResponse({"interactionid": ixn}, status_code=201)
 

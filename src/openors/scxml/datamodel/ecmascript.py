@@ -12,6 +12,7 @@ Why it looks the way it does:
 from __future__ import annotations
 
 import json
+import time
 from importlib import resources
 from typing import Any
 
@@ -48,6 +49,8 @@ _SNAPSHOT_JS = """(function () {
 })()"""
 
 DEFAULT_TIME_LIMIT_S = 2.0
+_BIG_PUSH = 16 * 1024  # bytes of JSON above which pushing event data gets its own time limit
+_PUSH_TIME_PER_MIB = 2.0  # seconds allowed per MiB of pushed JSON (a MiB of tiny objects parses in ~0.1 s)
 DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
 _INTERRUPTED = "InternalError: interrupted"
 
@@ -162,11 +165,26 @@ class EcmaScriptDatamodel(Datamodel):
             data, has_xml = (None, False) if ev.data is None else to_json(ev.data)
             if has_xml:
                 self._ensure_dom()
-            self._set_event(ev.name, ev.type, ev.sendid, ev.origin, ev.origintype, ev.invokeid, data, has_xml,
-                            ev.raw)
+            self._push(len(data or ""), self._set_event, ev.name, ev.type, ev.sendid, ev.origin, ev.origintype,
+                       ev.invokeid, data, has_xml, ev.raw)
         if self._pending_config is not None:
             ids, self._pending_config = self._pending_config, None
             self._set_config(self._parse(json.dumps(ids), False))
+
+    def _push(self, size: int, fn, *args):
+        """Hand data the host chose to deliver (an event's data) to JS. Its cost is the data's,
+        bounded by the size caps of what may arrive, not the strategy's: a big payload gets a longer
+        evaluation limit, and its time is not charged to the macrostep's budget."""
+        if size < _BIG_PUSH:
+            return self._call(fn, *args)
+        started = time.perf_counter()
+        self.ctx.set_time_limit(max(self.time_limit, _PUSH_TIME_PER_MIB * size / (1024 * 1024)))
+        try:
+            return self._call(fn, *args)
+        finally:
+            self.ctx.set_time_limit(self.time_limit)
+            if self.meter is not None:
+                self.meter.excuse(time.perf_counter() - started)
 
     def _after_user_code(self) -> None:
         text = self._drain()
@@ -215,6 +233,8 @@ class EcmaScriptDatamodel(Datamodel):
             raise self._js_error(exc, "") from None
         except quickjs.StackOverflow as exc:
             raise ExecutionError(f"stack overflow: {_message(exc)}") from None
+        except TypeError as exc:  # a JS value the binding cannot hand over (it names its tag)
+            raise ExecutionError(f"TypeError: {exc}") from None
 
     def _macrostep_over(self, meter: MacrostepMeter) -> BudgetError:
         ms = round(meter.budget * 1000)
@@ -271,11 +291,11 @@ class EcmaScriptDatamodel(Datamodel):
         if fn is None:
             body = expr.rstrip().rstrip(";")
             try:
-                fn = self.ctx.eval(f"(function(){{return ({body}\n);}})")
+                fn = self.ctx.eval(f"(function(){{return __scxml_flat({body}\n);}})")
             except quickjs.JSException:
                 # Not a plain expression (statements, several of them): evaluate it as a program
                 # at global scope each time; a real syntax error then surfaces as error.execution.
-                fn = self.ctx.eval(f"(function(){{return (0, eval)({json.dumps(expr)});}})")
+                fn = self.ctx.eval(f"(function(){{return __scxml_flat((0, eval)({json.dumps(expr)}));}})")
             self._value_fns[expr] = fn
         return fn
 
@@ -385,7 +405,7 @@ class EcmaScriptDatamodel(Datamodel):
         self._sync()
         clamped = self._clamp_to_macrostep()
         try:
-            self.ctx.eval(source)
+            self.ctx.eval(source + "\n;void 0")  # the completion value stays in JS (it may be a rope)
         except quickjs.JSException as exc:
             error = self._js_error(exc, "script error: ")
             if clamped and isinstance(error, BudgetError) and error.breach.budget == "eval_cpu":

@@ -52,3 +52,7 @@
   };
   g.__scxml_isArray = function (v) { return Array.isArray(v); };
 })();
+
+// A long concatenation is a rope inside QuickJS-ng, a kind of string its Python binding cannot take:
+// values handed to the host are flattened first.
+function __scxml_flat(v) { return typeof v === "string" && v.length > 512 ? [v].join("") : v; }
