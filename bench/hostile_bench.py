@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -114,7 +115,11 @@ def run(budgets: dict | None, spinners: int, duration: float) -> dict:
             return asyncio.run(measure(url, spinners, duration))
         finally:
             proc.terminate()
-            proc.wait(30)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:  # without budgets, the queued spins outlast a graceful stop
+                proc.kill()
+                proc.wait(30)
 
 
 def main() -> None:
