@@ -42,3 +42,19 @@ def test_simulate_takes_an_application_from_the_command_line(tmp_path):
     assert "final_states: {'end': 1}" in out
     ended = [r["event"] for r in records if r["kind"] == "platform" and r["event"]["kind"] == "interaction.ended"]
     assert ended and ended[0]["callstate"] == 19  # cleared by the strategy
+
+
+def test_simulate_ends_a_strategy_whose_error_handler_reenters_the_failing_block(tmp_path):
+    # What Composer applications do by accident: a catch-all handler goes back to the block that fails
+    # again at the same virtual instant. The simulation must finish, and the other calls be served.
+    strategy = tmp_path / "reenter.scxml"
+    strategy.write_text(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" profile="ecmascript" initial="app">'
+        '<state id="app" initial="wait"><state id="wait"><transition event="interaction.present" target="block"/>'
+        '</state><state id="block"><onentry><script>missing.field = 1;</script></onentry></state>'
+        '<transition event="error" target="block"/></state></scxml>')
+    proc = subprocess.run([sys.executable, "-m", "openors.cli.main", "simulate", "--scenario",
+                           str(SCENARIOS / "inbound-calls.yaml"), "--app", f"main-inbound={strategy}",
+                           "--until", "120"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "broke its" in proc.stderr and "is ended" in proc.stderr

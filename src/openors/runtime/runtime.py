@@ -57,7 +57,7 @@ _SYSTEM_VARIABLES = {"_event", "_sessionid", "_name", "_ioprocessors", "_x"}
 
 @dataclass
 class RuntimeSettings:
-    max_queue_per_session: int = 1000  # queued external events one session may hold
+    max_queue_per_session: int = 100  # queued external events one session may hold (each is in its snapshot)
     max_inflight_events: int = 100_000  # queued external events in the whole process
     flush_interval: float = 0.05  # seconds a dirty snapshot may wait before its batch is written
     flush_batch: int = 500  # dirty sessions that trigger a batch at once

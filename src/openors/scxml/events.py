@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .values import XmlValue
@@ -18,6 +18,7 @@ class Event:
     origintype: str | None = None
     invokeid: str | None = None
     raw: str | None = None  # the event as it travelled (form-encoded pairs, HTTP body)
+    _queued_dict: dict | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict:
         # By hand rather than dataclasses.asdict (a generic deep copy, ten times slower): queued
@@ -25,6 +26,13 @@ class Event:
         # _xml_to_data copies the data as it goes, so later changes to the event cannot reach it.
         return {"name": self.name, "type": self.type, "data": _xml_to_data(self.data), "sendid": self.sendid,
                 "origin": self.origin, "origintype": self.origintype, "invokeid": self.invokeid, "raw": self.raw}
+
+    def queued_dict(self) -> dict:
+        """`to_dict()` of an event waiting in a queue, made once: nothing changes a delivered event,
+        and a session's queue is snapshotted again after every change of the session."""
+        if self._queued_dict is None:
+            self._queued_dict = self.to_dict()
+        return self._queued_dict
 
     @classmethod
     def from_dict(cls, data: dict) -> Event:

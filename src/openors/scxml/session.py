@@ -110,7 +110,7 @@ class Session:
             "document_text": self.document.source_text,
             "invokeid": self.invokeid,
             "interpreter": self.interpreter.snapshot(),
-            "external_queue": [e.to_dict() for e in self.external_queue],
+            "external_queue": [e.queued_dict() for e in self.external_queue],
             "pending_sends": self.pending_sends,
             "children": {iid: child.snapshot() for iid, child in self.children.items()},
             "cancelled_invokes": sorted(self.cancelled_invokes),

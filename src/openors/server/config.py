@@ -16,7 +16,7 @@
                                                   # options, special days, time zones; see
                                                   # docs/ors-dialog-session.md)
     runtime:                                      # every key optional (RuntimeSettings)
-      max_queue_per_session: 1000
+      max_queue_per_session: 100
       max_inflight_events: 100000
       flush_interval_ms: 50
       flush_batch: 500
