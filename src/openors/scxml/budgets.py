@@ -41,7 +41,7 @@ class Budgets:
     heavy_macrostep: float = 0.005
     trusted_after: int = 3
     heavy_every: float = 0.1
-    heavy_share: float = 0.25
+    heavy_share: float = 0.15
 
     def with_overrides(self, **changes) -> Budgets:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -36,7 +36,7 @@
       heavy_macrostep_ms: 5
       trusted_after: 3
       heavy_every_ms: 100
-      heavy_share: 0.25
+      heavy_share: 0.15
       dispatch_slice_ms: 5
     sources:                                      # every key optional: see sources_config.py
       documents: [file:*, "http://*", "https://*"]  # where documents (and what they refer to) come from
