@@ -243,3 +243,9 @@ def test_the_server_never_logged_a_traceback(server, http):
     assert http.get("/ors/help").status_code == 200
     log = server.log_path.read_text(errors="replace")
     assert "Traceback" not in log and '"status": 500' not in log
+
+
+@pytest.mark.parametrize("src", ["\u0000", "/tmp/a\u0000b.scxml", "file:///x%00y.scxml"])
+def test_a_source_with_a_nul_character_is_400_document_load_failed(http, src):
+    response = http.post("/scxml/session/start", json={"src": src})
+    assert response.status_code == 400 and response.json()["error"] == "DocumentLoadFailed"

@@ -161,6 +161,8 @@ class DocumentCache:
             return path, path.stat().st_mtime_ns
         except OSError as exc:
             raise ScxmlLoadError(f"cannot read document: {exc.strerror or exc}", url) from None
+        except ValueError:  # a NUL in the path: no file system can name it
+            raise ScxmlLoadError("cannot read document: the path holds a NUL character", url) from None
 
     def _refresh_file(self, url: str, entry: CachedDocument | None) -> m.Document:
         self._check(url)

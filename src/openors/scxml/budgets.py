@@ -86,40 +86,50 @@ gc.callbacks.append(_GcClock.callback)
 
 
 class MacrostepMeter:
-    """The running macrostep's CPU deadline, checked cheaply: the wall clock first (a vDSO call),
-    the thread's CPU time only once the wall clock says the deadline may have passed, so a session
-    preempted by another process is not blamed for the time it did not run, nor for the garbage
-    collector's."""
+    """The running macrostep's CPU deadline, checked cheaply: the thread's CPU clock is read when
+    the macrostep starts (one system call), then only the wall clock (a vDSO call) until it says
+    the deadline may have passed, so a session preempted by another process, or waiting for the
+    GIL, is not blamed for the time it did not run, nor for the garbage collector's."""
 
-    __slots__ = ("budget", "_cpu_start", "_wall_deadline", "exceeded")
+    __slots__ = ("budget", "slack", "watch", "_wall_start", "_cpu_start", "_wall_deadline", "exceeded",
+                 "_first_watch")
 
-    def __init__(self, budget: float):
+    def __init__(self, budget: float, slack: float = 0.0):
         self.budget = budget
+        self.slack = slack  # callers care once less than this is left (an evaluation's own limit)
+        # Before this perf_counter() value nothing needs a closer look: the hot paths compare
+        # against it and call left() only past it.
+        self.watch = float("inf")
+        self._wall_start = float("inf")  # no macrostep runs: left() is infinite
         self._cpu_start = 0.0
         self._wall_deadline = float("inf")
         self.exceeded = False
+        self._first_watch = budget - slack
 
     def start(self) -> None:
         self.exceeded = False
-        if self.budget != float("inf"):
-            self._cpu_start = time.thread_time() - _GcClock.spent
-            self._wall_deadline = time.perf_counter() + self.budget
+        self._cpu_start = time.thread_time() - _GcClock.spent
+        now = self._wall_start = time.perf_counter()
+        self._wall_deadline = now + self.budget
+        self.watch = now + self._first_watch
 
     def stop(self) -> None:
-        self._wall_deadline = float("inf")
+        self._wall_start = self._wall_deadline = self.watch = float("inf")
 
     def left(self) -> float:
         """Seconds the macrostep may still run (inf when no macrostep runs); 0 once it is over."""
         if self.exceeded:
             return 0.0
-        left = self._wall_deadline - time.perf_counter()
-        if left > 0:
-            return left
+        now = time.perf_counter()
+        if now < self._wall_deadline:
+            return self._wall_deadline - now  # CPU left is at least the wall time left
         left = self.budget - (time.thread_time() - _GcClock.spent - self._cpu_start)
         if left <= 0:
             self.exceeded = True
+            self.watch = 0.0
             return 0.0
-        self._wall_deadline = time.perf_counter() + left
+        self._wall_deadline = now + left
+        self.watch = now  # from now on every look is a close one (long macrosteps only)
         return left
 
     def over(self) -> bool:
@@ -127,9 +137,10 @@ class MacrostepMeter:
 
     def excuse(self, seconds: float) -> None:
         """Leave `seconds` of work the session did not choose (a payload pushed in) out of its budget."""
+        self._wall_start += seconds
+        self._wall_deadline += seconds
+        self.watch += seconds
         self._cpu_start += seconds
-        if self._wall_deadline != float("inf"):
-            self._wall_deadline += seconds
 
 
 class BudgetLedger:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
+from time import perf_counter
 from typing import Any, Protocol
 
 from . import model as m
@@ -63,7 +64,8 @@ class Interpreter:
         # Budgets (budgets.py): the macrostep's CPU deadline, shared with the datamodel, and the
         # breaches of the running macrostep, which the host collects after it.
         # A macrostep may always hold one whole evaluation and an error handler after it.
-        self.meter = MacrostepMeter(max(budgets.macrostep_cpu, 1.5 * options.get("time_limit", 0.0)))
+        time_limit = options.get("time_limit", 0.0)
+        self.meter = MacrostepMeter(max(budgets.macrostep_cpu, 1.5 * time_limit), slack=time_limit)
         self.datamodel.meter = self.meter
         self.breaches: list[Breach] = []
         self.exec = ExecutableContent(self)
@@ -146,7 +148,8 @@ class Interpreter:
                         enabled = self.select_transitions(internal_event)
                 if enabled:
                     microsteps += 1
-                    if microsteps > self.budgets.microsteps or self.meter.over():
+                    if microsteps > self.budgets.microsteps or (
+                            perf_counter() >= self.meter.watch and self.meter.over()):
                         self.stop_macrostep(microsteps)
                         return
                     self.microstep(enabled)
@@ -168,26 +171,23 @@ class Interpreter:
             return
         self.meter.start()
         try:
-            self._process_external_event(external_event)
+            self._set_event(external_event)
+            if self.doc.has_invokes and (external_event.invokeid is not None or self._has_autoforward()):
+                for state in sorted(self.configuration, key=_entry_order):
+                    for inv in state.invokes:
+                        invokeid = self.invoke_ids.get((state.id, inv.index))
+                        if invokeid is None:
+                            continue
+                        if invokeid == external_event.invokeid:
+                            self.apply_finalize(inv, external_event)
+                        if inv.autoforward:
+                            self.host.forward_to_invoke(self, invokeid, external_event)
+            enabled = self.select_transitions(external_event)
+            if enabled:
+                self.microstep(enabled)
+            self.main_event_loop()
         finally:
             self.meter.stop()
-
-    def _process_external_event(self, external_event: Event) -> None:
-        self._set_event(external_event)
-        if self.doc.has_invokes and (external_event.invokeid is not None or self._has_autoforward()):
-            for state in sorted(self.configuration, key=_entry_order):
-                for inv in state.invokes:
-                    invokeid = self.invoke_ids.get((state.id, inv.index))
-                    if invokeid is None:
-                        continue
-                    if invokeid == external_event.invokeid:
-                        self.apply_finalize(inv, external_event)
-                    if inv.autoforward:
-                        self.host.forward_to_invoke(self, invokeid, external_event)
-        enabled = self.select_transitions(external_event)
-        if enabled:
-            self.microstep(enabled)
-        self.main_event_loop()
 
     # ------------------------------------------------------------------ budgets (not in Appendix D)
     def note_breach(self, breach: Breach) -> None:

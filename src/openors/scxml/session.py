@@ -277,7 +277,8 @@ class SessionHost:
         until = None if time_slice is None else time.perf_counter() + time_slice
         try:
             while max_events is None or processed < max_events:
-                session = self._next_ready(probation)
+                session = self._next_ready(probation) if self.ready_probation else (
+                    self.ready.popleft() if self.ready else None)
                 if session is None:
                     break
                 session.queued = False
@@ -287,9 +288,13 @@ class SessionHost:
                 processed += 1
                 if event.invokeid is not None and event.invokeid in session.cancelled_invokes:
                     continue  # events from a cancelled child are never processed
-                breach = session.ledger.take_event(self.clock.now())
-                if breach is not None:
-                    session.interpreter.note_breach(breach)
+                if event.origintype is not None or event.invokeid is not None or event.type != "external":
+                    # Made by sessions (a <send>, a module's outcome, a child's done event): what
+                    # zero-time loops are made of. Events handed in from outside (HTTP, Session.send)
+                    # carry no origin and meet the admission limits instead.
+                    breach = session.ledger.take_event(self.clock.now())
+                    if breach is not None:
+                        session.interpreter.note_breach(breach)
                 began = time.perf_counter()
                 self._run_macrostep(session, session.interpreter.process_external_event, event)
                 was_long = session.light_streak == 0

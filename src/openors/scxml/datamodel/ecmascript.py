@@ -211,7 +211,7 @@ class EcmaScriptDatamodel(Datamodel):
         """Near the end of the macrostep's budget, the next evaluation may only have what is left,
         so no macrostep holds the loop much past its budget. True when the limit was lowered."""
         meter = self.meter
-        if meter is None:
+        if meter is None or time.perf_counter() < meter.watch:
             return False
         left = meter.left()
         if left <= 0:
