@@ -295,11 +295,10 @@ class SessionHost:
                     breach = session.ledger.take_event(self.clock.now())
                     if breach is not None:
                         session.interpreter.note_breach(breach)
-                began = time.perf_counter()
-                self._run_macrostep(session, session.interpreter.process_external_event, event)
+                took = self._run_macrostep(session, session.interpreter.process_external_event, event)
                 was_long = session.light_streak == 0
                 if was_long:
-                    self.long_spent += time.perf_counter() - began
+                    self.long_spent += took
                 self._after_macrostep(session)
                 if session.external_queue and session.interpreter.running and not session.queued:
                     session.queued = True
@@ -321,8 +320,9 @@ class SessionHost:
                 return waiting.popleft()
         return self.ready.popleft() if self.ready else None
 
-    def _run_macrostep(self, session: Session, step: Callable[..., None], arg: Any) -> None:
-        """Run one macrostep of `session` under its budgets, then settle what it breached."""
+    def _run_macrostep(self, session: Session, step: Callable[..., None], arg: Any) -> float:
+        """Run one macrostep of `session` under its budgets, then settle what it breached.
+        Returns the seconds it took."""
         interp = session.interpreter
         started = time.perf_counter()
         try:
@@ -332,13 +332,14 @@ class SessionHost:
         except Exception as exc:  # one session's failure must never harm another
             log.exception("session %s failed in a macrostep", session.id)
             interp.note_breach(Breach("internal", 0, f"internal error: {type(exc).__name__}: {exc}"))
-        if time.perf_counter() - started > self.budgets.heavy_macrostep:
+        took = time.perf_counter() - started
+        if took > self.budgets.heavy_macrostep:
             session.light_streak = 0
         else:
             session.light_streak += 1
-        breaches = interp.take_breaches()
-        if breaches:
-            self._breached(session, breaches)
+        if interp.breaches:
+            self._breached(session, interp.take_breaches())
+        return took
 
     def _breached(self, session: Session, breaches: list[Breach]) -> None:
         """One strike per macrostep, whatever it breached. Below the limit the session gets the
