@@ -48,7 +48,7 @@ class SourcePolicy:
     documents: tuple[str, ...] = ("file:*", "http://*", "https://*")
     fetch: tuple[str, ...] = ("http://*", "https://*")
     max_document_bytes: int = 16 * MiB
-    max_document_elements: int = 200_000
+    max_document_elements: int = 50_000
     max_fetch_bytes: int = 4 * MiB
     timeout_s: float = 10.0
 

@@ -5,7 +5,7 @@ reach, and the size caps (see `openors.scxml.sources`).
       documents: [file:*, "https://strategies.example.com/*"]   # URL globs; a bare path is a file
       fetch: ["https://*", "http://crm.internal/*"]             # pattern relative to this file
       max_document_bytes: 16777216     # a document, and again all its includes together
-      max_document_elements: 200000    # elements of a document once its includes are in place
+      max_document_elements: 50000     # elements of a document once its includes are in place
       max_fetch_bytes: 4194304         # a session:fetch answer, a Basic HTTP answer or request
       timeout_s: 10                    # one read of a document or of what it refers to
 """
