@@ -86,32 +86,39 @@ gc.callbacks.append(_GcClock.callback)
 
 
 class MacrostepMeter:
-    """The running macrostep's CPU deadline, checked cheaply: the thread's CPU clock is read when
-    the macrostep starts (one system call), then only the wall clock (a vDSO call) until it says
-    the deadline may have passed, so a session preempted by another process, or waiting for the
-    GIL, is not blamed for the time it did not run, nor for the garbage collector's."""
+    """The running macrostep's CPU deadline, checked cheaply. The wall clock (a vDSO call) is read
+    often, the thread's CPU clock (a system call) rarely: a session on probation has it read when
+    its macrostep starts, so it is never blamed for time it did not run (preempted by another
+    process, waiting for the GIL) nor for the garbage collector's; a trusted session (its recent
+    macrosteps were all short) has it read only once half its budget has gone by on the wall
+    clock, and that first half counts as CPU: no system call at all for the macrosteps that matter
+    most, at the price of being blamed for at most half a budget of time it did not run."""
 
-    __slots__ = ("budget", "slack", "watch", "_wall_start", "_cpu_start", "_wall_deadline", "exceeded",
-                 "_first_watch")
+    __slots__ = ("budget", "slack", "watch", "trusted", "_wall_start", "_cpu_start", "_wall_deadline",
+                 "exceeded")
 
     def __init__(self, budget: float, slack: float = 0.0):
         self.budget = budget
         self.slack = slack  # callers care once less than this is left (an evaluation's own limit)
+        self.trusted = False  # set by the host before each macrostep
         # Before this perf_counter() value nothing needs a closer look: the hot paths compare
         # against it and call left() only past it.
         self.watch = float("inf")
         self._wall_start = float("inf")  # no macrostep runs: left() is infinite
-        self._cpu_start = 0.0
+        self._cpu_start: float | None = None
         self._wall_deadline = float("inf")
         self.exceeded = False
-        self._first_watch = budget - slack
 
     def start(self) -> None:
         self.exceeded = False
-        self._cpu_start = time.thread_time() - _GcClock.spent
         now = self._wall_start = time.perf_counter()
-        self._wall_deadline = now + self.budget
-        self.watch = now + self._first_watch
+        if self.trusted:
+            self._cpu_start = None
+            self._wall_deadline = now + self.budget / 2
+        else:
+            self._cpu_start = time.thread_time() - _GcClock.spent
+            self._wall_deadline = now + self.budget
+        self.watch = min(self._wall_deadline, now + self.budget - self.slack)
 
     def stop(self) -> None:
         self._wall_start = self._wall_deadline = self.watch = float("inf")
@@ -122,8 +129,13 @@ class MacrostepMeter:
             return 0.0
         now = time.perf_counter()
         if now < self._wall_deadline:
+            if self._cpu_start is None:
+                return self.budget - (now - self._wall_start)  # as if all the wall time were CPU
             return self._wall_deadline - now  # CPU left is at least the wall time left
-        left = self.budget - (time.thread_time() - _GcClock.spent - self._cpu_start)
+        cpu = time.thread_time() - _GcClock.spent
+        if self._cpu_start is None:  # a trusted session's first look: the wall time so far counts
+            self._cpu_start = cpu - (now - self._wall_start)
+        left = self.budget - (cpu - self._cpu_start)
         if left <= 0:
             self.exceeded = True
             self.watch = 0.0
@@ -140,7 +152,8 @@ class MacrostepMeter:
         self._wall_start += seconds
         self._wall_deadline += seconds
         self.watch += seconds
-        self._cpu_start += seconds
+        if self._cpu_start is not None:
+            self._cpu_start += seconds
 
 
 class BudgetLedger:

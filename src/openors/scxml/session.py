@@ -324,6 +324,7 @@ class SessionHost:
         """Run one macrostep of `session` under its budgets, then settle what it breached.
         Returns the seconds it took."""
         interp = session.interpreter
+        interp.meter.trusted = session.light_streak >= self.budgets.trusted_after
         started = time.perf_counter()
         try:
             step(arg)
