@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 
@@ -233,3 +234,21 @@ def test_ors_session_answers_a_request_with_session_response(http):
     assert http.post(f"/scxml/session/{sid}/request/statement").json() == "balance 125"
     # The datamodel endpoint shows the ORS document's <data> items.
     assert http.get(f"/ors/sessions/{sid}/datamodel").json()["datamodel"]["balance"] == 125
+
+
+def test_the_openapi_document_lists_the_errors_every_endpoint_may_answer():
+    from openors.runtime import Runtime
+    from openors.server.app import create_app
+
+    async def document() -> dict:
+        runtime = await Runtime().start()
+        try:
+            return create_app(runtime).openapi()
+        finally:
+            await runtime.stop()
+
+    doc = asyncio.run(document())
+    for path, verbs in (("/scxml/session/start", "post"), ("/ors/quarantine", "get")):
+        responses = doc["paths"][path][verbs]["responses"]
+        assert {"400", "401", "413", "503"} <= set(responses)
+        assert "BodyTooLarge" in responses["413"]["description"]

@@ -59,11 +59,26 @@ def _invalid_parameter(exc: RequestValidationError) -> JSONResponse:
     return JSONResponse({"error": "MalformedBody", "message": message, "field": field}, status_code=400)
 
 
+_ERROR_BODY = {"content": {"application/json": {"schema": {
+    "type": "object", "required": ["error", "message"],
+    "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}}}}
+# What any endpoint may answer besides its own results (docs/server.md, "Limits and security").
+_COMMON_RESPONSES = {
+    400: {"description": "MalformedBody, DocumentLoadFailed: the field or document at fault is named", **_ERROR_BODY},
+    401: {"description": "Unauthorized: a token is configured and the request has none or a wrong one",
+          **_ERROR_BODY},
+    413: {"description": "BodyTooLarge: the body is larger than limits.max_body_bytes", **_ERROR_BODY},
+    503: {"description": "TooManySessions, Overloaded, PersistenceFailed, SessionMoving, StoreUnavailable, "
+                         "ShuttingDown (Retry-After where retrying helps)", **_ERROR_BODY},
+}
+
+
 def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = None,
                auth: AuthConfig | None = None) -> FastAPI:
     limits = limits or LimitsConfig()
     app = FastAPI(title="OpenORS", version=__version__,
-                  description="ORS-compatible SCXML session API, operator endpoints and metrics.")
+                  description="ORS-compatible SCXML session API, operator endpoints and metrics.",
+                  responses=_COMMON_RESPONSES)
     app.state.runtime = runtime
     app.state.center = center
     admission = app.state.admission = Admission(runtime, limits.max_sessions)
