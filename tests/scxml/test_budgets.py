@@ -165,3 +165,22 @@ def test_an_ended_session_leaves_no_timers_behind():
     host.run_until_idle()
     assert session.stopped_by is not None
     assert not session.pending_sends and host.clock.now() == 0
+
+
+def test_an_invoked_child_ended_by_its_budgets_is_reported_to_its_parent():
+    host = _host()
+    parent = _start(host, f"""{HEAD}>
+      <state id="waiting">
+        <invoke id="child"><content>
+          <scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+            <state id="s"><onentry><raise event="again"/></onentry><transition event="again" target="s"/>
+              <transition event="error" target="s"/></state>
+          </scxml>
+        </content></invoke>
+        <transition event="error.budget.microsteps" cond="_event.data.invokeid === 'child'" target="told"/>
+        <transition event="done.invoke.child" target="wrong"/>
+      </state>
+      <final id="told"/><final id="wrong"/>
+    </scxml>""")
+    host.run_until_idle()
+    assert parent.final_state == "told"

@@ -358,6 +358,12 @@ class SessionHost:
             session.stopped_by = stopping
             interp.running = False
             self._end_children(session)
+            parent = session.parent
+            if parent is not None and parent.children.get(session.invokeid) is session:
+                # The invoking session would wait forever for a done event: it hears why instead.
+                del parent.children[session.invokeid]
+                self.deliver(parent, Event(stopping.event_name, "platform",
+                                           {**stopping.event_data(), "invokeid": session.invokeid}))
         elif interp.running and stopping.budget in ("microsteps", "cpu", "events", "internal"):
             self.deliver(session, Event(stopping.event_name, "platform", stopping.event_data()))
 
