@@ -47,17 +47,16 @@ class Budgets:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-# What a host without budgets runs with (the figures "without budgets" of bench/hostile_bench.py):
-# the binding's own two-second evaluation limit, nothing else.
-UNBOUNDED = Budgets(microsteps=10**12, eval_cpu=2.0, macrostep_cpu=float("inf"), memory=1024 * MIB,
-                    events_per_second=10**12, strikes=10**12, heavy_macrostep=float("inf"), heavy_share=1.0)
-
-
 @dataclass(frozen=True)
 class Breach:
-    budget: str  # microsteps | cpu | eval_cpu | memory | events
+    budget: str  # microsteps | cpu | eval_cpu | memory | events | internal
     limit: float
     description: str
+
+    @property
+    def stops_macrostep(self) -> bool:
+        """eval_cpu and memory breaches fail one evaluation, which raises its own error event."""
+        return self.budget in ("microsteps", "cpu", "events", "internal")
 
     @property
     def event_name(self) -> str:
@@ -159,17 +158,13 @@ class MacrostepMeter:
 class BudgetLedger:
     """One session's record of breaches and of the events it took in the current one-second window."""
 
-    __slots__ = ("budgets", "strikes", "window_start", "window_events", "pending")
+    __slots__ = ("budgets", "strikes", "window_start", "window_events")
 
     def __init__(self, budgets: Budgets):
         self.budgets = budgets
         self.strikes: deque[float] = deque()
         self.window_start: float | None = None
         self.window_events = 0
-        self.pending: list[Breach] = []  # breaches of the running macrostep, reported after it
-
-    def note(self, breach: Breach) -> None:
-        self.pending.append(breach)
 
     def take_event(self, now: float) -> Breach | None:
         """Count one external event; a breach when the window already held its share."""

@@ -346,8 +346,7 @@ class SessionHost:
         """One strike per macrostep, whatever it breached. Below the limit the session gets the
         error event of what stopped its macrostep; at the limit it ends, running no more user code."""
         session.light_streak = 0
-        stopping = next((b for b in breaches if b.budget in ("microsteps", "cpu", "events", "internal")),
-                        breaches[0])
+        stopping = next((b for b in breaches if b.stops_macrostep), breaches[0])
         interp = session.interpreter
         end = interp.running and session.ledger.strike(self.clock.now())
         log.warning("session %s broke its %s budget%s: %s", session.id, stopping.budget,
@@ -364,7 +363,7 @@ class SessionHost:
                 del parent.children[session.invokeid]
                 self.deliver(parent, Event(stopping.event_name, "platform",
                                            {**stopping.event_data(), "invokeid": session.invokeid}))
-        elif interp.running and stopping.budget in ("microsteps", "cpu", "events", "internal"):
+        elif interp.running and stopping.stops_macrostep:
             self.deliver(session, Event(stopping.event_name, "platform", stopping.event_data()))
 
     def _end_children(self, session: Session) -> None:
