@@ -50,7 +50,7 @@ def test_lint_command_reports_every_problem_with_file_and_line(tmp_path):
 def test_ipd_starts_and_waits_for_interaction_added_without_errors(path):
     host = SessionHost(VirtualClock())
     events = []
-    host.on_event = lambda s, e: events.append(e.name)
+    host.listeners.on("event_taken", lambda s, e: events.append(e.name))
     session = host.start_session(load_document(path, ors_extensions()))
     host.run_until_idle()
     assert session.configuration == IPD_WAITING

@@ -13,7 +13,7 @@ W3C_HEAD = '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamod
 def run(text: str, events=(), url="file:///apps/strategy.scxml"):
     host = SessionHost(VirtualClock())
     seen = []
-    host.on_event = lambda s, e: seen.append(e)
+    host.listeners.on("event_taken", lambda s, e: seen.append(e))
     session = host.start_session(load_string(text, url, ors_extensions()))
     for name in events:
         session.send(name)

@@ -28,13 +28,10 @@ def evict_and_restore(site: Site, session_id: str):
     """What the runtime's Evictor does, without a store: snapshot, drop and free, restore."""
     old = site.host.sessions[session_id]
     snap, document = old.snapshot(), old.document
-    for handle in old._timers.values():
-        site.clock.cancel(handle)
+    site.host.scheduler.cancel_timers(old)
     del site.host.sessions[session_id]
     _dismantle(old)  # anything still holding the old object would now fail loudly
-    new = site.host.restore_session(snap, document=document)
-    site.world.session_restored(new)
-    return new
+    return site.host.restore_session(snap, document=document)  # the world hears of it
 
 
 def test_a_waiting_submit_answers_the_restored_copy_of_its_session(tmp_path):

@@ -135,7 +135,7 @@ def test_ordertype_max_with_a_statistic_and_percentage_with_weights():
     site.run()
     # both free; the first selection goes to the target furthest below its share (both at 0: first listed)
     assert _done(site)["targetcomponentselected"] == "alice@SS.A"
-    router = site.world._queue_router
+    router = site.world.router
     assert router.routed["A:alice"] == 1
 
 
@@ -187,7 +187,7 @@ def test_caller_abandoning_while_queued():
     site.run()
     (abandoned,) = site.kind("queue.abandoned")
     assert abandoned["t"] == pytest.approx(12.0, abs=0.2)
-    assert site.world._queue_router.entries == {}
+    assert site.world.router.entries == {}
 
 
 def test_priority_goes_first():
@@ -219,7 +219,7 @@ def test_reservation_is_released_when_the_call_reaches_the_agent_and_release_is_
     site = Site(topo=topology([agent("solo", "7001")]))
     site.call(target="solo@SS.A")
     site.run()
-    router = site.world._queue_router
+    router = site.world.router
     assert router.reservations == {}
     assert site.kind("queue.reservation.expired") == []
     router.release("solo")

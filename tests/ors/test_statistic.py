@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openors.ors.catalogue import check_event
-from openors.ors.statistic.stats import object_key, statistics_for
+from openors.ors.statistic.stats import object_key
 
 from .queue_site import Site
 
@@ -18,7 +18,7 @@ def test_object_keys():
 
 def test_values_from_the_live_state():
     site = Site()
-    stats = statistics_for(site.world)
+    stats = site.world.statistics
     site.clock.advance(12)
     assert stats.value("Sales@SS.GA", "StatAgentsAvailable") == 2
     assert stats.value("?:support > 5@SS.GA", "StatAgentsTotal") == 1  # carol, logged in, not ready
@@ -38,7 +38,7 @@ def test_values_from_the_live_state():
 
 def test_calls_in_queue_and_answered():
     site = Site()
-    stats = statistics_for(site.world)
+    stats = site.world.statistics
     site.call(target="carol@SS.A")
     site.call("+15551110002", target="alice@SS.A")
     site.clock.advance(0.5)
@@ -82,7 +82,7 @@ def test_sdata_and_subscriptions_in_a_session():
 
 def test_periodic_subscription_reports_changes_only():
     site = Site()
-    service = site.world._statistic_service
+    service = site.world.statistic_service
     session = type("S", (), {"id": "s1"})()
     sent = []
     site.world.host.sessions["s1"] = session

@@ -128,7 +128,7 @@ def test_a_long_evaluation_fails_like_a_script_error_and_the_session_carries_on(
 def test_breaches_are_reported_to_the_host_with_the_budget_broken():
     host = _host()
     seen = []
-    host.on_budget_breach = lambda session, breach, ended: seen.append((breach.budget, ended))
+    host.listeners.on("budget_breached", lambda session, breach, ended: seen.append((breach.budget, ended)))
     _start(host, f"""{HEAD}>
       <state id="s"><onentry><raise event="again"/></onentry><transition event="again" target="s"/>
         <transition event="error" target="s"/></state>

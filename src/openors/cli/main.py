@@ -44,11 +44,11 @@ def cmd_run(args) -> int:
     async def main() -> int:
         host = SessionHost(RealClock() if args.real_time else VirtualClock())
 
-        def on_log(session, label, value) -> None:
+        def on_log(session, label, value, level) -> None:
             prefix = f"{label}: " if label else ""
             print(f"[log] {prefix}{_print_value(value)}", flush=True)
 
-        host.on_log = on_log
+        host.listeners.on("logged", on_log)
         session = host.start_session(document)
         finished = await host.run_until(lambda: session.is_done, timeout=args.timeout)
         if not finished:

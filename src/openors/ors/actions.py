@@ -64,11 +64,32 @@ class ActionContext:
             self.host.deliver(session, module_event(name, data))
 
 
+class ModuleContext:
+    """The context module actions run in: the ORS world (`OrsWorld` is the implementation). A world
+    provides itself in its host's `services` under this type; actions find it there.
+
+    What actions use of it: `platform`, `host`, `inflight` (requests in flight), `router`,
+    `statistics`, `statistic_service`, `session_module`, ownership (`associate`, `release`,
+    `resolve_interaction`, ...), `request` / `later` for platform requests, `deliver` and `trace`."""
+
+    host: Any
+    platform: Any
+    inflight: Any
+    tracing: bool = False
+
+    def trace(self, kind: str, **fields: Any) -> None:
+        raise NotImplementedError
+
+
+def context_of(host) -> ModuleContext | None:
+    return host.services.get(ModuleContext)
+
+
 def _answered(host, session_id: str, name: str, data: Any) -> None:
     """The answer to a request is on its way: it is no longer in flight (openors.ors.inflight)."""
-    inflight = getattr(getattr(host, "ors_world", None), "inflight", None)
-    if inflight is not None and isinstance(data, dict):
-        inflight.answered(session_id, name, data.get("requestid"))
+    world = context_of(host)
+    if world is not None and isinstance(data, dict):
+        world.inflight.answered(session_id, name, data.get("requestid"))
 
 
 def module_event(name: str, data: dict, module: str | None = None) -> Event:
@@ -102,15 +123,14 @@ class ModuleAction:
         location = node.attributes.get("requestid")
         if location and not self.requestid_names_earlier_request:
             interp.datamodel.assign_value(location, requestid)
-        trace = getattr(interp.host, "ors_trace", None)
+        world = context_of(interp.host)
         try:
             args = self.evaluate(interp, node)
             if self.requestid_names_earlier_request and args.get("requestid") not in (None, ""):
                 requestid = str(args["requestid"])
-            if trace is not None:
-                trace("action", session=interp.session.id, action=f"{self.prefix}.{self.name}",
-                      requestid=requestid, attributes=args)
-            world = getattr(interp.host, "ors_world", None)
+            if world is not None and world.tracing:
+                world.trace("action", session=interp.session.id, action=f"{self.prefix}.{self.name}",
+                            requestid=requestid, attributes=args)
             if world is None:
                 raise ActionError("unknown", f"<{self.name}>: this server runs no {self.module} module")
             # Open from now until its answer is delivered, so a snapshot carries it (inflight.py).

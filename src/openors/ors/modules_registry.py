@@ -20,10 +20,3 @@ def default_modules() -> dict[tuple[str, str], ModuleAction]:
     modules.update(statistic_actions())
     return modules
 
-
-def default_services() -> list:
-    """Factories `(world) -> service` of the module parts that live as long as a world."""
-    from .queue.router import router_for
-    from .statistic.service import statistic_service_for
-
-    return [router_for, statistic_service_for]

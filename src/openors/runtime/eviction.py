@@ -18,9 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from openors.scxml import Session
+from openors.scxml import Session, SessionHost
 
-from .host import RuntimeHost
 from .store import Store
 from .writer import SnapshotWriter
 
@@ -36,7 +35,7 @@ class EvictedSession:
 
 
 class Evictor:
-    def __init__(self, host: RuntimeHost, store: Store, writer: SnapshotWriter, *,
+    def __init__(self, host: SessionHost, store: Store, writer: SnapshotWriter, *,
                  load_document: Callable[[str], object], may_evict: Callable[[Session], bool],
                  on_restored: Callable[[Session], None], on_evicted: Callable[[str], None],
                  idle_after: float | None,
@@ -109,11 +108,8 @@ class Evictor:
                 and self.may_evict(session))
 
     def _evict(self, session: Session) -> None:
-        for handle in session._timers.values():
-            self.host.clock.cancel(handle)
-        session._timers.clear()
+        self.host.scheduler.cancel_timers(session)
         dict.pop(self.host.sessions, session.id, None)
-        self.host.forget(session.id)
         self.last_active.pop(session.id, None)
         due = min((p["due"] for p in session.pending_sends.values()), default=None)
         self.adopt(session.id, session.document.url, due)

@@ -1,33 +1,18 @@
-"""The engine's `SessionHost`, with the few hooks a long-running server needs.
-
-The engine calls `_after_macrostep`, `_enqueue`, `_end_session` and `_arm` at exactly the points
-the runtime must observe (a macrostep ended, an event was queued, a session ended, a timer fired);
-overriding them here keeps the engine untouched. docs/server.md lists them as candidates for public
-hooks in the engine.
-"""
+"""What a long-running server adds to the engine's `SessionHost`, through its declared extension
+points only: a session table that knows evicted sessions, and a listener that keeps the count and
+the waiting time of queued events (backpressure and the queuing-time metric)."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
 
-from openors.scxml import Event, Session, SessionHost
-from openors.scxml.clock import Clock
+from openors.scxml import Event, Session
+from openors.scxml.listeners import SessionListener
+from openors.scxml.session import PARTS_KEY
 
-log = logging.getLogger("openors.runtime")
-
-
-class HostListener(Protocol):
-    def macrostep_done(self, session: Session, event_name: str | None, waited: float | None) -> None: ...
-    def session_ended(self, session: Session) -> None: ...
-    def timer_fired(self, session: Session) -> None: ...
-    def state_entered(self, session: Session, state_id: str) -> None: ...
-    def state_exited(self, session: Session, state_id: str) -> None: ...
-    def logged(self, session: Session, label: str | None, value: Any) -> None: ...
+__all__ = ["PARTS_KEY", "QueueWatch", "SessionTable"]
 
 
 class SessionTable(dict):
@@ -35,7 +20,7 @@ class SessionTable(dict):
     event sent to it by another session (`#_scxml_<id>`) or the Basic HTTP processor still arrives.
     Plain indexing and `dict.get(table, id)` never restore."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.restorer: Callable[[str], Session | None] | None = None
 
@@ -46,122 +31,47 @@ class SessionTable(dict):
         return default if session is None else session
 
 
-class SnapshotPart(Protocol):
-    """State a layer above the engine keeps per session and that must survive with it (the ORS
-    modules' requests in flight): `save` gives it as JSON data, None when there is none;
-    `restore` takes it back when the session's snapshot is restored."""
+class QueueWatch(SessionListener):
+    """Counts external events waiting in any queue, and tells how long each one waited."""
 
-    def save(self, session: Session) -> Any: ...
-    def restore(self, session: Session, data: Any) -> Any: ...
-
-
-PARTS_KEY = "parts"  # where a session snapshot carries its parts: {part name: data}
-
-
-class RuntimeHost(SessionHost):
-    def __init__(self, clock: Clock, listener: HostListener, wake: asyncio.Event, **kwargs):
-        super().__init__(clock, **kwargs)
-        self.sessions = SessionTable()
-        self.snapshot_parts: dict[str, SnapshotPart] = {}
-        self.listener = listener
-        self._wakeup = wake  # the engine sets it whenever it queues an event or an async I/O ends
-        self.run_after_start = False  # the runtime's dispatcher runs queued work, in fair slices
-        self.queued_events = 0  # external events waiting in any queue (global backpressure)
+    def __init__(self) -> None:
+        self.queued_events = 0
         self._arrivals: dict[str, deque[tuple[float, str]]] = {}  # session id -> (queued at, name)
-        self._started: set[str] = set()  # sessions whose first macrostep is behind them
+        self._starting: set[str] = set()  # sessions whose first macrostep (start) is ahead
 
-    # --- what the engine calls ----------------------------------------------------------------
-    def _enqueue(self, session: Session, event: Event) -> None:
-        super()._enqueue(session, event)
+    def session_started(self, session: Session) -> None:
+        self._starting.add(session.id)
+
+    def session_restored(self, session: Session) -> None:
+        self._starting.discard(session.id)
+        if session.external_queue:
+            now = time.monotonic()
+            self._arrivals[session.id] = deque((now, e.name) for e in session.external_queue)
+            self.queued_events += len(session.external_queue)
+
+    def event_queued(self, session: Session, event: Event) -> None:
         self._arrivals.setdefault(session.id, deque()).append((time.monotonic(), event.name))
         self.queued_events += 1
 
-    def _after_macrostep(self, session: Session) -> None:
-        name = waited = None
-        if session.id in self._started:
-            arrivals = self._arrivals.get(session.id)
-            if arrivals:  # the macrostep consumed the oldest queued event
-                queued_at, name = arrivals.popleft()
-                waited = time.monotonic() - queued_at
-                self.queued_events -= 1
-        else:
-            self._started.add(session.id)  # the macrostep of start()
-        self.listener.macrostep_done(session, name, waited)
-        super()._after_macrostep(session)
-
-    def _end_session(self, session: Session) -> None:
+    def session_ended(self, session: Session) -> None:
         self.forget(session.id)
-        super()._end_session(session)
-        self.listener.session_ended(session)
 
-    def _arm(self, session: Session, key: str, due: float, fire: Callable[[], None]) -> None:
-        def fire_and_note() -> None:
-            fire()
-            # the session's pending sends changed even when the event went to another session
-            self.listener.timer_fired(session)
+    def consumed(self, session: Session) -> tuple[str, float] | None:
+        """A macrostep of `session` ended: the event it took and how long that waited (None for
+        the start macrostep, which takes no queued event)."""
+        if session.id in self._starting:
+            self._starting.discard(session.id)
+            return None
+        arrivals = self._arrivals.get(session.id)
+        if not arrivals:
+            return None
+        queued_at, name = arrivals.popleft()
+        self.queued_events -= 1
+        return name, time.monotonic() - queued_at
 
-        super()._arm(session, key, due, fire_and_note)
-
-    def restore_session(self, snap: dict, document=None, parent=None) -> Session:
-        session = super().restore_session(snap, document, parent)
-        self._started.add(session.id)
-        now = time.monotonic()
-        if session.external_queue:
-            self._arrivals[session.id] = deque((now, e.name) for e in session.external_queue)
-            self.queued_events += len(session.external_queue)
-        if parent is None:  # parts are saved with the top-level session, for its whole tree
-            self._restore_parts(session, snap.get(PARTS_KEY) or {})
-        return session
-
-    def snapshot_session(self, session: Session) -> dict:
-        """The engine's snapshot of a top-level session, with the parts of the layers above."""
-        snap = session.snapshot()
-        parts = {}
-        for name, part in self.snapshot_parts.items():
-            data = part.save(session)
-            if data is not None:
-                parts[name] = data
-        if parts:
-            snap[PARTS_KEY] = parts
-        return snap
-
-    def _restore_parts(self, session: Session, parts: dict) -> None:
-        for name, data in parts.items():
-            part = self.snapshot_parts.get(name)
-            if part is None:
-                log.warning("snapshot part %r has no owner in this server; ignored", name,
-                            extra={"session_id": session.id})
-                continue
-            part.restore(session, data)
-
-    def log(self, interp, label, value, *args, **kwargs) -> None:
-        super().log(interp, label, value, *args, **kwargs)
-        self.listener.logged(interp.session, label, value)
-
-    def state_entered(self, interp, state) -> None:
-        super().state_entered(interp, state)
-        self.listener.state_entered(interp.session, state.id)
-
-    def state_exited(self, interp, state) -> None:
-        super().state_exited(interp, state)
-        self.listener.state_exited(interp.session, state.id)
-
-    # --- what the runtime calls -----------------------------------------------------------------
     def forget(self, session_id: str) -> None:
         """Drop the bookkeeping of a session leaving memory (ended or evicted)."""
         arrivals = self._arrivals.pop(session_id, None)
         if arrivals:
             self.queued_events -= len(arrivals)
-        self._started.discard(session_id)
-
-    def terminate(self, session: Session) -> None:
-        super().terminate(session)
-        self._wakeup.set()  # the dispatcher notices what the ended session leaves behind
-
-    def has_pending_io(self) -> bool:
-        return bool(self._io_tasks)
-
-    def is_quiet(self, session: Session) -> bool:
-        """Nothing queued, reserved or running for this session: safe to take it out of memory."""
-        return (not session.external_queue and not session.queued and session.id not in self._reserved
-                and not session.children and not session.interpreter.internal_queue)
+        self._starting.discard(session_id)

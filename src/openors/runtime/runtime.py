@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openors.scxml import Event, RealClock, Session
+from openors.scxml import Event, RealClock, Session, SessionHost
+from openors.scxml import model as m
 from openors.scxml.budgets import Breach, Budgets
 from openors.scxml.extensions import Extensions
 from openors.scxml.sources import DEFAULT_POLICY, SourcePolicy
@@ -40,7 +41,7 @@ from .errors import (
     UnknownSession,
 )
 from .eviction import Evictor
-from .host import PARTS_KEY, RuntimeHost
+from .host import PARTS_KEY, QueueWatch, SessionTable
 from .metrics import Metrics
 from .quarantine import Quarantine, quarantine_marker
 from .replies import REPLY_TYPE, ReplyProcessor, SessionEndedBeforeReply, reply_origin
@@ -117,7 +118,7 @@ class Runtime:
         self.scheduled: dict[str, ScheduledStart] = {}
         self._entered_at: dict[str, dict[str, float]] = {}  # session id -> state id -> entered (monotonic)
         self.accepting = False
-        self.host: RuntimeHost | None = None
+        self.host: SessionHost | None = None
         self._tasks: list[asyncio.Task] = []
         self._background: set[asyncio.Task] = set()
 
@@ -127,17 +128,22 @@ class Runtime:
         self._wake = asyncio.Event()
         self.documents = DocumentCache(self.extensions, self.metrics, max_age=s.document_max_age,
                                        base_dir=s.base_dir, sources=s.sources)
-        self.host = RuntimeHost(RealClock(asyncio.get_running_loop()), self, self._wake,
-                                extensions=self.extensions, budgets=s.budgets, sources=s.sources)
-        self.host.on_budget_breach = self._budget_breached
-        self.host.document_loader = self.documents.load_sync
+        # The runtime's dispatcher runs queued work in fair slices (run_after_start=False); the
+        # engine sets `_wake` whenever it queues an event or an async I/O ends.
+        self.host = SessionHost(RealClock(asyncio.get_running_loop()), extensions=self.extensions,
+                                budgets=s.budgets, sources=s.sources, sessions=SessionTable(),
+                                run_after_start=False, wakeup=self._wake,
+                                document_loader=self.documents.load_sync)
+        self.queue_watch = QueueWatch()
+        self.host.listeners.subscribe(self.queue_watch)
+        self.host.listeners.subscribe(self)
         self.host.ioprocessors[REPLY_TYPE] = self.replies
         self.writer = SnapshotWriter(self.store, self._live_session, self.metrics,
                                      interval=s.flush_interval, batch_size=s.flush_batch,
                                      snapshot=self.host.snapshot_session)
         self.evictor = Evictor(self.host, self.store, self.writer, load_document=self.documents.load_sync,
                                may_evict=self._may_evict, on_restored=self._restored,
-                               on_evicted=self.traces.drop, on_restore_failed=self._restore_failed,
+                               on_evicted=self._evicted, on_restore_failed=self._restore_failed,
                                idle_after=s.idle_eviction)
         self.quarantine = Quarantine(self.writer)
         self.metrics.quarantined_sessions.set_function(lambda: len(self.quarantine))
@@ -177,7 +183,7 @@ class Runtime:
         rest_until = 0.0  # the probation lane rests until then (see Budgets.heavy_share)
         while True:
             resting = rest_until - loop.time()
-            if resting > 0 and host.ready_probation and not host.ready:
+            if resting > 0 and host.scheduler.ready_probation and not host.scheduler.ready:
                 try:  # only sessions on probation wait: wait for trusted work or the end of the rest
                     await asyncio.wait_for(self._wake.wait(), resting)
                 except TimeoutError:
@@ -189,9 +195,9 @@ class Runtime:
                 host.run_ready(time_slice=self.settings.dispatch_slice, probation=loop.time() >= rest_until)
             except Exception:  # the engine isolates sessions; this is a last line of defence
                 log.exception("dispatcher pass failed")
-            if host.long_spent and share < 1.0:
-                rest_until = loop.time() + host.long_spent * (1.0 / share - 1.0)
-            self.metrics.queued_events.set(host.queued_events)
+            if host.scheduler.long_spent and share < 1.0:
+                rest_until = loop.time() + host.scheduler.long_spent * (1.0 / share - 1.0)
+            self.metrics.queued_events.set(self.queue_watch.queued_events)
             if host.has_ready:
                 # More to do: let the loop read sockets and fire timers first, so no session's
                 # work (a long one least of all) keeps a new request waiting more than a slice.
@@ -447,15 +453,17 @@ class Runtime:
     @property
     def counts(self) -> dict:
         return {"live": self._live_count(), "evicted": len(self.evictor.evicted), "scheduled": len(self.scheduled),
-                "quarantined": len(self.quarantine), "queued_events": self.host.queued_events}
+                "quarantined": len(self.quarantine), "queued_events": self.queue_watch.queued_events}
 
-    # --- HostListener: what the engine reports -------------------------------------------------
-    def macrostep_done(self, session: Session, event_name: str | None, waited: float | None) -> None:
+    # --- what the engine reports (SessionListener hooks) --------------------------------------
+    def macrostep_done(self, session: Session) -> None:
         top = root_of(session)
         if self._persistent(top):
             self.writer.mark_dirty(top.id)
         self.evictor.touch(top.id)
-        if event_name is not None:
+        consumed = self.queue_watch.consumed(session)
+        if consumed is not None:
+            event_name, waited = consumed
             self.metrics.events_processed.inc()
             self.metrics.event_queuing_time.observe(waited)
             self.traces.add(session.id, "event", name=event_name, waited_ms=round(waited * 1000, 3))
@@ -479,15 +487,16 @@ class Runtime:
         if not top.is_done and self._persistent(top):
             self.writer.mark_dirty(top.id)
 
-    def state_entered(self, session: Session, state_id: str) -> None:
+    def state_entered(self, session: Session, state: m.State) -> None:
+        state_id = state.id
         self.metrics.state_entered.inc()
         self.traces.add(session.id, "state", state=state_id)
         self._entered_at.setdefault(session.id, {})[state_id] = time.monotonic()
 
-    def state_exited(self, session: Session, state_id: str) -> None:
-        entered = self._entered_at.get(session.id, {}).pop(state_id, None)
+    def state_exited(self, session: Session, state: m.State) -> None:
+        entered = self._entered_at.get(session.id, {}).pop(state.id, None)
         if entered is not None:
-            self.metrics.state_time.labels(state=state_id).observe(time.monotonic() - entered)
+            self.metrics.state_time.labels(state=state.id).observe(time.monotonic() - entered)
 
     def measure(self, name: str, seconds: float, **labels) -> None:
         """Timings the ORS modules report (redirect-time, http-fetch-time of <session:fetch>)."""
@@ -495,12 +504,12 @@ class Runtime:
         if metric is not None:
             (metric.labels(**labels) if labels else metric).observe(seconds)
 
-    def logged(self, session: Session, label: str | None, value: Any) -> None:
+    def logged(self, session: Session, label: str | None, value: Any, level: str | None = None) -> None:
         self.traces.add(session.id, "log", label=label, value=value)
         session_log.info("log", extra={"session_id": session.id, "label": label, "value": value})
 
     # --- budgets and quarantine --------------------------------------------------------------------
-    def _budget_breached(self, session: Session, breach: Breach, ended: bool) -> None:
+    def budget_breached(self, session: Session, breach: Breach, ended: bool) -> None:
         self.metrics.budget_breaches.labels(breach.budget).inc()
         self.traces.add(root_of(session).id, "budget", budget=breach.budget, ended=ended,
                         description=breach.description)
@@ -539,6 +548,10 @@ class Runtime:
     def _restored(self, session: Session) -> None:
         self._wake.set()
 
+    def _evicted(self, session_id: str) -> None:
+        self.traces.drop(session_id)
+        self.queue_watch.forget(session_id)
+
     def _admit(self, session: Session) -> None:
         """Backpressure: refuse an event rather than let queues grow without bound."""
         limit = self.settings.max_queue_per_session
@@ -546,7 +559,7 @@ class Runtime:
             self.metrics.events_rejected.labels("session_queue_full").inc()
             raise SessionQueueFull(f"session '{session.id}' already has {limit} queued events; retry later",
                                    sessionid=session.id, limit=limit)
-        if self.host.queued_events >= self.settings.max_inflight_events:
+        if self.queue_watch.queued_events >= self.settings.max_inflight_events:
             self.metrics.events_rejected.labels("server_overloaded").inc()
             raise Overloaded(f"the server already holds {self.settings.max_inflight_events} queued events; "
                              "retry later", limit=self.settings.max_inflight_events)

@@ -74,10 +74,10 @@ async def _run_async(path: Path, timeout: float) -> Run:
         processor = await enable_basichttp(host)
     run = Run(loaded=True)
 
-    def on_log(session: Session, label, value) -> None:
+    def on_log(session: Session, label, value, level) -> None:
         (run.logs if session.parent is None else run.child_logs).append((label, value))
 
-    host.on_log = on_log
+    host.listeners.on("logged", on_log)
     try:
         session = host.start_session(document)
         run.finished = await host.run_until(lambda: session.is_done, timeout=timeout)

@@ -53,19 +53,15 @@ class Admission:
                                   "(limits.max_sessions); retry later", limit=self.max_sessions)
 
     def guard_platform(self, world) -> None:
-        """Wrap `world.start_session` (calls at routing points, <session:start>) with the limit."""
-        start = world.start_session
+        """Put the limit on the sessions the world starts (calls at routing points, <session:start>)."""
+        world.add_start_gate(self._platform_gate)
 
-        def start_session(application, interaction_id=None, params=None):
-            if self.full():
-                self.refused.labels("platform").inc()
-                log.warning("session not started: the server holds limits.max_sessions sessions; the "
-                            "interaction is left to the switch", extra={
-                                "application": application, "interaction": interaction_id,
-                                "limit": self.max_sessions})
-                world.trace("session.refused", application=application, interaction=interaction_id,
-                            reason="TooManySessions")
-                return None
-            return start(application, interaction_id, params)
-
-        world.start_session = start_session
+    def _platform_gate(self, application: str, interaction_id: str | None) -> str | None:
+        if not self.full():
+            return None
+        self.refused.labels("platform").inc()
+        log.warning("session not started: the server holds limits.max_sessions sessions; the "
+                    "interaction is left to the switch", extra={
+                        "application": application, "interaction": interaction_id,
+                        "limit": self.max_sessions})
+        return "TooManySessions"

@@ -13,7 +13,6 @@ Configured by the `platform` section of the server configuration:
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,9 +72,9 @@ def attach_modules(runtime) -> OrsWorld:
     requests to the missing switch are refused with `invalidserver`."""
     from openors.platform.disconnected import DisconnectedPlatform
 
-    world = OrsWorld(DisconnectedPlatform(runtime.host.clock), runtime.host, extensions=runtime.extensions)
+    world = OrsWorld(DisconnectedPlatform(runtime.host.clock), runtime.host, extensions=runtime.extensions,
+                     document_loader=runtime.documents.current_sync, measure=runtime.measure)
     share_documents(runtime, world)  # HTTP-started ORS sessions get their _genesys set-up
-    restore_world_views(runtime, world)
     return world
 
 
@@ -101,10 +100,10 @@ def attach_contact_center(runtime, config: SimulatorConfig, applications: dict[s
 
     world = OrsWorld(platform, host, applications=resolved, extensions=runtime.extensions,
                      request_timeout=config.request_timeout, trace=sink,
-                     base_url=Path(topo_path).resolve().as_uri(), config_lists=config.config_lists)
+                     base_url=Path(topo_path).resolve().as_uri(), config_lists=config.config_lists,
+                     document_loader=runtime.documents.current_sync, measure=runtime.measure)
     share_documents(runtime, world)
-    restore_world_views(runtime, world)
-    count_platform_sessions(runtime, world)
+    world.observe_starts(lambda session, seconds: count_platform_session(runtime, seconds))
     center = ContactCenter(platform, world, trace_size=config.trace_size)
     if config.scenario is not None:
         schedule_scenario(platform, load_scenario(config.scenario))
@@ -118,35 +117,10 @@ def share_documents(runtime, world) -> None:
     over HTTP would see empty lists and its <queue:submit> records would go nowhere."""
 
     runtime.extensions.document_hooks.append(lambda document, root: world.prepare_document(document))
-    world.on_measure = runtime.measure
-    world.document_loader = runtime.documents.current_sync
 
 
-def restore_world_views(runtime, world) -> None:
-    """Sessions the world knows are evicted like any other when idle: modules reach them by id
-    (`host.sessions.get` restores). A restored session gets back what only its JS held (the
-    `_genesys.ixn` view, the clock and statistics pushes): `OrsWorld.session_restored`."""
-    on_restored = runtime.evictor.on_restored
-
-    def restored(session) -> None:
-        world.session_restored(session)
-        on_restored(session)
-
-    runtime.evictor.on_restored = restored
-
-
-def count_platform_sessions(runtime, world) -> None:
+def count_platform_session(runtime, seconds: float) -> None:
     """Sessions the platform starts (a call at a routing point) go through `OrsWorld.start_session`,
     not `Runtime.start_session`: count them in the ORS creation metrics too."""
-    start = world.start_session
-    metrics = runtime.metrics
-
-    def start_session(application, interaction_id=None, params=None):
-        began = time.perf_counter()
-        session = start(application, interaction_id, params)
-        if session is not None:
-            metrics.sessions_created.inc()
-            metrics.create_session_time.observe(time.perf_counter() - began)
-        return session
-
-    world.start_session = start_session
+    runtime.metrics.sessions_created.inc()
+    runtime.metrics.create_session_time.observe(seconds)

@@ -11,6 +11,7 @@ from openors.scxml import model as m
 from openors.scxml.events import Event
 from openors.scxml.session import SCXML_PROCESSOR
 
+from ..actions import context_of
 from ..js import BUILTIN_SCRIPTS, load_js
 from .errors import ors_error_event
 
@@ -108,14 +109,14 @@ class OrsDialect:
         for record in records:
             if record.get("kind") == "raise":
                 interp.enqueue_internal(Event(record["name"], "internal", record.get("data")))
-            elif record.get("kind") == "udata":
-                world = getattr(interp.host, "ors_world", None)
-                if world is not None:
-                    world.user_data_request(interp.session, record)
             elif record.get("kind") == "log":
                 level = record.get("level")
                 interp.host.log(interp, record.get("label") or None, record.get("text"),
                                 None if level is None else str(level))
+            else:  # user data, queue, statistic ...: the world's modules take them
+                world = context_of(interp.host)
+                if world is not None:
+                    world.take_record(interp.session, record)
 
 
 _GLOBAL_DECL = re.compile(r"\b(?:var|let|const|function)\s+([A-Za-z_$][\w$]*)")

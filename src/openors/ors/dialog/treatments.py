@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from ..actions import ActionContext, ActionError, ModuleAction, new_request_id
+from ..actions import ActionContext, ActionError, ModuleAction, context_of, new_request_id
 from .actions import DialogAction
 from .prompts import attribute_value, children, local_name
 
@@ -26,7 +26,7 @@ class _Silent:
     """Reports a nested child's outcome to its run instead of the session."""
 
     def __init__(self, run: TreatmentRun, action: DialogAction):
-        self.run, self.action, self.name = run, action, action.name
+        self.run, self.action, self.name, self.prefix = run, action, action.name, action.prefix
 
     def fail(self, interp, requestid, exc: ActionError) -> None:
         self.run._child_over(requestid, exc.code)
@@ -163,7 +163,7 @@ class RunTreatments(ModuleAction):
     def start_while_queued(self, ctx: ActionContext, element, interaction_id: str | None):
         """For `<queue:submit>`: play the treatments silently while the call waits; returns the
         function that stops them (None when there is no call to treat)."""
-        world = getattr(ctx.host, "ors_world", None)
+        world = context_of(ctx.host)
         if world is None or interaction_id in (None, "") or not children(element):
             return None
         run = TreatmentRun(ctx, world, element, str(interaction_id), events=False)

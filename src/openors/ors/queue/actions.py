@@ -15,7 +15,6 @@ from openors.scxml.errors import ExecutionError
 
 from ..actions import ActionContext, ActionError, ModuleAction
 from ..modules import module_of
-from .router import router_for
 from .targets import TYPE_WORDS, Target, TargetSyntaxError, parse_target, parse_targets
 
 MODULE = "queue"
@@ -75,7 +74,7 @@ class Submit(ModuleAction):
         if not targets:
             raise ActionError("invaliddestination", "<submit> names no target (no <queue:targets> or target)")
         snap = world.platform.get_interaction(interaction_id) if interaction_id else None
-        entry = router_for(world).submit(
+        entry = world.router.submit(
             ctx, self, interaction_id=interaction_id, vq=str(args.get("queue") or "none"),
             priority=_integer(args.get("priority"), "priority"), targets=targets, ordertype=ordertype,
             orderstat=args.get("orderstat") if args.get("orderstat") not in (None, "", "none") else None,
@@ -154,7 +153,7 @@ class Cancel(_ByRequestId):
     name = "cancel"
 
     def run(self, ctx, world):
-        router = router_for(world)
+        router = world.router
         given = ctx.args.get("requestid")
         if given not in (None, ""):
             if str(given) not in router.entries and str(given) not in router.finished:
@@ -176,7 +175,7 @@ class Query(_ByRequestId):
     def run(self, ctx, world):
         if ctx.args.get("requestid") in (None, ""):
             raise ActionError("invalidrequest", "<query> needs 'requestid': the id of a submit")
-        found = router_for(world).position(ctx.requestid)
+        found = world.router.position(ctx.requestid)
         if found is None:
             raise ActionError("invalidrequest", f"<query>: submit {ctx.requestid!r} is not waiting in a queue")
         world.later(lambda: ctx.emit("queue.query.done", {"requestid": ctx.requestid, **found}))

@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from openors.platform.events import EventKind
 
 from ..actions import ActionError
 from .directory import Directory, UnknownTarget
 from .targets import Target, TargetSyntaxError, evaluate, parse_target
+
+
+class StatisticValues(Protocol):
+    """What routing reads of the statistics (openors.ors.statistic.stats.Statistics)."""
+
+    def value(self, obj: Any, statistic: str) -> float | None: ...
+    def handle_time(self) -> float: ...
 
 DEFAULT_TRANSITION_TIME = 10.0  # seconds a selected agent stays reserved for its interaction
 _FINISHED_KEPT = 10000  # request ids remembered after they left the queue (cancel/query answers)
@@ -85,8 +93,9 @@ class Choice:
 
 
 class QueueRouter:
-    def __init__(self, world):
+    def __init__(self, world, statistics: Callable[[], StatisticValues]):
         self.world = world
+        self._statistics = statistics  # the world's statistics, which read this router's queues
         self.directory = Directory(world.platform)
         self.entries: dict[str, Entry] = {}  # request id -> waiting entry
         self.finished: OrderedDict[str, str] = OrderedDict()  # request id -> how it left
@@ -100,20 +109,8 @@ class QueueRouter:
         self._seq = itertools.count()
         self._dispatch_due = False
         world.platform.subscribe(self._on_platform_event)
-        handlers = getattr(world, "outbox_handlers", None)
-        if handlers is not None:
-            handlers["queue"] = self.js_record
-        self._chain_session_end(world.host)
-
-    def _chain_session_end(self, host) -> None:
-        previous = host.on_session_end
-
-        def on_end(session) -> None:
-            self._session_ended(session.id)
-            if previous is not None:
-                previous(session)
-
-        host.on_session_end = on_end
+        world.handle_records("queue", self.js_record)
+        world.host.listeners.on("session_ended", lambda session: self._session_ended(session.id))
 
     @property
     def clock(self):
@@ -175,9 +172,7 @@ class QueueRouter:
         return agent.available if settings.check_state else agent.logged_in
 
     def select(self, entry: Entry) -> Choice | None:
-        from ..statistic.stats import statistics_for
-
-        stats = statistics_for(self.world)
+        stats = self._statistics()
         settings = self.settings_for(entry.session_id)
         candidates: list[tuple[int, Target, str | None]] = []
         for index, target in enumerate(entry.targets):
@@ -301,12 +296,10 @@ class QueueRouter:
         entry = self.entries.get(requestid)
         if entry is None:
             return None
-        from ..statistic.stats import statistics_for
-
         same = sorted((e for e in self.entries.values() if e.vq == entry.vq),
                       key=lambda e: (-e.priority, e.entered, e.seq))
         position = same.index(entry) + 1
-        stats = statistics_for(self.world)
+        stats = self._statistics()
         agents = {a for t in entry.targets for a in self._members(t)
                   if self.directory.agents[a].logged_in}
         expected = position * stats.handle_time() / max(1, len(agents))
@@ -432,9 +425,3 @@ class QueueRouter:
     def waiting_total(self) -> int:
         return len(self.entries)
 
-
-def router_for(world) -> QueueRouter:
-    router = getattr(world, "_queue_router", None)
-    if router is None:
-        router = world._queue_router = QueueRouter(world)
-    return router

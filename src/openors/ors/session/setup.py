@@ -24,7 +24,8 @@ class SessionModule:
             self.config.epoch = time.time() - clock.now() if clock.virtual else 0.0
         self._pushed: dict[str, tuple] = {}  # session id -> (now pushed, offsets bucket)
         self._prelude = f"__ors_setSessionConfig({json.dumps(self.config.js_data(), default=str)});"
-        self._chain(world.host)
+        world.host.listeners.on("event_taken", lambda session, event: self.push_clock(session))
+        world.host.listeners.on("session_ended", lambda session: self._pushed.pop(session.id, None))
 
     def now(self) -> float:
         """Seconds since 1970 as the sessions see them."""
@@ -41,21 +42,6 @@ class SessionModule:
         now = self.now()
         ms = round(now * 1000) if self.world.host.clock.virtual else None
         return f"__ors_setClock({json.dumps(ms)}, {json.dumps(self.config.offsets(now))});"
-
-    def _chain(self, host) -> None:
-        previous_event, previous_end = host.on_event, host.on_session_end
-
-        def on_event(session, event) -> None:
-            self.push_clock(session)
-            if previous_event is not None:
-                previous_event(session, event)
-
-        def on_end(session) -> None:
-            self._pushed.pop(session.id, None)
-            if previous_end is not None:
-                previous_end(session)
-
-        host.on_event, host.on_session_end = on_event, on_end
 
     def session_restored(self, session_id: str) -> None:
         """A restored session's JS has the document's clock again: push before its next event."""

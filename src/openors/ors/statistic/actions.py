@@ -9,7 +9,6 @@ seconds and sent when it changed. The first update follows `statistic.subscribe.
 from __future__ import annotations
 
 from ..actions import ActionError, ModuleAction
-from .service import statistic_service_for
 from .stats import PREDEFINED, object_key
 
 MODULE = "statistic"
@@ -37,7 +36,7 @@ class Subscribe(_StatisticAction):
 
     def run(self, ctx, world):
         obj, key, statistic = self.names(ctx)
-        service = statistic_service_for(world)
+        service = world.statistic_service
         if (obj, statistic) in service.subscriptions.get(ctx.session_id, {}):
             raise ActionError("Subscription Already Active", f"{statistic} of {obj} is already subscribed")
         try:
@@ -59,7 +58,7 @@ class Unsubscribe(_StatisticAction):
 
     def run(self, ctx, world):
         obj, _, statistic = self.names(ctx)
-        if not statistic_service_for(world).unsubscribe(ctx.session, obj, statistic):
+        if not world.statistic_service.unsubscribe(ctx.session, obj, statistic):
             raise ActionError("Request Invalid", f"no subscription to {statistic} of {obj}")
         world.later(lambda: ctx.emit(self.done_name(), {"requestid": ctx.requestid}))
 

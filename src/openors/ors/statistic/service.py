@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .stats import object_key, statistics_for
+from .stats import Statistics, object_key
 
 
 @dataclass
@@ -27,9 +27,9 @@ class Subscription:
 
 
 class StatisticService:
-    def __init__(self, world):
+    def __init__(self, world, stats: Statistics):
         self.world = world
-        self.stats = statistics_for(world)
+        self.stats = stats
         self.wanted: set[str] = set()  # objects scripts asked sData for that no submit named
         self.subscriptions: dict[str, dict[tuple[str, str], Subscription]] = {}
         self._pushed: dict[str, tuple] = {}  # session id -> snapshot stamp it has
@@ -38,30 +38,17 @@ class StatisticService:
         self._stamp: tuple | None = None
         self._json = "{}"
         self._check_due = False
-        handlers = getattr(world, "outbox_handlers", None)
-        if handlers is not None:
-            handlers["statistic"] = self.js_record
+        world.handle_records("statistic", self.js_record)
         world.platform.subscribe(lambda ev: self.changed())
-        self._chain_host(world.host)
+        world.host.listeners.on("event_taken", lambda session, event: self.push(session))
+        world.host.listeners.on("session_ended", self._session_ended)
 
-    def _chain_host(self, host) -> None:
-        prev_event, prev_end = host.on_event, host.on_session_end
-
-        def on_event(session, event) -> None:
-            self.push(session)
-            if prev_event is not None:
-                prev_event(session, event)
-
-        def on_end(session) -> None:
-            self._pushed.pop(session.id, None)
-            self._users.discard(session.id)
-            for sub in (self.subscriptions.pop(session.id, None) or {}).values():
-                if sub.timer is not None:
-                    self.world.host.clock.cancel(sub.timer)
-            if prev_end is not None:
-                prev_end(session)
-
-        host.on_event, host.on_session_end = on_event, on_end
+    def _session_ended(self, session) -> None:
+        self._pushed.pop(session.id, None)
+        self._users.discard(session.id)
+        for sub in (self.subscriptions.pop(session.id, None) or {}).values():
+            if sub.timer is not None:
+                self.world.host.clock.cancel(sub.timer)
 
     # --- the snapshot -------------------------------------------------------------------------
     def stamp(self) -> tuple:
@@ -176,9 +163,3 @@ def _mentions(obj: Any, needle: str, seen: set[int]) -> bool:
         return False
     return any(_mentions(v, needle, seen) for k, v in fields.items() if k not in ("parent", "document", "element"))
 
-
-def statistic_service_for(world) -> StatisticService:
-    service = getattr(world, "_statistic_service", None)
-    if service is None:
-        service = world._statistic_service = StatisticService(world)
-    return service

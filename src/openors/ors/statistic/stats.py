@@ -30,6 +30,7 @@ from typing import Any
 from openors.platform.events import EventKind
 
 from ..queue.directory import AGENT_TYPES, Directory, UnknownTarget
+from ..queue.router import QueueRouter
 from ..queue.targets import Target, TargetSyntaxError, parse_target
 
 PREDEFINED = ("StatAgentsAvailable", "StatAgentsBusy", "StatAgentsTotal", "StatAgentsInQueueLogin",
@@ -63,8 +64,9 @@ def target_of(key: str) -> Target:
 class Statistics:
     """Live statistic values for one world; counters follow the platform's events."""
 
-    def __init__(self, world):
+    def __init__(self, world, router: QueueRouter):
         self.world = world
+        self.router = router  # whose queues and reservations several statistics count
         self.directory = Directory(world.platform)
         self.answered: Counter[str] = Counter()  # agent id -> calls answered
         self.completed: Counter[str] = Counter()
@@ -89,12 +91,6 @@ class Statistics:
             self.completed[ev.agent_id] += 1
 
     # --- values -----------------------------------------------------------------------------
-    @property
-    def router(self):
-        from ..queue.router import router_for
-
-        return router_for(self.world)
-
     def value(self, obj: Any, statistic: str) -> float | None:
         """The value of `statistic` for `obj` (target string or key); None when it does not apply."""
         key = obj if isinstance(obj, str) and ":" in obj and "@" not in obj else object_key(obj)
@@ -200,9 +196,3 @@ class Statistics:
     def snapshot(self) -> dict[str, dict[str, float]]:
         return {key: self.row(key) for key in self.keys()}
 
-
-def statistics_for(world) -> Statistics:
-    stats = getattr(world, "_statistics", None)
-    if stats is None:
-        stats = world._statistics = Statistics(world)
-    return stats
