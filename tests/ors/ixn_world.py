@@ -12,13 +12,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from openors.clock import VirtualClock
-from openors.ors.world import OrsWorld, application_url
-from openors.platform import parse_topology
 from openors.platform.scenario import OutboundParty
-from openors.platform.sim import SimulatedPlatform
 from openors.scxml.events import Event
-from openors.scxml.session import SessionHost
+from openors.testing import World
 
 STRATEGIES = Path(__file__).parent / "strategies"
 LATENCY = 0.1  # the platform's request latency below; `do` waits a little more than that
@@ -67,27 +63,18 @@ def topology(**servers_state: str) -> dict:
 
 class Site:
     def __init__(self, topology_data: dict | None = None, *, request_timeout: float = 30.0) -> None:
-        self.clock = VirtualClock()
         outbound = {OUTSIDE: OutboundParty(answer_after=2, hangup_after=None),
                     NO_ANSWER: OutboundParty(result="no_answer")}
-        self.platform = SimulatedPlatform(parse_topology(topology_data or TOPOLOGY, "ixn-test-topology.yaml"),
-                                          self.clock, seed=1, outbound=outbound)
-        self.host = SessionHost(self.clock)
-        self.records: list[dict] = []
-        self.world = OrsWorld(self.platform, self.host,
-                              applications={"puppet": application_url(STRATEGIES / "puppet.scxml")},
-                              request_timeout=request_timeout, trace=self.records.append)
+        self.site = World(topology_data or TOPOLOGY, applications={"puppet": STRATEGIES / "puppet.scxml"},
+                          request_timeout=request_timeout, outbound=outbound, seed=1)
+        self.clock, self.platform, self.host, self.world = (self.site.clock, self.site.platform, self.site.host,
+                                                            self.site.world)
+        self.records = self.site.trace
 
     # --- time -------------------------------------------------------------------------------
     def run(self, seconds: float = 0.5) -> None:
         """Advance virtual time, letting sessions take their events after every platform step."""
-        end = self.clock.now() + seconds
-        self.host.run_ready()
-        while (due := self.clock.next_time()) is not None and due <= end:
-            self.clock.advance()
-            self.host.run_ready()
-        self.clock.run_until(end)
-        self.host.run_ready()
+        self.site.advance(seconds)
 
     # --- customers and sessions -------------------------------------------------------------
     def call(self, dnis: str = "5000", ani: str = CUSTOMER, **kwargs) -> tuple[str, Any]:

@@ -7,12 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from openors.clock import VirtualClock
 from openors.ors.catalogue import check_event
-from openors.ors.world import OrsWorld, application_url
-from openors.platform import parse_topology
-from openors.platform.sim import SimulatedPlatform
-from openors.scxml.session import SessionHost
+from openors.testing import World
 
 CUSTOMER = "+15551110001"
 TOPOLOGY: dict[str, Any] = {
@@ -45,32 +41,22 @@ DOCUMENT = """<scxml xmlns="http://www.w3.org/2005/07/scxml"
 class ModuleSite:
     def __init__(self, tmp_path: Path, body: str, *, datamodel: str = "", config_lists=None,
                  request_timeout: float = 30.0, extra_documents: dict[str, str] | None = None):
-        self.clock = VirtualClock()
-        self.platform = SimulatedPlatform(parse_topology(TOPOLOGY, "module-test.yaml"), self.clock, seed=1)
-        self.host = SessionHost(self.clock)
-        self.records: list[dict] = []
         app = tmp_path / "app.scxml"
         app.write_text(DOCUMENT.format(body=body, datamodel=datamodel), encoding="utf-8")
         for name, text in (extra_documents or {}).items():
             (tmp_path / name).write_text(text, encoding="utf-8")
-        self.world = OrsWorld(self.platform, self.host, applications={"app": application_url(app)},
-                              request_timeout=request_timeout, trace=self.records.append,
-                              config_lists=config_lists)
+        self.site = World(TOPOLOGY, applications={"app": app}, request_timeout=request_timeout,
+                          config_lists=config_lists, seed=1)
+        self.clock, self.platform, self.host, self.world = (self.site.clock, self.site.platform, self.site.host,
+                                                            self.site.world)
+        self.records = self.site.trace
 
     def call(self, **caller) -> str:
         return self.platform.inbound_call(CUSTOMER, "5000", patience=600, **caller)
 
     def run(self, seconds: float) -> None:
         """Let `seconds` of virtual time pass, sessions taking their events as they come."""
-        until = self.clock.now() + seconds
-        while True:
-            self.host.run_ready()
-            due = self.clock.next_time()
-            if due is None or due > until:
-                break
-            self.clock.advance()
-        self.clock.run_until(until)
-        self.host.run_ready()
+        self.site.advance(seconds)
 
     def events(self, prefix: str = "") -> list[dict]:
         return [r for r in self.records if r["kind"] == "event" and r["name"].startswith(prefix)]

@@ -5,11 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from openors.clock import VirtualClock
-from openors.ors.world import OrsWorld, application_url
-from openors.platform import parse_topology
-from openors.platform.sim import SimulatedPlatform
-from openors.scxml.session import SessionHost
+from openors.testing import World
 
 STRATEGIES = Path(__file__).parent / "strategies"
 
@@ -32,22 +28,20 @@ DEFAULT_AGENTS = [agent("alice", "7001", skills={"sales": 8, "english": 5}),
 
 class Site:
     def __init__(self, strategy: str = "queue_route.scxml", topo: dict | None = None):
-        self.clock = VirtualClock()
         data = topo or topology(DEFAULT_AGENTS, {"Sales": ["alice", "bob"], "Nobody": []})
-        self.platform = SimulatedPlatform(parse_topology(data, "queue-test.yaml"), self.clock, seed=1)
-        self.host = SessionHost(self.clock)
-        self.records: list[dict] = []
-        self.world = OrsWorld(self.platform, self.host, applications={"q": application_url(STRATEGIES / strategy)},
-                              trace=self.records.append)
+        self.site = World(data, applications={"q": STRATEGIES / strategy}, seed=1)
+        self.clock, self.platform, self.host, self.world = (self.site.clock, self.site.platform, self.site.host,
+                                                            self.site.world)
+        self.records = self.site.trace
 
     def call(self, ani: str = "+15551110001", **udata: Any) -> str:
         return self.platform.inbound_call(ani, "5000", udata=udata)
 
     def at(self, seconds: float, fn, *args) -> None:
-        self.clock.call_later(seconds - self.clock.now(), fn, *args)
+        self.site.at(seconds, fn, *args)
 
     def run(self) -> None:
-        self.host.run_until_idle()
+        self.site.run_until_idle()
 
     def events(self, name: str) -> list[dict]:
         return [r for r in self.records if r["kind"] == "event" and r["name"] == name]

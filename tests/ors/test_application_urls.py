@@ -1,10 +1,8 @@
 """Which document a routing point runs: ORS placeholders in the application URL, alternate URLs."""
 
-import io
-import json
 
-from openors.ors.simulate import build
 from openors.ors.world import fill_placeholders
+from openors.testing import World
 
 STRATEGY = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" profile="ecmascript" initial="w">
   <state id="w"><transition event="interaction.added" target="end"><log label="app" expr="'{name}'"/></transition></state>
@@ -20,12 +18,10 @@ def test_placeholders_take_their_values_from_the_interaction():
 
 
 def _run(tmp_path, app_url):
-    trace = io.StringIO()
-    run = build(applications={"main-inbound": app_url}, trace=trace)
-    run.platform.inbound_call("+15550001", "5000", udata={"lang": "fr"})
-    run.run(5)
-    records = [json.loads(line) for line in trace.getvalue().splitlines()]
-    return [r["value"] for r in records if r["kind"] == "log" and r["label"] == "app"]
+    world = World(applications={"main-inbound": app_url})
+    world.platform.inbound_call("+15550001", "5000", udata={"lang": "fr"})
+    world.advance(5)
+    return world.trace.logs("app")
 
 
 def test_a_routing_point_runs_the_document_its_placeholders_name(tmp_path):

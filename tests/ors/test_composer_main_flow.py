@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from openors.ors.catalogue import check_event
-from openors.ors.simulate import SimulationRun, build
+from openors.testing import World
 from tests.conftest import SHARED
 
 DATA = Path(__file__).parent / "composer_main"
@@ -76,12 +76,12 @@ def cdp():
 
 # --- running the site -----------------------------------------------------------------------------
 
-def simulate(cdp, scenario: str | Path, done=None) -> SimulationRun:
+def simulate(cdp, scenario: str | Path, done=None) -> World:
     """Run the scenario in virtual time until `done(run)` (default: the session ended and the call
     is with an agent or over), letting HTTP requests complete in real time meanwhile."""
     config = yaml.safe_load((DATA / "config_lists.yaml").read_text(encoding="utf-8"))
     config["lists"]["GLOBAL_GVP_SETTING"]["OPM"]["cdp_api_baseurl"] = cdp.url  # where Main.scxml finds the API
-    run = build(DATA / "topology.yaml", DATA / scenario, applications={"crd-main": IPD.resolve().as_uri()},
+    run = World(DATA / "topology.yaml", scenario=DATA / scenario, applications={"crd-main": IPD.resolve().as_uri()},
                 config_lists=config)
     done = done or (lambda r: bool(kind(r, "session.end")) and (bool(established(r)) or bool(ended(r))))
 
@@ -92,36 +92,36 @@ def simulate(cdp, scenario: str | Path, done=None) -> SimulationRun:
     return run
 
 
-def kind(run: SimulationRun, name: str) -> list[dict]:
-    return [r for r in run.records if r["kind"] == name]
+def kind(run: World, name: str) -> list[dict]:
+    return [r for r in run.trace if r["kind"] == name]
 
 
-def events(run: SimulationRun, name: str) -> list[dict]:
-    return [r for r in run.records if r["kind"] == "event" and r["name"] == name]
+def events(run: World, name: str) -> list[dict]:
+    return [r for r in run.trace if r["kind"] == "event" and r["name"] == name]
 
 
-def actions(run: SimulationRun, name: str) -> list[dict]:
-    return [r for r in run.records if r["kind"] == "action" and r["action"] == name]
+def actions(run: World, name: str) -> list[dict]:
+    return [r for r in run.trace if r["kind"] == "action" and r["action"] == name]
 
 
-def platform(run: SimulationRun, event_kind: str, **fields) -> list[dict]:
-    return [r for r in run.records if r["kind"] == "platform" and r["event"]["kind"] == event_kind
+def platform(run: World, event_kind: str, **fields) -> list[dict]:
+    return [r for r in run.trace if r["kind"] == "platform" and r["event"]["kind"] == event_kind
             and all(r["event"].get(k) == v for k, v in fields.items())]
 
 
-def established(run: SimulationRun) -> list[dict]:
+def established(run: World) -> list[dict]:
     return [r for r in platform(run, "party.changed", party_state="established") if r["event"].get("agent_id")]
 
 
-def ended(run: SimulationRun) -> list[dict]:
+def ended(run: World) -> list[dict]:
     return platform(run, "interaction.ended")
 
 
-def in_order(run: SimulationRun, *steps) -> list[int]:
+def in_order(run: World, *steps) -> list[int]:
     """Each step (a predicate on a record) is found after the previous one; returns the positions."""
     found, start = [], 0
     for i, step in enumerate(steps):
-        at = next((n for n in range(start, len(run.records)) if step(run.records[n])), None)
+        at = next((n for n in range(start, len(run.trace)) if step(run.trace[n])), None)
         assert at is not None, f"step {i} not found after record {start}"
         found.append(at)
         start = at + 1
@@ -144,7 +144,7 @@ def rec(record_kind: str, **fields):
     return lambda r: r["kind"] == record_kind and all(r.get(k) == v for k, v in fields.items())
 
 
-def check_module_events(run: SimulationRun) -> None:
+def check_module_events(run: World) -> None:
     """Every queue/dialog/session/interaction event the session took matches its catalogue entry."""
     for event in kind(run, "event"):
         bare = event["name"].removeprefix("error.")
@@ -235,7 +235,7 @@ def test_with_no_agent_ready_the_busy_announcement_plays_until_one_becomes_ready
         act("interaction.redirect"),
         rec("session.end", final="_composer_global_exit"),
     )
-    records = run.records
+    records = run.trace
     assert records[enter]["t"] == pytest.approx(records[busy]["t"])  # the announcement starts as the call waits
     assert records[ready]["t"] == pytest.approx(60.05)  # the scenario's step at 60 s, plus the request latency
     assert records[selected]["t"] == pytest.approx(records[ready]["t"]) and records[selected]["waited"] > 35

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from openors.ors.simulate import build
+from openors.testing import World
 from tests.conftest import SHARED
 
 IPDS = sorted((SHARED / "composer-corpus").rglob("IPD_*.scxml"))
@@ -17,11 +17,11 @@ GVP_MENU_RESULT = {"udata": {"outivrmenu": "m0001", "ivrdisconnect": "false", "o
 
 def _simulate(ipd, until=60.0):
     trace = io.StringIO()
-    run = build(applications={"main-inbound": ipd.resolve().as_uri()}, trace=trace)
+    run = World(applications={"main-inbound": ipd.resolve().as_uri()}, trace_file=trace)
     # The GVP menus these workflows play (<dialog:start>) attach the caller's choice as user data,
     # which the workflows then read; the simulated caller answers every menu the same way.
     run.platform.inbound_call("+15551110002", "5000", patience=300, ivr=[GVP_MENU_RESULT] * 4)
-    run.run(until)
+    run.run_until(until)
     return [json.loads(line) for line in trace.getvalue().splitlines()]
 
 

@@ -235,7 +235,7 @@ def test_a_call_over_http_is_routed_by_main_inbound_to_a_ready_agent(tmp_path):
 
 def waiting_strategy(tmp_path) -> str:
     """The bundled main-inbound, plus what it reads from `_genesys.ixn` once the submit is done."""
-    from openors.ors.simulate import find_application
+    from openors.ors.applications import find_application
     from openors.platform.topology import default_topology_path
 
     bundled = find_application("main-inbound", default_topology_path(), {})

@@ -116,7 +116,7 @@ def cmd_lint(args) -> int:
 
 def cmd_simulate(args) -> int:
     """Run a topology and a scenario in virtual time; write the trace as JSON lines."""
-    from openors.ors.simulate import build
+    from openors.testing import World
 
     applications = {}
     for item in args.app or []:
@@ -128,9 +128,9 @@ def cmd_simulate(args) -> int:
         applications[name] = Path(url).resolve().as_uri() if Path(url).exists() else url
     trace = open(args.trace, "w") if args.trace else None  # noqa: SIM115 - closed below
     try:
-        run = build(args.topology, args.scenario, applications=applications, trace=trace)
+        run = World(args.topology, scenario=args.scenario, applications=applications, trace_file=trace)
         until = args.until if args.until is not None else _scenario_until(args)
-        run.run(until)
+        run.run_until(until)
     finally:
         if trace is not None:
             trace.close()

@@ -14,6 +14,7 @@ import logging
 import re
 import weakref
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -80,6 +81,25 @@ class Applications:
         self._prepare(doc)
         self._prepared.add(doc)
         return doc
+
+
+def _samples_dir() -> Path:
+    return Path(str(resources.files("openors").joinpath("samples/strategies")))
+
+
+def find_application(name: str, topology_path: Path, applications: dict[str, str]) -> str:
+    """The URL of an application a topology names: from `applications` (`--app NAME=URL`), as a
+    path or URL relative to the topology file, as `<name>.scxml` beside it, then among the bundled
+    sample strategies."""
+    if name in applications:
+        return applications[name]
+    if "://" in name or name.startswith("file:"):
+        return name
+    base = topology_path.parent
+    for candidate in (base / name, base / f"{name}.scxml", _samples_dir() / f"{name}.scxml"):
+        if candidate.is_file():
+            return candidate.resolve().as_uri()
+    return (base / name).resolve().as_uri()  # fails at session start with a clear load error
 
 
 def _install_call_states(document: m.Document) -> None:

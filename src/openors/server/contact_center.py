@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openors.ors.simulate import find_application
+from openors.ors.applications import find_application
 from openors.ors.world import OrsWorld
 from openors.platform.scenario import load_scenario
 from openors.platform.sim import SimulatedPlatform

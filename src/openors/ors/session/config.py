@@ -83,10 +83,12 @@ def _offsets(zones: tuple[tuple[str, str], ...], bucket: int) -> tuple[tuple[str
     return tuple(out)
 
 
-def load_session_config(source: str | Path | dict | None) -> SessionConfig:
-    """From a YAML file path, an already-read mapping, or nothing (the defaults)."""
+def load_session_config(source: str | Path | dict | SessionConfig | None) -> SessionConfig:
+    """From a YAML file path, an already-read mapping, a SessionConfig, or nothing (the defaults)."""
     if source is None:
         return SessionConfig()
+    if isinstance(source, SessionConfig):
+        return source
     where = "config_lists"
     if isinstance(source, dict):
         data = source

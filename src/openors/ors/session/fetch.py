@@ -63,6 +63,7 @@ class Fetch(ModuleAction):
         except SourceError as exc:
             raise ActionError("notallowed", f"<session:fetch> {exc}") from None
         request["limit"] = sources.max_fetch_bytes
+        request["transport"] = world.host.services.get(httpx.AsyncBaseTransport)
         exchange = self._fetch(ctx, world, request)
         try:
             world.host.spawn(exchange)
@@ -162,7 +163,8 @@ class Fetch(ModuleAction):
 
     @staticmethod
     async def _one_exchange(send: dict, request: dict) -> Answer:
-        async with httpx.AsyncClient(timeout=request["timeout"]) as client:
+        # A host may route sessions' HTTP through a transport of its own (openors.testing's mocks).
+        async with httpx.AsyncClient(timeout=request["timeout"], transport=request.get("transport")) as client:
             async with client.stream(**send) as response:
                 try:
                     body = await read_body(response, request["limit"], request["url"],
