@@ -32,8 +32,10 @@ from openors.scxml.listeners import SessionListener
 
 from .actions import ModuleContext, module_event
 from .applications import Applications, application_url, fill_placeholders
+from .extensions import ors_extensions
 from .inflight import InflightRequests
 from .interaction import events as ixn_events
+from .modules_registry import default_modules
 from .ownership import Ownership, SessionInteractions
 from .queue.router import QueueRouter
 from .requests import DEFAULT_REQUEST_TIMEOUT_S, Requests
@@ -59,9 +61,6 @@ class OrsWorld(ModuleContext, SessionListener):
                  trace: Callable[[dict], None] | None = None, config_lists: Any = None,
                  document_loader: Callable[[str], m.Document] | None = None,
                  measure: Callable[..., None] | None = None):
-        from .extensions import ors_extensions
-        from .modules_registry import default_modules
-
         self.platform = platform
         self.host = host
         self.extensions = extensions or ors_extensions(modules=default_modules())

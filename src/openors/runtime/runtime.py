@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from openors.ors.extensions import ors_extensions
+from openors.ors.modules_registry import default_modules
 from openors.scxml import Event, RealClock, Session, SessionHost
 from openors.scxml import model as m
 from openors.scxml.budgets import Breach, Budgets
@@ -105,9 +107,6 @@ class Runtime:
         self.settings = settings or RuntimeSettings()
         if extensions is None:
             # ORS documents get the ORS dialect and modules; plain W3C documents keep their meaning.
-            from openors.ors.extensions import ors_extensions
-            from openors.ors.modules_registry import default_modules
-
             extensions = ors_extensions(modules=default_modules())
         self.extensions = extensions
         # the W3C parser rejects unknown attributes without a namespace; ORS documents carry _persist

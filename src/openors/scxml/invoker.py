@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ExecutionError, ScxmlLoadError
 from .events import Event
+from .parser import load_document, load_string
+from .resources import resolve_url
 from .sources import SourceError
 from .values import XmlValue
 
@@ -28,23 +30,18 @@ class Invoker:
         self._documents: dict[tuple[str, int], m.Document] = {}
 
     def start(self, interp: Interpreter, req: dict, node: m.Invoke) -> None:
-        from .session import Session
-
         session = interp.session
         inv_type = req["type"]
         if inv_type is not None and inv_type not in SCXML_INVOKE_TYPES:
             raise ExecutionError(f"<invoke> type '{inv_type}' is not supported")
         document = self._invoked_document(req, node, interp.doc.extensions or self.host.extensions)
         invokeid = req["invokeid"]
-        child = Session(document, self.host, parent=session, invokeid=invokeid)
+        child = self.host.create_session(document, parent=session, invokeid=invokeid)
         session.children[invokeid] = child
         params = req["data"] if isinstance(req["data"], dict) else None
         child.start(params)
 
     def _invoked_document(self, req: dict, node: m.Invoke, extensions: Extensions | None) -> m.Document:
-        from .parser import load_document, load_string
-        from .resources import resolve_url
-
         sources = self.host.sources
         try:
             content = req["content"]

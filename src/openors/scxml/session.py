@@ -25,6 +25,7 @@ from .interpreter import Interpreter
 from .invoker import Invoker
 from .ioprocessors.scxml import SCXML_PROCESSOR, ScxmlEventProcessor
 from .listeners import Listeners
+from .parser import load_document, load_string
 from .scheduler import Scheduler
 from .services import Services
 from .sources import DEFAULT_POLICY, SourcePolicy
@@ -114,8 +115,6 @@ class Session:
 
 
 def _load_snapshot_document(snap: dict, extensions: Extensions | None) -> m.Document:
-    from .parser import load_document, load_string
-
     if snap.get("document_text"):
         return load_string(snap["document_text"], snap["document"], extensions)
     return load_document(snap["document"], extensions)
@@ -161,8 +160,12 @@ class SessionHost:
         self.invoker = Invoker(self, document_loader)
 
     # --- sessions -----------------------------------------------------------------------------
+    def create_session(self, document: m.Document, **kwargs: Any) -> Session:
+        """A new session on this host, not started yet (`Session.start` runs its first macrostep)."""
+        return Session(document, self, **kwargs)
+
     def start_session(self, document: m.Document, params: dict | None = None, **kwargs: Any) -> Session:
-        session = Session(document, self, **kwargs)
+        session = self.create_session(document, **kwargs)
         scheduler = self.scheduler
         was = scheduler.dispatching
         scheduler.dispatching = True
