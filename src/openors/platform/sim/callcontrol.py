@@ -74,7 +74,10 @@ class CallControlMixin(DeliveryMixin):
             waiting = self._party_on(ixn, source)
         else:
             waiting = next((p for p in ixn.parties.values() if p.state == PartyState.QUEUED), None)
-            waiting = waiting or next((p for p in ixn.parties.values() if p.state == PartyState.RINGING), None)
+            # A call ringing on a DN can be routed elsewhere; a customer's phone ringing (a
+            # callback not answered yet) is not a place the call waits to be routed from.
+            waiting = waiting or next((p for p in ixn.parties.values() if p.state == PartyState.RINGING
+                                       and p.kind != DeviceKind.EXTERNAL), None)
         if waiting is None or waiting.state not in (PartyState.QUEUED, PartyState.RINGING):
             raise PlatformError(ErrorCode.invalid_state(ixn.state.value),
                                 f"interaction {interaction_id} is {ixn.state.value}, not waiting to be routed")
