@@ -46,7 +46,15 @@ class InteractionAction(ModuleAction):
     done_fields: tuple[str, ...] = ("interactionid",)
 
     def target(self, ctx: ActionContext, world, *, allow_detached: bool = False) -> str:
-        return world.resolve_interaction(ctx.session, ctx.args.get("interactionid"), allow_detached=allow_detached)
+        given = ctx.args.get("interactionid")
+        try:
+            return world.resolve_interaction(ctx.session, given, allow_detached=allow_detached)
+        except ActionError as exc:
+            # The error names the interaction asked about (one the session no longer owns, or
+            # never had), as the seed's error events carry `interactionid`.
+            if given not in (None, "", "0", 0):
+                exc.extra.setdefault("interactionid", str(given))
+            raise
 
     def done(self, ctx: ActionContext, **fields) -> None:
         data = {"requestid": ctx.requestid}
