@@ -226,6 +226,12 @@ def _terminate_held(site):
     return session, site.do(session, "terminate")
 
 
+def _clear_held(site):
+    ixn, session = connected_call(site)
+    site.do(session, "hold", resource="7001")
+    return session, site.do(session, "clear", resource="7001")
+
+
 def _terminate_parked(site):
     ixn, session = parked_email(site)
     return session, site.do(session, "terminate")
@@ -342,6 +348,10 @@ ERROR_CASES: list[ErrorCase] = [
       _accept_rejected),
     E("error.interaction.clear", "unknown", "clear a DN that is not on the call",
       _on_call("clear", resource="7002")),
+    E("error.interaction.clear", "invalidstate.hold", "clear the agent while the agent holds the call",
+      _clear_held),
+    E("error.interaction.clear", "invalidstate.treating", "clear a party of a call waiting on its routing point",
+      _at_routing_point("clear", resource="5000")),
     E("error.interaction.clear", "remote", "the far end fails the release (inject_fault)",
       _with_fault("clear", "remote", "clear", resource="7001")),
     E("error.interaction.singlesteptransfer", "remote", "transfer to an out-of-service DN",

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from openors.testing import MockRoute, World, WorldError
+from openors.testing import MockRoute, StartClockError, World
 
 TOPOLOGY = {
     "dns": [{"dn": "5000", "type": "routing_point", "application": "main"},
@@ -93,7 +93,7 @@ def test_advance_stops_the_clock_exactly_where_asked(strategy):
 @pytest.mark.parametrize("start, zone, field", [("next monday", None, "start"),
                                                 ("2026-03-02T09:00", "Mars/Olympus", "zone")])
 def test_a_bad_start_or_zone_is_refused_naming_the_field(strategy, start, zone, field):
-    with pytest.raises(WorldError, match=field):
+    with pytest.raises(StartClockError, match=field):
         World(TOPOLOGY, applications={"main": strategy}, start=start, zone=zone)
 
 

@@ -116,8 +116,14 @@ def cmd_lint(args) -> int:
 
 def cmd_simulate(args) -> int:
     """Run a topology and a scenario in virtual time; write the trace as JSON lines."""
-    from openors.testing import World
+    from openors.ors.session.config import ConfigListsError
+    from openors.testing import StartClockError, World, start_epoch
 
+    try:
+        epoch = start_epoch(args.date, args.time, args.zone)
+    except StartClockError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     applications = {}
     for item in args.app or []:
         name, sep, url = item.partition("=")
@@ -128,7 +134,12 @@ def cmd_simulate(args) -> int:
         applications[name] = Path(url).resolve().as_uri() if Path(url).exists() else url
     trace = open(args.trace, "w") if args.trace else None  # noqa: SIM115 - closed below
     try:
-        run = World(args.topology, scenario=args.scenario, applications=applications, trace_file=trace)
+        try:
+            run = World(args.topology, scenario=args.scenario, applications=applications, trace_file=trace,
+                        config_lists=args.config_lists, epoch=epoch)
+        except ConfigListsError as exc:
+            print(f"error: --config-lists {exc}", file=sys.stderr)
+            return 2
         until = args.until if args.until is not None else _scenario_until(args)
         run.run_until(until)
     finally:
@@ -194,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--until", type=float, help="virtual seconds to run (default: the scenario's `until`)")
     sim.add_argument("--trace", help="write every platform event, SCXML event, action and state as JSON lines")
     sim.add_argument("--app", action="append", metavar="NAME=URL", help="the document of an application")
+    sim.add_argument("--config-lists", metavar="FILE",
+                     help="YAML the sessions' _genesys.session reads: lists, special days, options, time zones")
+    sim.add_argument("--date", metavar="YYYY-MM-DD", help="the date virtual time 0 falls on (default: today)")
+    sim.add_argument("--time", metavar="HH:MM[:SS]", help="the wall-clock time at virtual time 0 (default 00:00)")
+    sim.add_argument("--zone", metavar="ZONE",
+                     help="zone of --date/--time: ECT, PST..., an IANA name or +02:00 (default UTC)")
     sim.set_defaults(func=cmd_simulate)
 
     demo = sub.add_parser("demo", help="run OpenORS on its embedded defaults with a simulated contact center")

@@ -5,7 +5,8 @@ See docs/testing.md.
 """
 
 from .http_mocks import HttpMocks, MockRoute
+from .start import StartClockError, start_epoch
 from .trace import Trace
-from .world import World, WorldError, start_epoch
+from .world import World, WorldError, epoch_of
 
-__all__ = ["HttpMocks", "MockRoute", "Trace", "World", "WorldError", "start_epoch"]
+__all__ = ["HttpMocks", "MockRoute", "StartClockError", "Trace", "World", "WorldError", "epoch_of", "start_epoch"]

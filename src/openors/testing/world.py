@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
@@ -32,12 +31,13 @@ from openors.platform.topology import Topology, default_topology_path, load_topo
 from openors.scxml import Event, Session, SessionHost
 
 from .http_mocks import HttpMocks, MockRoute
+from .start import StartClockError, start_epoch
 from .trace import Trace
 
 MAX_WALL_SECONDS = 60.0  # advancing virtual time never takes longer than this in real time
 
 
-class WorldError(ValueError):
+class WorldError(StartClockError):
     """A world that cannot be built as described (bad start time, unknown zone, ...)."""
 
 
@@ -45,7 +45,7 @@ class World:
     def __init__(self, topology: str | Path | dict | Topology | None = None, *,
                  applications: dict[str, str | Path] | None = None,
                  scenario: str | Path | Scenario | None = None,
-                 start: str | datetime | None = None, zone: str | None = None,
+                 start: str | datetime | None = None, zone: str | None = None, epoch: float | None = None,
                  config_lists: str | Path | dict | None = None,
                  http_mocks: Iterable[MockRoute] | None = None,
                  seed: int | None = None, request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S,
@@ -59,8 +59,12 @@ class World:
         self.trace = Trace()
         self._trace_file = trace_file
         config = load_session_config(config_lists)
+        # The sessions' clock at virtual time 0: `epoch` (seconds since 1970) or `start` in `zone`,
+        # else the configuration lists' `epoch`, else the real time now.
         if start is not None:
-            config.epoch = start_epoch(start, zone)
+            config.epoch = epoch_of(start, zone)
+        elif epoch is not None:
+            config.epoch = epoch
         names = {h.application for h in list(topo.devices.values()) + list(topo.queues.values())
                  if getattr(h, "application", None)}
         given = {name: _as_url(src) for name, src in (applications or {}).items()}
@@ -153,19 +157,19 @@ class World:
         return self.trace.summary(self.clock.now())
 
 
-def start_epoch(start: str | datetime, zone: str | None = None) -> float:
-    """Seconds since 1970 of a start date and time; a naive one is in `zone` (UTC by default)."""
+def epoch_of(start: str | datetime, zone: str | None = None) -> float:
+    """Seconds since 1970 of a start date and time; one without an offset is on the wall clock of
+    `zone` (a Genesys zone name, an IANA zone or an offset; UTC by default)."""
     if isinstance(start, str):
         try:
             start = datetime.fromisoformat(start)
         except ValueError:
             raise WorldError(f"start: {start!r} is not an ISO date and time (2026-03-02T09:00)") from None
-    if start.tzinfo is None:
-        try:
-            start = start.replace(tzinfo=ZoneInfo(zone or "UTC"))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise WorldError(f"zone: {zone!r} is not a known time zone (Europe/Paris, America/New_York ...)") from None
-    return start.timestamp()
+    if start.tzinfo is not None:
+        return start.timestamp()
+    epoch = start_epoch(start.date().isoformat(), start.time().isoformat(), zone)
+    assert epoch is not None  # a date was given
+    return epoch
 
 
 def _topology(topology: str | Path | dict | Topology | None) -> tuple[Topology, Path]:
@@ -186,4 +190,4 @@ def _as_url(source: str | Path) -> str:
     return application_url(source) if Path(source).exists() else text
 
 
-__all__ = ["World", "WorldError", "start_epoch"]
+__all__ = ["World", "WorldError", "epoch_of"]

@@ -33,6 +33,12 @@ def _device(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+def _join(ctx: ActionContext, world, ixn_id: str | None) -> None:
+    """An interaction an action created becomes the session's, unless another session has it."""
+    if ixn_id and ctx.session is not None and world.owner.get(ixn_id) is None:
+        world.associate(ctx.session, ixn_id)
+
+
 class InteractionAction(ModuleAction):
     module = MODULE
     prefix = "interaction"
@@ -40,7 +46,15 @@ class InteractionAction(ModuleAction):
     done_fields: tuple[str, ...] = ("interactionid",)
 
     def target(self, ctx: ActionContext, world, *, allow_detached: bool = False) -> str:
-        return world.resolve_interaction(ctx.session, ctx.args.get("interactionid"), allow_detached=allow_detached)
+        given = ctx.args.get("interactionid")
+        try:
+            return world.resolve_interaction(ctx.session, given, allow_detached=allow_detached)
+        except ActionError as exc:
+            # The error names the interaction asked about (one the session no longer owns, or
+            # never had), as the seed's error events carry `interactionid`.
+            if given not in (None, "", "0", 0):
+                exc.extra.setdefault("interactionid", str(given))
+            raise
 
     def done(self, ctx: ActionContext, **fields) -> None:
         data = {"requestid": ctx.requestid}
@@ -278,9 +292,10 @@ class CreateCall(VoiceAction):
         data = {"requestid": ctx.requestid, "interactionid": ev.interaction_id}
         if ev.callstate is not None:
             data["callstate"] = ev.callstate
+        # The new call joins the session (interaction.added, .present) before the done event that
+        # names it, so `_genesys.ixn.interactions[_event.data.interactionid]` is there to read.
+        _join(ctx, world, ev.interaction_id)
         ctx.emit(self.done_name(), data)
-        if ev.interaction_id and world.owner.get(ev.interaction_id) is None:
-            world.associate(ctx.session, ev.interaction_id)
 
 
 class Consultation(VoiceAction):
@@ -300,9 +315,8 @@ class Consultation(VoiceAction):
 
     def _started(self, ctx, world, ev):
         consult = (ev.data or {}).get("consult_interaction_id") or ev.interaction_id
+        _join(ctx, world, consult)  # added before done, as for <createcall>
         ctx.emit(self.done_name(), {"requestid": ctx.requestid, "interactionid": consult})
-        if consult and world.owner.get(consult) is None:
-            world.associate(ctx.session, consult)
 
 
 def _simple_voice(action_name: str, method: str):
@@ -373,9 +387,8 @@ class CreateMessage(InteractionAction):
         srid = (ev.data or {}).get("srid")
         if srid:
             data["srid"] = srid
+        _join(ctx, world, ev.interaction_id)  # added before done, as for <createcall>
         ctx.emit(self.done_name(), data)
-        if ev.interaction_id and world.owner.get(ev.interaction_id) is None:
-            world.associate(ctx.session, ev.interaction_id)
         if str(ctx.args.get("send", "")).lower() == "true":
             world.platform.send_message(ev.interaction_id)
 

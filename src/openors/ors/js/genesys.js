@@ -39,12 +39,20 @@
     return out;
   }
 
+  // Media type names (the `media` of interactions) and their integer codes: 0-17 as documented,
+  // then Composer's IrdEnumMapper order (OutboundPreview, OpenMedia, NativeSMS); TMediaAny last.
+  // TMediaWebForm and TMediaCoBrowsing are the spellings the msgbased/chat object model pages use
+  // for TMediaWebform and TMediaCobrowsing: same media, same code. Python keeps the same table
+  // (openors.platform.model.media.MEDIA_TYPE_CODES); a test holds the two equal.
   var mediaNames = ['TMediaVoice', 'TMediaVoIP', 'TMediaEMail', 'TMediaVMail', 'TMediaSMail', 'TMediaChat',
     'TMediaVideo', 'TMediaCobrowsing', 'TMediaWhiteboard', 'TMediaAppSharing', 'TMediaWebform',
     'TMediaWorkItem', 'TMediaCallback', 'TMediaFax', 'TMediaIMChat', 'TMediaBusinessEvent', 'TMediaAlert',
-    'TMediaSMS', 'TMediaOutboundPreview'];
+    'TMediaSMS', 'TMediaOutboundPreview', 'TMediaOpenMedia', 'TMediaNativeSMS', 'TMediaAny'];
+  var mediaCodes = enumeration(mediaNames);
+  mediaCodes.TMediaWebForm = mediaCodes.TMediaWebform;
+  mediaCodes.TMediaCoBrowsing = mediaCodes.TMediaCobrowsing;
   var mediaType = {};
-  mediaNames.forEach(function (n) { mediaType[n] = n; });
+  Object.keys(mediaCodes).forEach(function (n) { mediaType[n] = n; });
 
   var genesys = {
     session: {
@@ -53,6 +61,8 @@
       tenantid: 1,
       lookupseq: { StartFromStrategy: -1, StartFromCDN: 0, StartFromRouter: 1, StartFromTenant: 2,
                    StartFromTserver: 3 },
+      // What dayInZone() returns: Sunday = 0 ... Saturday = 6 (time-of-day routers compare them).
+      day: enumeration(['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']),
       setTenant: function (name) { this.tenant = String(name); },
     },
     ixn: {
@@ -61,8 +71,9 @@
       firstixnid: undefined,
       mediaType: mediaType,
       getMediaIntValue: function (name) {
-        var i = mediaNames.indexOf(String(name));
-        return i;  // -1 for an unknown name, as ORS 8.1.200.50 and later
+        var key = String(name);
+        // -1 for an unknown name, as ORS 8.1.200.50 and later
+        return Object.prototype.hasOwnProperty.call(mediaCodes, key) ? mediaCodes[key] : -1;
       },
     },
     queue: {

@@ -114,8 +114,10 @@ class Submit(ModuleAction):
         type_code = TYPE_WORDS.get(word.lower(), word.upper())
         name = _evaluate(interp, child, "name", "<target>")
         server = _evaluate(interp, child, "statserver", "<target>") or default_server or ""
-        skill = _evaluate(interp, child, "skill", "<target>")
-        if word.lower() == "skill":
+        # Composer writes a skill target as skillexpr="..." (with a statserver), hand-written
+        # strategies as skill="..." or as type="skill" name="...".
+        skill = _evaluate(interp, child, "skillexpr", "<target>") or _evaluate(interp, child, "skill", "<target>")
+        if word.lower() == "skill" and not skill:
             skill, name = name, ""
         text = f"?{name or ''}:{skill}@{server}.{type_code}" if skill else f"{name}@{server}.{type_code}"
         threshold = _evaluate(interp, child, "threshold", "<target>")

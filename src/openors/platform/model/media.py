@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-# Genesys media type names and their integer codes (ORS-SPEC §4.3.1; 18 follows Composer's order).
+# Genesys media type names and their integer codes (ORS-SPEC §4.3.1): 0-17 documented, 18-20 in
+# the order of Composer's IrdEnumMapper, TMediaAny (the wildcard) last. TMediaWebForm and
+# TMediaCoBrowsing are the object model pages' spellings of TMediaWebform and TMediaCobrowsing.
+# ors/js/genesys.js has the same table for `_genesys.ixn.getMediaIntValue`.
 MEDIA_TYPE_CODES: dict[str, int] = {
     "TMediaVoice": 0, "TMediaVoIP": 1, "TMediaEMail": 2, "TMediaVMail": 3, "TMediaSMail": 4,
     "TMediaChat": 5, "TMediaVideo": 6, "TMediaCobrowsing": 7, "TMediaWhiteboard": 8,
     "TMediaAppSharing": 9, "TMediaWebform": 10, "TMediaWorkItem": 11, "TMediaCallback": 12,
     "TMediaFax": 13, "TMediaIMChat": 14, "TMediaBusinessEvent": 15, "TMediaAlert": 16,
-    "TMediaSMS": 17, "TMediaOutboundPreview": 18,
+    "TMediaSMS": 17, "TMediaOutboundPreview": 18, "TMediaOpenMedia": 19, "TMediaNativeSMS": 20,
+    "TMediaAny": 21, "TMediaWebForm": 10, "TMediaCoBrowsing": 7,
 }
 
 
@@ -24,12 +28,13 @@ class Category(StrEnum):
 
 _VOICE_MEDIA = {"TMediaVoice", "TMediaVoIP", "TMediaVideo", "TMediaVMail", "TMediaCallback",
                 "TMediaOutboundPreview"}
-_CHAT_MEDIA = {"TMediaChat", "TMediaIMChat", "TMediaCobrowsing"}
+_CHAT_MEDIA = {"TMediaChat", "TMediaIMChat", "TMediaCobrowsing", "TMediaCoBrowsing"}
 
 # Short names used in topology and scenario files.
 MEDIA_ALIASES: dict[str, str] = {
     "voice": "TMediaVoice", "email": "TMediaEMail", "sms": "TMediaSMS", "chat": "TMediaChat",
     "fax": "TMediaFax", "webform": "TMediaWebform", "workitem": "TMediaWorkItem",
+    "openmedia": "TMediaOpenMedia", "nativesms": "TMediaNativeSMS",
 }
 
 

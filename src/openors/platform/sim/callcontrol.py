@@ -74,7 +74,10 @@ class CallControlMixin(DeliveryMixin):
             waiting = self._party_on(ixn, source)
         else:
             waiting = next((p for p in ixn.parties.values() if p.state == PartyState.QUEUED), None)
-            waiting = waiting or next((p for p in ixn.parties.values() if p.state == PartyState.RINGING), None)
+            # A call ringing on a DN can be routed elsewhere; a customer's phone ringing (a
+            # callback not answered yet) is not a place the call waits to be routed from.
+            waiting = waiting or next((p for p in ixn.parties.values() if p.state == PartyState.RINGING
+                                       and p.kind != DeviceKind.EXTERNAL), None)
         if waiting is None or waiting.state not in (PartyState.QUEUED, PartyState.RINGING):
             raise PlatformError(ErrorCode.invalid_state(ixn.state.value),
                                 f"interaction {interaction_id} is {ixn.state.value}, not waiting to be routed")
@@ -126,8 +129,11 @@ class CallControlMixin(DeliveryMixin):
 
     def _clear(self, req: Request, interaction_id: str, device: str) -> dict:
         ixn = self._live(interaction_id)
+        # A party leaves a call that rings, is connected or has a consultation going. On hold, the
+        # holder retrieves first (as for <terminate>); waiting for a routing decision (treating),
+        # nobody is connected yet: <redirect> routes the call, <terminate> ends it.
+        self._require_state(ixn, S.RINGING, S.ROUTED, S.TRANSFERRING)
         party = self._party_on(ixn, device)
-        self._require_state(ixn, S.RINGING, S.ROUTED, S.HOLD, S.TRANSFERRING, S.TREATING)
         self._remove_party(ixn, party)
         if ixn.category.value != "voice" and not ixn.parties and not ixn.ended:
             self._end(ixn, reason="cleared")
@@ -299,8 +305,7 @@ class CallControlMixin(DeliveryMixin):
             self._add_party(primary, mover.device, mover.kind, mover.state, ccevent=ccevent, cause=cause,
                             agent_id=mover.agent_id, party=mover, callstate=callstate)
         active = movers[0] if movers else on_primary
-        held = next((p for p in primary.parties.values() if p not in movers and p is not on_primary),
-                    on_primary)
+        held = on_primary  # the completing agent's leg on the main call, on hold until now
         # The merge is reported before the consultation ends, so whoever followed the consult call
         # learns where it went before hearing that it is gone (Composer switches on onmerge).
         self._event(EventKind.MERGED, interaction_id=primary.interaction_id, ccevent=int(ccevent),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import itertools
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,9 @@ from openors.platform.topology import Topology
 
 _DN_KIND = {DnType.ROUTING_POINT: DeviceKind.ROUTEPOINT, DnType.ACD_QUEUE: DeviceKind.QUEUE,
             DnType.EXTENSION: DeviceKind.EXTENSION, DnType.ACD_POSITION: DeviceKind.ACDPOSITION}
+
+# `name@where.TYPE` or `name.TYPE`: the target strings of the queue module that name one destination.
+_TARGET_STRING = re.compile(r"^(?P<name>[^@]+?)(?:@(?P<where>[^@]*))?\.(?P<type>DN|A|AP|Q|RP)$", re.IGNORECASE)
 
 DEFERRED = object()  # a request handler returns this when it will complete the request later
 
@@ -330,6 +334,26 @@ class SimCore(Platform):
             return {"kind": "workbin", "name": name, "owner": None}
         if self._looks_external(name):
             return {"kind": "external", "number": name}
+        return self._resolve_target_string(name)
+
+    def _resolve_target_string(self, text: str) -> dict[str, Any] | None:
+        """A URS target as `queue.submit.done` gives it (`targetselected`: `7001@SIM_Switch.DN`,
+        `alice@Stat_Server.A`, `Place_1@SS.AP`, `5000@SIM_Switch.RP`, `6000@SIM_Switch.Q`). For DN
+        types the part after `@` is the switch: another switch's DN is not ours to reach."""
+        match = _TARGET_STRING.match(text)
+        if match is None:
+            return None
+        name, where, kind = match.group("name"), match.group("where") or "", match.group("type").upper()
+        if kind == "A":
+            return self.resolve(name) if name in self.agents else None
+        if kind == "AP":
+            return self._resolve_resource({"place": name})
+        if where and where != self.topology.switch and name in self.devices:
+            return None
+        if kind == "Q" and name in self.queues:
+            return {"kind": "queue", "name": name}
+        if name in self.devices:
+            return {"kind": "dn", "dn": name, "type": self.devices[name].type.value}
         return None
 
     def _resolve_resource(self, res: dict[str, Any]) -> dict[str, Any] | None:

@@ -133,13 +133,24 @@ class DeliveryMixin(SimCore):
         return (ixn, ixn.parties.get(party_id)) if ixn is not None else (None, None)
 
     def _answered(self, ixn: Interaction, party: Party, *, callstate: CallState = CallState.OK) -> None:
-        """A ringing party picks up; whoever was dialing is now connected too."""
+        """A ringing party picks up; whoever was dialing is now connected too, except a routing
+        point: a call it made (a callback) waits there for a routing decision, as an inbound
+        call does."""
         self._set_party_state(ixn, party, PartyState.ESTABLISHED, ccevent=CCEvent.ESTABLISHED)
+        waits_on = None
         for other in list(ixn.parties.values()):
-            if other.state == PartyState.DIALING:
+            if other.state != PartyState.DIALING:
+                continue
+            if other.kind == DeviceKind.ROUTEPOINT:
+                ixn.location = waits_on = other.device
+                self._set_party_state(ixn, other, PartyState.QUEUED, ccevent=CCEvent.QUEUED,
+                                      cause=CCEventCause.ENTERING_DISTRIBUTION)
+            else:
                 self._set_party_state(ixn, other, PartyState.ESTABLISHED, ccevent=CCEvent.ESTABLISHED)
         self._call_outcome(ixn, callstate)
         self._party_connected(ixn, party)
+        if waits_on is not None:
+            self._event(EventKind.ROUTE_REQUEST, interaction_id=ixn.interaction_id, device=waits_on)
 
     def _party_hangs_up(self, party_id: str) -> None:
         ixn, party = self._find_party(party_id)

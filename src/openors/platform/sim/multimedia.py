@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import Any
 
 from openors.platform.errors import ErrorCode, PlatformError
@@ -36,6 +37,7 @@ class MultimediaMixin(DeliveryMixin):
     # -- customers writing in ----------------------------------------------------------------
     def inbound_email(self, sender: str, *, to: str | None = None, subject: str = "", body: str = "",
                       udata: dict | None = None) -> str:
+        """A customer's e-mail. `sender` may carry a display name (`Jane Doe <jane@example.org>`)."""
         return self._inbound_message("email", "TMediaEMail", sender, to,
                                      {"subject": subject, "body": body}, udata)
 
@@ -45,8 +47,14 @@ class MultimediaMixin(DeliveryMixin):
     def _inbound_message(self, kind: str, media: str, sender: str, to: str | None, content: dict,
                          udata: dict | None) -> str:
         server = self._inbound_server(kind)
+        personal, address = parseaddr(sender)
+        address = address or sender
+        to = to or server.address
+        standard = _email_user_data(address, personal, to, server.address, content.get("subject", "")) \
+            if kind == "email" else {}
         ixn = self._create(media, "InboundNew", properties={
-            "from": sender, "to": to or server.address, **content, "server": server.name}, udata=udata)
+            "from": address, "personal": personal, "to": to, **content, "server": server.name},
+            udata={**standard, **(udata or {})})
         self._enqueue(ixn, server.inbound_queue)
         return ixn.interaction_id
 
@@ -286,6 +294,7 @@ class MultimediaMixin(DeliveryMixin):
                 raise PlatformError(ErrorCode.REQUEST_INVALID, f"no parent interaction {parent_id!r}")
         if to is None and parent is None:
             raise PlatformError(ErrorCode.REQUEST_INVALID, "a new message needs `to` or a parent to reply to")
+        to = _address(to, parent)
         if queue is not None and queue not in self.queues and queue not in self.workbins:
             raise PlatformError(ErrorCode.REQUEST_INVALID, f"no queue {queue!r}")
         if srid is not None and body is None:
@@ -378,6 +387,47 @@ class MultimediaMixin(DeliveryMixin):
         if ixn.category.value == "chat":
             content["transcript"] = [dict(m) for m in ixn.transcript]
         return {"interaction_id": interaction_id, "content": content}
+
+
+def _email_user_data(address: str, personal: str, to: str | None, mailbox: str | None, subject: str) -> dict:
+    """The user data keys the e-mail server attaches to an inbound e-mail, as Genesys E-mail
+    Server does (strategies read the subject and the sender there, not in the message)."""
+    data = {"Subject": subject, "FromAddress": address, "To": to or "", "Mailbox": mailbox or to or "",
+            "EmailAddress": address}
+    if personal:
+        data["FromPersonal"] = personal
+    return data
+
+
+# The address forms of `to` that name an address of another message (ORS-SPEC §4.3.3).
+_RELATED_ADDRESSES = ("_origin", "_origin.all", "_udata")
+
+
+def _address(to: Any, parent: Interaction | None) -> Any:
+    """`_origin`: the sender of the message answered; `_origin.all`: the sender and the others it
+    was sent to (but our own mailbox); `_udata`: the address in its user data (`EmailAddress`,
+    else `FromAddress`). Other values are addresses already."""
+    if not isinstance(to, str) or to not in _RELATED_ADDRESSES:
+        return to
+    if parent is None:
+        raise PlatformError(ErrorCode.REQUEST_INVALID,
+                            f"to {to!r} is the address of a related message: give the message (interactionid)")
+    sender = parent.properties.get("from")
+    if to == "_udata":
+        found = parent.udata.get("EmailAddress") or parent.udata.get("FromAddress")
+        if not found:
+            raise PlatformError(ErrorCode.REQUEST_INVALID,
+                                f"to '_udata': interaction {parent.interaction_id} has no EmailAddress or "
+                                f"FromAddress in its user data")
+        return str(found)
+    if not sender:
+        raise PlatformError(ErrorCode.REQUEST_INVALID,
+                            f"to {to!r}: interaction {parent.interaction_id} has no sender address")
+    if to == "_origin":
+        return sender
+    mailbox = parent.udata.get("Mailbox")
+    others = [a.strip() for field in ("to", "cc") for a in str(parent.properties.get(field) or "").split(",")]
+    return ", ".join([sender] + [a for a in others if a and a not in (sender, mailbox)])
 
 
 def _safe_media(media: str) -> str:
