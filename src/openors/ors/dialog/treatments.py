@@ -22,7 +22,6 @@ from ..actions import ActionContext, ActionError, ModuleAction, new_request_id
 from .actions import DialogAction
 from .prompts import attribute_value, children, local_name
 
-
 # world -> interaction id -> the runs playing to it, so <dialog:stop> finds them.
 _RUNS: WeakKeyDictionary = WeakKeyDictionary()
 
