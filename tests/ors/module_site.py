@@ -21,8 +21,18 @@ TOPOLOGY: dict[str, Any] = {
             {"dn": "7001", "type": "extension"}],
     "agents": [{"id": "alice", "dn": "7001", "state": "ready", "answer_delay": 1, "talk_time": None}],
 }
+# The same site with an e-mail server and a chat server whose inbound queues run the application.
+MULTIMEDIA_TOPOLOGY: dict[str, Any] = {
+    **TOPOLOGY,
+    "interaction_queues": [{"name": "email_in", "application": "app"}, {"name": "chat_in", "application": "app"}],
+    "servers": {"email": {"inbound_queue": "email_in", "address": "help@example.com"},
+                "chat": {"inbound_queue": "chat_in"}},
+}
 DOCUMENT = """<scxml xmlns="http://www.w3.org/2005/07/scxml"
        xmlns:dialog="http://www.genesyslab.com/modules/dialog"
+       xmlns:classification="http://www.genesyslab.com/modules/classification"
+       xmlns:queue="http://www.genesyslab.com/modules/queue"
+       xmlns:statistic="http://www.genesyslab.com/modules/statistic"
        xmlns:session="http://www.genesyslab.com/modules/session"
        xmlns:ixn="http://www.genesyslab.com/modules/interaction"
        version="1.0" initial="main" _persist="false">
@@ -44,9 +54,11 @@ DOCUMENT = """<scxml xmlns="http://www.w3.org/2005/07/scxml"
 
 class ModuleSite:
     def __init__(self, tmp_path: Path, body: str, *, datamodel: str = "", config_lists=None,
-                 request_timeout: float = 30.0, extra_documents: dict[str, str] | None = None):
+                 request_timeout: float = 30.0, extra_documents: dict[str, str] | None = None,
+                 topology: dict[str, Any] | None = None):
         self.clock = VirtualClock()
-        self.platform = SimulatedPlatform(parse_topology(TOPOLOGY, "module-test.yaml"), self.clock, seed=1)
+        self.platform = SimulatedPlatform(parse_topology(topology or TOPOLOGY, "module-test.yaml"), self.clock,
+                                          seed=1)
         self.host = SessionHost(self.clock)
         self.records: list[dict] = []
         app = tmp_path / "app.scxml"
