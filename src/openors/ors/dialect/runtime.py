@@ -12,6 +12,7 @@ from openors.scxml.events import Event
 from openors.scxml.session import SCXML_PROCESSOR
 
 from ..js import BUILTIN_SCRIPTS, load_js
+from ..statistic.definitions import js_table as statistic_js_table
 from .errors import ors_error_event
 
 log = logging.getLogger("openors.ors")
@@ -36,7 +37,10 @@ def _on_first_use(source: str, names: tuple[str, ...], prototype_methods: tuple[
 _BUILTINS = "\n;\n".join([
     _on_first_use(load_js("tosource"), ("uneval",), ("toSource",)),
     *(load_js(name) for name in BUILTIN_SCRIPTS if name != "tosource.js"),
-    load_js("genesys"), load_js("ixn"), load_js("session"), load_js("queue"), load_js("statistic"),
+    load_js("genesys"), load_js("ixn"), load_js("session"), load_js("queue"),
+    "Object.defineProperty(globalThis, '__orsStatisticDefinitions', {enumerable: false, value: "
+    + json.dumps(statistic_js_table()) + "})",
+    load_js("statistic"),
 ])
 BASIC_HTTP = "http://www.w3.org/TR/scxml/#BasicHTTPEventProcessor"
 _SEND_TYPES = {"scxml": SCXML_PROCESSOR, "basichttp": BASIC_HTTP}
