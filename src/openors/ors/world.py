@@ -198,14 +198,16 @@ class OrsWorld:
 
         dialect._outbox = outbox
 
-    def start_session(self, application: str, interaction_id: str | None = None, params: dict | None = None):
+    def start_session(self, application: str, interaction_id: str | None = None, params: dict | None = None,
+                      session_id: str | None = None):
         try:
             document = self.document_for(application, interaction_id)
         except ScxmlLoadError as exc:
             log.error("application %r cannot start: %s", application, exc)
             self.trace("error", application=application, message=str(exc))
             return None
-        session = self.host.start_session(document, params)
+        # session_id: an id given out before the start (<session:start idealtime>)
+        session = self.host.start_session(document, params, **({"session_id": session_id} if session_id else {}))
         self.sessions.setdefault(session.id, SessionInteractions())
         self.trace("session.start", session=session.id, application=application, interaction=interaction_id)
         if interaction_id is not None and not session.is_done:
