@@ -37,7 +37,7 @@ def _on_first_use(source: str, names: tuple[str, ...], prototype_methods: tuple[
 _BUILTINS = "\n;\n".join([
     _on_first_use(load_js("tosource"), ("uneval",), ("toSource",)),
     *(load_js(name) for name in BUILTIN_SCRIPTS if name != "tosource.js"),
-    load_js("genesys"), load_js("ixn"), load_js("session"), load_js("queue"),
+    load_js("genesys"), load_js("scopes"), load_js("ixn"), load_js("session"), load_js("queue"),
     "Object.defineProperty(globalThis, '__orsStatisticDefinitions', {enumerable: false, value: "
     + json.dumps(statistic_js_table()) + "})",
     load_js("statistic"),
@@ -62,6 +62,7 @@ class OrsDialect:
         document.attributes["_type"] = self.app_type
         # Session modules (the ORS layer) add JS here before sessions start.
         self.extra_scripts: list[str] = []
+        self.state_scopes = StateScopes()
 
     def aliased_data_ids(self) -> list[str]:
         """Data items also reachable by their plain name: those no script declares as a global."""
@@ -120,6 +121,20 @@ class OrsDialect:
                 level = record.get("level")
                 interp.host.log(interp, record.get("label") or None, record.get("text"),
                                 None if level is None else str(level))
+
+
+class StateScopes:
+    """ORS's per-state variable scopes (js/scopes.js): a state's <data> exist while it is active and
+    hide those of enclosing states of the same name, whose values come back when it exits. Lookup
+    thus runs from the innermost active state out to the document, as ORS documents it; states of
+    parallel regions that declare the same name share it (the last one entered wins)."""
+
+    def entered(self, interp, state) -> None:
+        ids = json.dumps([d.id for d in state.datamodel])
+        interp.datamodel.execute_script(f"__ors_scopeEnter({json.dumps(state.id)}, {ids});")
+
+    def exited(self, interp, state) -> None:
+        interp.datamodel.execute_script(f"__ors_scopeExit({json.dumps(state.id)});")
 
 
 _GLOBAL_DECL = re.compile(r"\b(?:var|let|const|function)\s+([A-Za-z_$][\w$]*)")
