@@ -75,6 +75,12 @@ class OrsDialect:
             cached = self._aliased = [i for i in ids if i not in declared]
         return cached
 
+    def lint(self, root) -> list[tuple[str | None, int | None, str]]:
+        """`openors lint`'s ORS checks on the document's final tree (dialect/lint.py)."""
+        from .lint import lint_ors
+
+        return lint_ors(root)
+
     # --- engine hooks ----------------------------------------------------------------------
     def datamodel_options(self) -> dict:
         # SpiderMonkey ran ORS scripts in sloppy mode: assigning an undeclared name creates it.
