@@ -21,14 +21,9 @@ AGENTS_TOPOLOGY = {
 
 
 def site_logging(tmp_path, expressions: dict[str, str], delay: str = "'10s'") -> ModuleSite:
-    # Objects a session names for the first time have values from its next event on (statistic.js),
-    # so the strategy looks once at 9 s and logs at 10 s.
-    warm = "".join(f'<script>{expr};</script>' for expr in expressions.values())
     logs = "".join(f'<log label="{label}" expr="String({expr})"/>' for label, expr in expressions.items())
     body = f"""
-    <transition event="interaction.present"><send event="'warm'" delay="'9s'"/><send event="'look'" delay="{delay}"/>
-    </transition>
-    <transition event="warm">{warm}</transition>
+    <transition event="interaction.present"><send event="'look'" delay="{delay}"/></transition>
     <transition event="look">{logs}</transition>"""
     return ModuleSite(tmp_path, body, topology=AGENTS_TOPOLOGY)
 
