@@ -42,8 +42,8 @@ def extension_names() -> set[str]:
     return {name for name, entry in load_catalogue().items() if entry["section"] == "extension"}
 
 
-# Module events (ORS-SPEC §5.5-§5.8) are outside the Interaction Interface seed.
-MODULE_SECTIONS = ("queue", "statistic", "dialog", "session")
+# Module events (ORS-SPEC §5.5-§5.8, and the classification module) are outside the Interaction Interface seed.
+MODULE_SECTIONS = ("queue", "statistic", "dialog", "session", "classification")
 
 
 def module_event_names() -> set[str]:

@@ -17,8 +17,18 @@ TOPOLOGY: dict[str, Any] = {
             {"dn": "7001", "type": "extension"}],
     "agents": [{"id": "alice", "dn": "7001", "state": "ready", "answer_delay": 1, "talk_time": None}],
 }
+# The same site with an e-mail server and a chat server whose inbound queues run the application.
+MULTIMEDIA_TOPOLOGY: dict[str, Any] = {
+    **TOPOLOGY,
+    "interaction_queues": [{"name": "email_in", "application": "app"}, {"name": "chat_in", "application": "app"}],
+    "servers": {"email": {"inbound_queue": "email_in", "address": "help@example.com"},
+                "chat": {"inbound_queue": "chat_in"}},
+}
 DOCUMENT = """<scxml xmlns="http://www.w3.org/2005/07/scxml"
        xmlns:dialog="http://www.genesyslab.com/modules/dialog"
+       xmlns:classification="http://www.genesyslab.com/modules/classification"
+       xmlns:queue="http://www.genesyslab.com/modules/queue"
+       xmlns:statistic="http://www.genesyslab.com/modules/statistic"
        xmlns:session="http://www.genesyslab.com/modules/session"
        xmlns:ixn="http://www.genesyslab.com/modules/interaction"
        version="1.0" initial="main" _persist="false">
@@ -40,12 +50,13 @@ DOCUMENT = """<scxml xmlns="http://www.w3.org/2005/07/scxml"
 
 class ModuleSite:
     def __init__(self, tmp_path: Path, body: str, *, datamodel: str = "", config_lists=None,
-                 request_timeout: float = 30.0, extra_documents: dict[str, str] | None = None):
+                 request_timeout: float = 30.0, extra_documents: dict[str, str] | None = None,
+                 topology: dict[str, Any] | None = None):
         app = tmp_path / "app.scxml"
         app.write_text(DOCUMENT.format(body=body, datamodel=datamodel), encoding="utf-8")
         for name, text in (extra_documents or {}).items():
             (tmp_path / name).write_text(text, encoding="utf-8")
-        self.site = World(TOPOLOGY, applications={"app": app}, request_timeout=request_timeout,
+        self.site = World(topology or TOPOLOGY, applications={"app": app}, request_timeout=request_timeout,
                           config_lists=config_lists, seed=1)
         self.clock, self.platform, self.host, self.world = (self.site.clock, self.site.platform, self.site.host,
                                                             self.site.world)

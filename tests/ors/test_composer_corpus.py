@@ -85,7 +85,7 @@ def test_corpus_paths_are_relative_to_the_repository():
 def test_lint_checks_module_actions_for_their_required_attributes(tmp_path):
     doc = tmp_path / "strategy.scxml"
     doc.write_text('<scxml xmlns="http://www.w3.org/2005/07/scxml" xmlns:ixn="www.genesyslab.com/modules/interaction"'
-                   ' version="1.0" profile="ecmascript">\n<state id="a"><onentry>\n'
+                   ' version="1.0" profile="ecmascript"><datamodel><data id="x"/></datamodel>\n<state id="a"><onentry>\n'
                    '<ixn:redirect interactionid="x"/>\n</onentry></state></scxml>\n')
     proc = subprocess.run([sys.executable, "-m", "openors.cli.main", "lint", str(doc)], capture_output=True, text=True)
     assert proc.returncode == 1

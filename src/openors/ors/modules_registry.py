@@ -6,6 +6,7 @@ from .actions import ModuleAction
 
 
 def default_modules() -> dict[tuple[str, str], ModuleAction]:
+    from .classification import classification_actions
     from .dialog import dialog_actions
     from .interaction.actions import interaction_actions
     from .queue.actions import queue_actions
@@ -18,5 +19,6 @@ def default_modules() -> dict[tuple[str, str], ModuleAction]:
     modules.update(session_actions())
     modules.update(queue_actions())
     modules.update(statistic_actions())
+    modules.update(classification_actions())
     return modules
 

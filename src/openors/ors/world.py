@@ -152,7 +152,8 @@ class OrsWorld(ModuleContext, SessionListener):
         self.session_module.prepare_document(doc)
 
     def start_session(self, application: str, interaction_id: str | None = None,
-                      params: dict | None = None) -> Session | None:
+                      params: dict | None = None, session_id: str | None = None) -> Session | None:
+        """`session_id`: an id given out before the start (`<session:start idealtime>`)."""
         for gate in self._start_gates:
             reason = gate(application, interaction_id)
             if reason is not None:
@@ -165,7 +166,7 @@ class OrsWorld(ModuleContext, SessionListener):
             log.error("application %r cannot start: %s", application, exc)
             self.trace("error", application=application, message=str(exc))
             return None
-        session = self.host.start_session(document, params)
+        session = self.host.start_session(document, params, **({"session_id": session_id} if session_id else {}))
         self.ownership.session_state(session)
         self.trace("session.start", session=session.id, application=application, interaction=interaction_id)
         if interaction_id is not None and not session.is_done:

@@ -126,6 +126,11 @@ class Platform(ABC):
         """Play a treatment; `collect`: input settings for digits (done data `digits`, `reason`);
         `application`: a VoiceXML application URI (done data `extensions`)."""
 
+    def stop_treatment(self, interaction_id: str) -> str:
+        """Stop the treatment playing to a call (its request completes `interrupted: stopped`);
+        done data `stopped`: whether one was playing."""
+        raise NotImplementedError("this platform cannot stop treatments")
+
     # -- user data -------------------------------------------------------------------------
     @abstractmethod
     def update_user_data(self, interaction_id: str, data: dict[str, Any]) -> str:

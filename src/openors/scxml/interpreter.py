@@ -84,6 +84,9 @@ class Interpreter:
         self._history_seen = False
         self.current_event: Event | None = None
         self.session = None  # set by the Session that owns this interpreter
+        # A dialect whose states scope their <data> (ORS): `entered(interp, state)` before a state's
+        # data are initialised, on every entry; `exited(interp, state)` after its onexit.
+        self.state_scopes = getattr(document.dialect, "state_scopes", None)
         if document.dialect is not None:
             document.dialect.setup_interpreter(self)
 
@@ -100,14 +103,16 @@ class Interpreter:
         self.running = True
         doc = self.doc
         params = params or {}
-        if doc.binding == "early":
+        if doc.binding == "early" and self.state_scopes is None:
             for state in doc.all_states:
                 self._initialize_data(state, params)
         else:
             self._initialize_data(doc.root, params)
+            top = {d.id for d in doc.root.datamodel}  # scoped: a state's data hide these, never unset them
             for state in doc.all_states[1:]:
                 for data in state.datamodel:
-                    self._declare_unbound(data)
+                    if data.id not in top:
+                        self._declare_unbound(data)
         for script in doc.scripts:
             self.exec.execute_block([script])
         self.enter_states([doc.root.initial])
@@ -328,6 +333,8 @@ class Interpreter:
         for s in ordered:
             for block in s.onexit:
                 self.exec.execute_block(block)
+            if self.state_scopes is not None and s.datamodel and s is not self.doc.root:
+                self.state_scopes.exited(self, s)
             for inv in s.invokes:
                 self.cancel_invoke(s, inv)
             configuration.discard(s)
@@ -350,7 +357,10 @@ class Interpreter:
             self.configuration.add(s)
             self.states_to_invoke.add(s)
             self._config_changed()
-            if self.doc.binding == "late" and s.id not in self.bound_states:
+            if self.state_scopes is not None and s.datamodel and s is not self.doc.root:
+                self.state_scopes.entered(self, s)
+                self._initialize_data(s, {})
+            elif self.doc.binding == "late" and s.id not in self.bound_states:
                 self._initialize_data(s, {})
             self.host.state_entered(self, s)
             for block in s.onentry:

@@ -13,7 +13,7 @@ import quickjs
 from . import model as m
 from .errors import ScxmlLoadError
 from .extensions import Extensions
-from .parser import parse_document, parse_xml
+from .parser import attach_extensions, compile_document, parse_xml
 from .resources import fetch_bytes, resolve_url
 
 
@@ -33,7 +33,8 @@ def lint_document(path_or_url: str, extensions: Extensions | None = None) -> lis
     try:
         root = parse_xml(fetch_bytes(url), url)
         found: list[ScxmlLoadError] = []
-        document = parse_document(root, url, extensions, problems=found)
+        document, root = compile_document(root, url, extensions, problems=found)
+        attach_extensions(document, root, extensions)
     except ScxmlLoadError as exc:
         return [Problem(exc.url, exc.line, exc.reason)]
     except OSError as exc:
@@ -41,6 +42,10 @@ def lint_document(path_or_url: str, extensions: Extensions | None = None) -> lis
     problems = [Problem(e.url, e.line, e.reason) for e in found]
     if document.datamodel_type == "ecmascript":
         problems += _check_scripts(document)
+    # A dialect's own checks (ORS: module elements and how their attributes are written).
+    dialect_lint = getattr(document.dialect, "lint", None)
+    if dialect_lint is not None:
+        problems += [Problem(u, line, message) for u, line, message in dialect_lint(root)]
     return sorted(problems, key=lambda p: (p.url or "", p.line or 0))
 
 

@@ -169,12 +169,15 @@ class Parser:
         for st in self.all_states:
             st.finish()
         self._attempt(self._check_history)
-        all_data = [d for st in self.all_states for d in st.datamodel]
-        seen: dict[str, m.Data] = {}
-        for d in all_data:
-            if d.id in seen:
-                self._problem(ScxmlLoadError(f"duplicate <data id='{d.id}'>", d.url, d.line))
-            seen[d.id] = d
+        # A dialect with per-state scopes (ORS) lets states declare the same name; one state, never.
+        scoped = root.get(EXT_NS + "dialect") == "ors"
+        seen: dict[object, m.Data] = {}
+        for st in self.all_states:
+            for d in st.datamodel:
+                key = (st.id, d.id) if scoped else d.id
+                if key in seen:
+                    self._problem(ScxmlLoadError(f"duplicate <data id='{d.id}'>", d.url, d.line))
+                seen[key] = d
         extra = {k: v for k, v in root.attrib.items() if k not in _ATTRS["scxml"]}
         invokes = [inv for st in self.all_states for inv in st.invokes]
         doc = m.Document(

@@ -12,8 +12,8 @@ What Composer output relies on (IPD documents and the workflows they include):
 * `_my_prefix` in expressions is the resolveid of the subtree it is written in (Composer sends
   `<param name="resolveid" expr="_my_prefix"/>` and checks `_event.data.resolveid == _my_prefix`).
   We bind it lexically, by replacing the identifier with a string literal in `expr`/`cond`
-  attributes and `<script>` text: with ORS's flat global scope one global variable could not hold a
-  different value in each included workflow.
+  attributes and `<script>` text, string literals included (`eval('_my_prefix + ".x"')`): with
+  ORS's flat global scope one global variable could not hold a different value in each workflow.
 * A document loaded on its own (not through an include) has the empty prefix:
   `$$_MY_PREFIX_$$.X` becomes `X`, ids stay as they are, `_my_prefix` is left to the datamodel.
 """
@@ -31,7 +31,8 @@ PREFIX_ATTR = "{urn:openors}prefix"  # on the root of each prefixed fragment: it
 _STATE_TAGS = frozenset({"state", "parallel", "final", "history", "initial"})
 _EXPRESSION_ATTRS = ("expr", "cond")
 # The identifier alone: not a property (`x._my_prefix`), not part of a longer name.
-_MY_PREFIX_RE = re.compile(r"(?<![\w$.])_my_prefix(?![\w$])")
+_MY_PREFIX_RE = re.compile(r"_my_prefix(?![\w$])")
+_IDENT_BEFORE = re.compile(r"[\w$.]")
 
 
 def has_prefix_token(root: etree._Element) -> bool:
@@ -42,7 +43,6 @@ def apply_prefix(fragment: etree._Element, resolveid: str) -> None:
     """Rename the fragment's states and references for the given resolveid ("" = loaded on its own)."""
     if resolveid:
         fragment.set(PREFIX_ATTR, resolveid)
-    literal = json.dumps(resolveid)
     for el in _elements(fragment):
         for name, value in el.attrib.items():
             if PREFIX_TOKEN in value:
@@ -54,9 +54,57 @@ def apply_prefix(fragment: etree._Element, resolveid: str) -> None:
         for name in _EXPRESSION_ATTRS:
             value = el.get(name)
             if value and "_my_prefix" in value:
-                el.set(name, _MY_PREFIX_RE.sub(literal, value))
+                el.set(name, bind_my_prefix(value, resolveid))
         if etree.QName(el).localname == "script" and el.text and "_my_prefix" in el.text:
-            el.text = _MY_PREFIX_RE.sub(literal, el.text)
+            el.text = bind_my_prefix(el.text, resolveid)
+
+
+def bind_my_prefix(source: str, resolveid: str) -> str:
+    """`_my_prefix` in JS source -> the resolveid as a string literal, also inside string literals
+    (code that builds a string for `eval` or `setTimeout`): in code and in '...' strings it becomes
+    "W", in "..." and `...` strings 'W', so the string still parses and its eval gives the prefix."""
+    double = json.dumps(resolveid)
+    single = "'" + resolveid.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    # What eval must see, escaped to sit inside the string literal the name was found in.
+    in_string = {"'": _escape(double, "'"), '"': _escape(single, '"'), "`": _escape(single, "`")}
+    out: list[str] = []
+    quote: str | None = None  # the quote of the string literal we are in, if any
+    i, n = 0, len(source)
+    while i < n:
+        c = source[i]
+        if quote is None and source.startswith("//", i):
+            end = source.find("\n", i)
+            end = n if end < 0 else end
+            out.append(source[i:end])
+            i = end
+            continue
+        if quote is None and source.startswith("/*", i):
+            end = source.find("*/", i + 2)
+            end = n if end < 0 else end + 2
+            out.append(source[i:end])
+            i = end
+            continue
+        if quote is not None and c == "\\":
+            out.append(source[i:i + 2])
+            i += 2
+            continue
+        if c in "'\"`":
+            quote = None if quote == c else (c if quote is None else quote)
+            out.append(c)
+            i += 1
+            continue
+        found = _MY_PREFIX_RE.match(source, i) if c == "_" else None
+        if found is not None and (i == 0 or not _IDENT_BEFORE.match(source[i - 1])):
+            out.append(double if quote is None else in_string[quote])
+            i = found.end()
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _escape(literal: str, quote: str) -> str:
+    return literal.replace("\\", "\\\\").replace(quote, "\\" + quote).replace("${", "$\\{")
 
 
 def _replace_token(value: str, resolveid: str) -> str:

@@ -13,6 +13,7 @@ from openors.scxml.session import SCXML_PROCESSOR
 
 from ..actions import context_of
 from ..js import BUILTIN_SCRIPTS, load_js
+from ..statistic.definitions import js_table as statistic_js_table
 from .errors import ors_error_event
 
 log = logging.getLogger("openors.ors")
@@ -37,7 +38,10 @@ def _on_first_use(source: str, names: tuple[str, ...], prototype_methods: tuple[
 _BUILTINS = "\n;\n".join([
     _on_first_use(load_js("tosource"), ("uneval",), ("toSource",)),
     *(load_js(name) for name in BUILTIN_SCRIPTS if name != "tosource.js"),
-    load_js("genesys"), load_js("ixn"), load_js("session"), load_js("queue"), load_js("statistic"),
+    load_js("genesys"), load_js("scopes"), load_js("ixn"), load_js("session"), load_js("queue"),
+    "Object.defineProperty(globalThis, '__orsStatisticDefinitions', {enumerable: false, value: "
+    + json.dumps(statistic_js_table()) + "})",
+    load_js("statistic"),
 ])
 BASIC_HTTP = "http://www.w3.org/TR/scxml/#BasicHTTPEventProcessor"
 _SEND_TYPES = {"scxml": SCXML_PROCESSOR, "basichttp": BASIC_HTTP}
@@ -59,6 +63,7 @@ class OrsDialect:
         document.attributes["_type"] = self.app_type
         # Session modules (the ORS layer) add JS here before sessions start.
         self.extra_scripts: list[str] = []
+        self.state_scopes = StateScopes()
 
     def aliased_data_ids(self) -> list[str]:
         """Data items also reachable by their plain name: those no script declares as a global."""
@@ -70,6 +75,12 @@ class OrsDialect:
             ids = [d.id for state in self.document.all_states for d in state.datamodel]
             cached = self._aliased = [i for i in ids if i not in declared]
         return cached
+
+    def lint(self, root) -> list[tuple[str | None, int | None, str]]:
+        """`openors lint`'s ORS checks on the document's final tree (dialect/lint.py)."""
+        from .lint import lint_ors
+
+        return lint_ors(root)
 
     # --- engine hooks ----------------------------------------------------------------------
     def datamodel_options(self) -> dict:
@@ -117,6 +128,20 @@ class OrsDialect:
                 world = context_of(interp.host)
                 if world is not None:
                     world.take_record(interp.session, record)
+
+
+class StateScopes:
+    """ORS's per-state variable scopes (js/scopes.js): a state's <data> exist while it is active and
+    hide those of enclosing states of the same name, whose values come back when it exits. Lookup
+    thus runs from the innermost active state out to the document, as ORS documents it; states of
+    parallel regions that declare the same name share it (the last one entered wins)."""
+
+    def entered(self, interp, state) -> None:
+        ids = json.dumps([d.id for d in state.datamodel])
+        interp.datamodel.execute_script(f"__ors_scopeEnter({json.dumps(state.id)}, {ids});")
+
+    def exited(self, interp, state) -> None:
+        interp.datamodel.execute_script(f"__ors_scopeExit({json.dumps(state.id)});")
 
 
 _GLOBAL_DECL = re.compile(r"\b(?:var|let|const|function)\s+([A-Za-z_$][\w$]*)")

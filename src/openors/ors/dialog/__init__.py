@@ -1,6 +1,6 @@
 """The dialog module (`www.genesyslab.com/modules/dialog`): treatments played to a caller.
 
-`actions.py`: playsound, play, playandcollect, collect, start (applid); `treatments.py`:
+`actions.py`: playsound, play, playandcollect, playandverify, collect, start, pause, stop; `treatments.py`:
 runtreatments and `TreatmentRun` (what `<queue:submit>` uses for treatments while queued);
 `prompts.py`: prompts, inputs and the duration rule.
 """
@@ -13,7 +13,8 @@ MODULE = "dialog"
 
 
 def dialog_actions() -> dict[tuple[str, str], ModuleAction]:
-    from .actions import Collect, Play, PlayAndCollect, PlaySound, Start
+    from .actions import Collect, Pause, Play, PlayAndCollect, PlayAndVerify, PlaySound, Start, Stop
     from .treatments import RunTreatments
 
-    return {(MODULE, cls.name): cls() for cls in (PlaySound, Play, PlayAndCollect, Collect, Start, RunTreatments)}
+    return {(MODULE, cls.name): cls() for cls in (PlaySound, Play, PlayAndCollect, PlayAndVerify, Collect, Start,
+                                                  Pause, Stop, RunTreatments)}

@@ -23,6 +23,9 @@ APPLICATION_SECONDS = 10.0  # a VoiceXML application the scenario says nothing a
 APPLICATION_TIMEOUT = 3600.0  # an application may run long; only silence this long is an error
 
 Outcome = Callable[[dict], None]
+# <dialog:start type>: besides `applid` (the APP_URI param), the types that name the application
+# in an attribute: a VoiceXML URI (`uri`, or `src`) or an IVR's DN (`dn`, in `resource`).
+START_BY_ATTRIBUTE = {"uri": "uri", "vxml": "uri", "dn": "resource"}
 
 
 class DialogAction(ModuleAction):
@@ -36,7 +39,9 @@ class DialogAction(ModuleAction):
         self.play(ctx, world, ixn, self, lambda data: self.settle(ctx, ixn, data, self))
 
     def begin(self, ctx: ActionContext, world) -> None:
-        """Anything the session hears before the treatment starts (dialog.start.requestid)."""
+        """What the session hears before the treatment starts: `dialog.<action>.requestid`, the
+        id Composer's play-and-continue pattern waits for (every dialog action sends it)."""
+        ctx.emit(f"dialog.{self.name}.requestid", {"requestid": ctx.requestid})
 
     def play(self, ctx: ActionContext, world, ixn: str, reporter, on_done: Outcome) -> None:
         """Start the treatment; `on_done(platform result data)` on success, else `reporter.fail`."""
@@ -48,6 +53,8 @@ class DialogAction(ModuleAction):
 
     def settle(self, ctx: ActionContext, ixn: str, data: dict, reporter) -> None:
         try:
+            if data.get("interrupted") == "stopped":
+                raise ActionError("cancelled", "<dialog:stop> stopped the treatment", interactionid=ixn)
             done = self.result(ctx, ixn, data)
         except ActionError as exc:
             reporter.fail(ctx.interp, ctx.requestid, exc)
@@ -158,19 +165,26 @@ class Start(DialogAction):
     (the values the application returns; the scenario's `ivr` results say which)."""
 
     name = "start"
-    expressions = DialogAction.expressions + ("type", "duration")
-
-    def begin(self, ctx, world):
-        ctx.emit("dialog.start.requestid", {"requestid": ctx.requestid})
+    expressions = DialogAction.expressions + ("type", "duration", "uri", "src", "resource")
 
     def play(self, ctx, world, ixn, reporter, on_done):
-        kind = str(ctx.args.get("type") or "applid")
-        if kind.lower() != "applid":
-            raise ActionError("unknown", f"<dialog:start> type '{kind}' is not supported (only applid)")
+        kind = str(ctx.args.get("type") or "applid").strip().lower()
         params = self.params(ctx)
-        uri = params.get("APP_URI")
-        if uri in (None, ""):
-            raise ActionError("unknown", "<dialog:start> needs <param name=\"APP_URI\">: the application to run")
+        if kind == "applid":
+            uri = params.get("APP_URI")
+            if uri in (None, ""):
+                raise ActionError("unknown", "<dialog:start> needs <param name=\"APP_URI\">: the application to run")
+        elif kind in START_BY_ATTRIBUTE:
+            uri = ctx.args.get(START_BY_ATTRIBUTE[kind]) or (ctx.args.get("src") if kind != "dn" else None) \
+                or params.get("APP_URI")
+            if uri in (None, ""):
+                raise ActionError("invalidattribute", f"<dialog:start type='{kind}'> needs the attribute "
+                                  f"'{START_BY_ATTRIBUTE[kind]}' (or <param name=\"APP_URI\">)")
+            if kind == "dn":
+                uri = f"dn:{uri}"  # an IVR behind a DN: the application is whatever answers there
+        else:
+            raise ActionError("invalidattribute", f"The attribute dialog:type has an invalid value ({kind}): "
+                              f"one of applid, {', '.join(START_BY_ATTRIBUTE)}")
         duration = ctx.args.get("duration")
         seconds = APPLICATION_SECONDS if duration in (None, "") else _seconds(duration, "<dialog:start> duration")
         self.treatment(ctx, world, ixn, reporter, on_done, f"applid:{uri}", seconds, application=str(uri),
@@ -187,3 +201,64 @@ class Start(DialogAction):
 
     def result(self, ctx, ixn, data):
         return {"requestid": ctx.requestid, "interactionid": ixn, "extensions": data.get("extensions") or {}}
+
+
+class PlayAndVerify(PlayAndCollect):
+    """`<dialog:playandverify verify>`: prompts, digits, then a check of the digits.
+
+    Genesys leaves how digits are verified to the IVR; OpenORS checks them against `verify`, a value
+    expression giving a regular expression (the digits must match it whole) or an array of accepted
+    answers. Done: `digits`, `reason` and `verified` (true/false); no `verify` accepts any digits."""
+
+    name = "playandverify"
+    expressions = PlayAndCollect.expressions + ("verify",)
+
+    def result(self, ctx, ixn, data):
+        done = super().result(ctx, ixn, data)
+        done["verified"] = verify_digits(done["digits"], ctx.args.get("verify"))
+        return done
+
+
+def verify_digits(digits: str, rule) -> bool:
+    import re
+
+    if rule in (None, ""):
+        return True
+    if isinstance(rule, list):
+        return digits in [str(r) for r in rule]
+    try:
+        return re.fullmatch(str(rule), digits) is not None
+    except re.error as exc:
+        raise ActionError("invalidattribute", f"The attribute dialog:verify has an invalid value ({rule}): {exc}") \
+            from None
+
+
+class Pause(DialogAction):
+    """`<dialog:pause duration>` on its own: waits `duration` seconds (default 1) with the call as
+    it is, then `dialog.pause.done`. No request goes to the media server."""
+
+    name = "pause"
+    expressions = DialogAction.expressions + ("duration",)
+
+    def play(self, ctx, world, ixn, reporter, on_done):
+        duration = ctx.args.get("duration")
+        seconds = 1.0 if duration in (None, "") else _seconds(duration, "<pause> duration")
+        world.host.clock.call_later(seconds, on_done, {})
+
+
+class Stop(DialogAction):
+    """`<dialog:stop interactionid>`: stops what the dialog module plays to the call, the treatment
+    playing and a `<dialog:runtreatments>` sequence. The stopped request answers with its error
+    event (`cancelled`), then `dialog.stop.done`. Stopping a call with nothing playing is no error."""
+
+    name = "stop"
+
+    def play(self, ctx, world, ixn, reporter, on_done):
+        from .treatments import stop_runs
+
+        stop_runs(world, ixn)
+        try:
+            world.request(ctx, reporter, lambda: world.platform.stop_treatment(ixn),
+                          lambda ev: on_done(ev.data or {}), interactionid=ixn)
+        except NotImplementedError:
+            raise ActionError("unknown", "this contact center cannot stop treatments") from None

@@ -16,10 +16,22 @@ from music); `<dialog:pause duration>` waits without a request. The sequence pla
 from __future__ import annotations
 
 from types import SimpleNamespace
+from weakref import WeakKeyDictionary
 
 from ..actions import ActionContext, ActionError, ModuleAction, context_of, new_request_id
 from .actions import DialogAction
 from .prompts import attribute_value, children, local_name
+
+# world -> interaction id -> the runs playing to it, so <dialog:stop> finds them.
+_RUNS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def stop_runs(world, interaction_id: str) -> int:
+    """Stop every treatment sequence playing to a call; how many there were."""
+    runs = _RUNS.get(world, {}).pop(interaction_id, [])
+    for run in list(runs):
+        run.cancel()
+    return len(runs)
 
 
 class _Silent:
@@ -58,6 +70,7 @@ class TreatmentRun:
         self.interactionid = interactionid
         self.events = events
         self.on_finished = on_finished
+        self.on_cancelled = None
         self.actions = {name: action for (_, name), action in dialog_actions().items()}
         self.steps = [c for c in children(element) if local_name(c) != "runtreatments"]
         self.index = -1
@@ -70,11 +83,26 @@ class TreatmentRun:
         return self.ctx.interp  # the live session's, None once it ended
 
     def start(self) -> None:
+        if not self.stopped:
+            _RUNS.setdefault(self.world, {}).setdefault(self.interactionid, []).append(self)
         self._next()
 
     def stop(self) -> None:
         self.stopped = True
         self.world.host.clock.cancel(self.timer)
+        runs = _RUNS.get(self.world, {}).get(self.interactionid)
+        if runs is not None and self in runs:
+            runs.remove(self)
+            if not runs:
+                _RUNS[self.world].pop(self.interactionid, None)
+
+    def cancel(self) -> None:
+        """Stopped by <dialog:stop>: like stop(), and the run's own request hears of it."""
+        if self.stopped:
+            return
+        self.stop()
+        if self.on_cancelled is not None:
+            self.on_cancelled()
 
     @property
     def finished(self) -> bool:
@@ -88,6 +116,7 @@ class TreatmentRun:
             self.index += 1
             if self.index >= len(self.steps):
                 self.current = None
+                self.stop()  # over: no longer one <dialog:stop> could find
                 if self.on_finished is not None:
                     self.on_finished()
                 return
@@ -157,7 +186,13 @@ class RunTreatments(ModuleAction):
         def finished() -> None:
             ctx.emit(self.done_name(), {"requestid": ctx.requestid, "interactionid": ixn})
 
+        def cancelled() -> None:
+            self.fail(ctx.interp, ctx.requestid, ActionError(
+                "cancelled", "<dialog:stop> stopped the treatments", interactionid=ixn))
+
+        ctx.emit("dialog.runtreatments.requestid", {"requestid": ctx.requestid})
         run = TreatmentRun(ctx, world, ctx.node.element, ixn, events=True, on_finished=finished)
+        run.on_cancelled = cancelled
         world.later(run.start)  # children start after this macrostep, like any request
 
     def start_while_queued(self, ctx: ActionContext, element, interaction_id: str | None):

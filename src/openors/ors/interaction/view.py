@@ -35,6 +35,8 @@ def interaction_view(snap: dict[str, Any], *, tenantid: int = 1) -> dict[str, An
         "xdata": {"ixn_queue_view": props.get("view", "")},
         "location": {"media_server": props.get("server", "")},
         "mediaType": snap.get("media"),
+        # what <classification:classify>/<screen> attached to it (openors.ors.classification)
+        "categories": [dict(c) for c in props.get("categories") or [] if isinstance(c, dict)],
     }
     if category == "voice":
         view["voice"] = {"ani": props.get("ani", ""), "dnis": props.get("dnis", ""),

@@ -82,6 +82,9 @@
   function hhmmss(d) { return two(d.getUTCHours()) + ':' + two(d.getUTCMinutes()) + ':' + two(d.getUTCSeconds()); }
   function ymd(d) { return d.getUTCFullYear() + '-' + two(d.getUTCMonth() + 1) + '-' + two(d.getUTCDate()); }
 
+  // The application name of the ORS running this session (the IRD function of the same name).
+  session.ActiveServerName = function () { return session.server ? session.server.name : undefined; };
+
   session.timeInZone = function (zone) { return hhmmss(wall(zone)); };
   session.dateInZone = function (zone) { return ymd(wall(zone)); };
   session.dayInZone = function (zone) { return wall(zone).getUTCDay(); };

@@ -49,9 +49,57 @@
     return undefined;
   }
 
-  globalThis._genesys.statistic.sData = function (object, statistic) {
-    var name = statistic !== null && typeof statistic === 'object' ? statistic.name : statistic;
+  // A Direct Statistic Definition ({Category, MainMask, ...}) -> the predefined statistic the
+  // simulator computes for it (the table is statistic/definitions.py's, set by the host).
+  function statisticName(statistic) {
+    if (statistic === null || typeof statistic !== 'object') return String(statistic);
+    var fields = {};
+    Object.keys(statistic).forEach(function (k) { fields[k.toLowerCase()] = statistic[k]; });
+    var table = globalThis.__orsStatisticDefinitions || {};
+    if (typeof fields.name === 'string' && table['name|' + fields.name]) return fields.name;
+    var category = String(fields.category || '').trim().toLowerCase();
+    var mask = String(fields.mainmask || '*').replace(/;/g, ',').split(',')[0].trim().toLowerCase() || '*';
+    return table[category + '|' + mask] || (fields.name ? String(fields.name) : undefined);
+  }
+
+  function sData(object, statistic) {
+    var name = statisticName(statistic);
     var row = lookup(object);
-    return row === undefined ? undefined : row[String(name)];
+    return row === undefined || name === undefined ? undefined : row[name];
+  }
+  globalThis._genesys.statistic.sData = sData;
+
+  // getAvgData / getMinData / getMaxData(targets, statistic): over a target list (a possible-target
+  // string 'a@SS.A, b@SS.A' or an array), the average / least / greatest value of the statistic
+  // among the targets that have one; undefined when none has.
+  function targetsOf(targets) {
+    if (Array.isArray(targets)) return targets.map(String);
+    var out = [], depth = 0, start = 0, text = String(targets === undefined || targets === null ? '' : targets);
+    for (var i = 0; i <= text.length; i++) {
+      var c = text.charAt(i);
+      if (c === '{' || c === '[' || c === '(') depth++;
+      else if (c === '}' || c === ']' || c === ')') depth--;
+      else if ((c === ',' && depth === 0) || i === text.length) {
+        if (text.slice(start, i).trim()) out.push(text.slice(start, i).trim());
+        start = i + 1;
+      }
+    }
+    return out;
+  }
+  function valuesOf(targets, statistic) {
+    return targetsOf(targets).map(function (t) { return sData(t, statistic); })
+      .filter(function (v) { return typeof v === 'number' && !isNaN(v); });
+  }
+  globalThis._genesys.statistic.getAvgData = function (targets, statistic) {
+    var v = valuesOf(targets, statistic);
+    return v.length ? v.reduce(function (a, b) { return a + b; }, 0) / v.length : undefined;
+  };
+  globalThis._genesys.statistic.getMinData = function (targets, statistic) {
+    var v = valuesOf(targets, statistic);
+    return v.length ? Math.min.apply(null, v) : undefined;
+  };
+  globalThis._genesys.statistic.getMaxData = function (targets, statistic) {
+    var v = valuesOf(targets, statistic);
+    return v.length ? Math.max.apply(null, v) : undefined;
   };
 })();

@@ -1,7 +1,8 @@
 """The actions of the queue namespace (`www.genesyslab.com/modules/queue`, ORS-SPEC §5.5).
 
-`<queue:submit>` asks the router (`router.py`) for a target; `<queue:cancel>` withdraws a waiting
-submit; `<queue:query>` reports its place in the virtual queue. Cancel and query name the submit by
+`<queue:submit>` asks the router (`router.py`) for a target; `<queue:update>` changes a waiting
+submit's priority and treatments; `<queue:cancel>` withdraws a waiting submit; `<queue:query>`
+reports its place in the virtual queue. Update, cancel and query name the submit by
 its request id in `requestid`, a *value* expression there (Composer: `<queue:query requestid="RequestId"/>`),
 so they never write a new id into it.
 """
@@ -70,32 +71,35 @@ class Submit(ModuleAction):
         ordertype = str(args.get("ordertype") or "any").lower()
         if ordertype not in ORDER_TYPES:
             raise ActionError("unknown", f"<submit> ordertype {ordertype!r} is not one of {', '.join(ORDER_TYPES)}")
-        targets = self.targets(ctx)
+        targets = self.targets(ctx, world)
         if not targets:
             raise ActionError("invaliddestination", "<submit> names no target (no <queue:targets> or target)")
         snap = world.platform.get_interaction(interaction_id) if interaction_id else None
+        workbin = self.workbin(ctx)
+        if workbin is not None and (snap or {}).get("category") == "voice":
+            raise ActionError("invaliddestination", f"<workbin> {workbin!r}: a call cannot wait in a workbin")
         entry = world.router.submit(
             ctx, self, interaction_id=interaction_id, vq=str(args.get("queue") or "none"),
             priority=_integer(args.get("priority"), "priority"), targets=targets, ordertype=ordertype,
             orderstat=args.get("orderstat") if args.get("orderstat") not in (None, "", "none") else None,
             route=_flag(args.get("route", "false")), clear_on_timeout=_flag(args.get("clearontimeout", "false")),
-            timeout=_seconds(args.get("timeout")), media=(snap or {}).get("media"))
+            timeout=_seconds(args.get("timeout")), media=(snap or {}).get("media"), workbin=workbin)
         # In time even when a target is free at once: the router selects after this macrostep, and
         # a stop() that comes before the treatments start keeps them from starting.
-        entry.stop_treatments = self._treatments(ctx, world, interaction_id)
+        entry.stop_treatments = treatments_while_queued(ctx, world, interaction_id)
 
     # --- <queue:targets> ------------------------------------------------------------------------
-    def targets(self, ctx: ActionContext) -> list[Target]:
+    def targets(self, ctx: ActionContext, world=None) -> list[Target]:
         out: list[Target] = []
         if ctx.args.get("target") not in (None, ""):
             out += _parse_list(ctx.args["target"])
         for child in ctx.node.element:
             module, name = _local(child)
             if module == MODULE and name == "targets":
-                out += self._targets_element(ctx.interp, child)
+                out += self._targets_element(ctx.interp, child, world)
         return out
 
-    def _targets_element(self, interp, element) -> list[Target]:
+    def _targets_element(self, interp, element, world=None) -> list[Target]:
         default_type = element.get("type")
         default_server = _evaluate(interp, element, "statserver", "<targets>")
         out: list[Target] = []
@@ -107,7 +111,35 @@ class Submit(ModuleAction):
                 out += _parse_list(_evaluate(interp, child, "expr", "<targetid>"))
             elif name == "target":
                 out.append(self._target_element(interp, child, default_type, default_server))
+            elif name == "activity":
+                out.append(self._activity(interp, child, default_server, world))
         return out
+
+    def _activity(self, interp, child, default_server, world) -> Target:
+        """`<queue:activity name>`: the agents scheduled for a workforce-management activity. The
+        simulator has no WFM schedule: they are the agent group named like the activity, or else the
+        agents with a skill of that name."""
+        name = _evaluate(interp, child, "name", "<activity>")
+        if name in (None, ""):
+            raise ActionError("invaliddestination", "<activity> has no name")
+        server = _evaluate(interp, child, "statserver", "<activity>") or default_server or ""
+        groups = world.router.directory.groups("GA") if world is not None else {}
+        text = f"{name}@{server}.GA" if str(name) in groups else f"?:{name}@{server}.GA"
+        return _parse_one(text)
+
+    def workbin(self, ctx: ActionContext) -> str | None:
+        """`<queue:workbin name>` among the targets: the selected agent's workbin of that name takes
+        the interaction instead of the agent (the resource is {type: 'wb', id, wb_owner})."""
+        for child in ctx.node.element:
+            module, name = _local(child)
+            if module == MODULE and name == "targets":
+                for item in child:
+                    if _local(item) == (MODULE, "workbin"):
+                        value = _evaluate(ctx.interp, item, "name", "<workbin>")
+                        if value in (None, ""):
+                            raise ActionError("invaliddestination", "<workbin> has no name")
+                        return str(value)
+        return None
 
     def _target_element(self, interp, child, default_type, default_server) -> Target:
         word = (child.get("type") or default_type or "agent").strip()
@@ -127,20 +159,6 @@ class Submit(ModuleAction):
             raise ActionError("invaliddestination", "<target> has no name")
         return _parse_one(prefix + text)
 
-    # --- treatments while queued ------------------------------------------------------------------
-    def _treatments(self, ctx: ActionContext, world, interaction_id):
-        """A `<dialog:runtreatments>` child plays while the submit waits, if the dialog module
-        offers `start_while_queued(ctx, element, interaction_id) -> stop()`."""
-        for child in ctx.node.element:
-            module, name = _local(child)
-            if module == "dialog" and name == "runtreatments":
-                handler = world.extensions.find_action(child.tag[1:].partition("}")[0], name)
-                start = getattr(handler, "start_while_queued", None)
-                if start is not None:
-                    return start(ctx, child, interaction_id)
-        return None
-
-
 class _ByRequestId(ModuleAction):
     """Cancel and query: `requestid` names the submit, so it is evaluated, never written."""
 
@@ -149,6 +167,39 @@ class _ByRequestId(ModuleAction):
     expressions = ("requestid", "interactionid", "queue", "hints")
 
     requestid_names_earlier_request = True
+
+
+class Update(_ByRequestId):
+    """`<queue:update requestid="<the submit's id>" priority>` (or `interactionid` for every submit of
+    the interaction): a new priority, taken from now on; a `<dialog:runtreatments>` child replaces
+    the treatments played while it waits. Answer: `queue.update.done` {requestid}."""
+
+    name = "update"
+    expressions = _ByRequestId.expressions + ("priority",)
+
+    def run(self, ctx, world):
+        router = world.router
+        given = ctx.args.get("requestid")
+        if given not in (None, ""):
+            entries = [router.entries[str(given)]] if str(given) in router.entries else []
+            what = f"submit {given!r}"
+        else:
+            ixn = ctx.args.get("interactionid")
+            if ixn in (None, ""):
+                raise ActionError("invalidrequest", "<update> needs 'requestid' or 'interactionid'")
+            ixn = world.resolve_interaction(ctx.session, ixn, allow_detached=True)
+            entries = [e for e in router.entries.values() if e.interaction_id == ixn]
+            what = f"interaction {ixn!r}"
+        if not entries:
+            raise ActionError("invalidrequest", f"<update>: {what} is not waiting in a queue")
+        priority = _integer(ctx.args["priority"], "priority") if "priority" in ctx.args else None
+        for entry in entries:
+            router.update(entry, priority=priority)
+            if any(_local(c) == ("dialog", "runtreatments") for c in ctx.node.element):
+                if entry.stop_treatments is not None:
+                    entry.stop_treatments()
+                entry.stop_treatments = treatments_while_queued(ctx, world, entry.interaction_id)
+        world.later(lambda: ctx.emit("queue.update.done", {"requestid": ctx.requestid}))
 
 
 class Cancel(_ByRequestId):
@@ -181,6 +232,19 @@ class Query(_ByRequestId):
         if found is None:
             raise ActionError("invalidrequest", f"<query>: submit {ctx.requestid!r} is not waiting in a queue")
         world.later(lambda: ctx.emit("queue.query.done", {"requestid": ctx.requestid, **found}))
+
+
+def treatments_while_queued(ctx: ActionContext, world, interaction_id):
+    """A `<dialog:runtreatments>` child (of submit or update) plays while the submit waits, if the
+    dialog module offers `start_while_queued(ctx, element, interaction_id) -> stop()`."""
+    for child in ctx.node.element:
+        module, name = _local(child)
+        if module == "dialog" and name == "runtreatments":
+            handler = world.extensions.find_action(child.tag[1:].partition("}")[0], name)
+            start = getattr(handler, "start_while_queued", None)
+            if start is not None:
+                return start(ctx, child, interaction_id)
+    return None
 
 
 def _parse_one(text: str) -> Target:
@@ -218,7 +282,7 @@ def _seconds(value: Any) -> float | None:
     return number if math.isfinite(number) and number > 0 else None
 
 
-ACTIONS: list[type[ModuleAction]] = [Submit, Cancel, Query]
+ACTIONS: list[type[ModuleAction]] = [Submit, Update, Cancel, Query]
 
 
 def queue_actions() -> dict[tuple[str, str], ModuleAction]:

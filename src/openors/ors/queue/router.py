@@ -54,6 +54,7 @@ class Entry:
     timer: Any = None
     timed_out: bool = False
     stop_treatments: Any = None
+    workbin: str | None = None  # <queue:workbin>: the selected agent's workbin takes the interaction
 
     @property
     def requestid(self) -> str:
@@ -122,14 +123,14 @@ class QueueRouter:
     # --- submit -----------------------------------------------------------------------------
     def submit(self, ctx, action, *, interaction_id: str | None, vq: str, priority: int, targets: list[Target],
                ordertype: str, orderstat: str | None, route: bool, clear_on_timeout: bool,
-               timeout: float | None, media: str | None) -> Entry:
+               timeout: float | None, media: str | None, workbin: str | None = None) -> Entry:
         for target in targets:
             try:
                 self.directory.members(target)
             except UnknownTarget as exc:
                 raise ActionError("invaliddestination", f"<queue:submit> target {target.object!r}: {exc}") from None
         entry = Entry(ctx, action, interaction_id, vq, priority, targets, ordertype, orderstat, route,
-                      clear_on_timeout, media, self.clock.now(), next(self._seq))
+                      clear_on_timeout, media, self.clock.now(), next(self._seq), workbin=workbin)
         self.entries[entry.requestid] = entry
         self.changes += 1
         self.vqs.setdefault(vq, Counter())["entered"] += 1
@@ -142,6 +143,14 @@ class QueueRouter:
         ctx.emit("queue.submit.requestid", {"requestid": entry.requestid})
         self.schedule_dispatch()
         return entry
+
+    def update(self, entry: Entry, *, priority: int | None) -> None:
+        """<queue:update>: a waiting submit's new priority counts from the next dispatch."""
+        if priority is not None and priority != entry.priority:
+            entry.priority = priority
+            self.changes += 1
+            self.trace("queue.update", session=entry.session_id, requestid=entry.requestid, priority=priority)
+            self.schedule_dispatch()
 
     def schedule_dispatch(self) -> None:
         # Coalesced: many changes in one instant lead to one pass, after the current macrostep.
@@ -166,6 +175,8 @@ class QueueRouter:
         agent = self.directory.agents[agent_id]
         if agent_id in settings.excluded or not self.directory.takes_media(agent_id, entry.media):
             return False
+        if entry.workbin is not None:
+            return agent.logged_in  # a workbin takes it whatever the agent is doing
         held = self.reservations.get(agent_id)
         if held is not None and held.until > self.clock.now():
             return False
@@ -233,7 +244,10 @@ class QueueRouter:
     def _deliver(self, entry: Entry, choice: Choice) -> None:
         self._leave(entry, "distributed")
         self.routed[choice.target.key] += 1
-        if choice.agent_id is not None:
+        if entry.workbin is not None and choice.agent_id is not None:
+            choice.resource = {"type": "wb", "id": entry.workbin, "wb_owner": choice.agent_id,
+                               "agent": choice.agent_id}
+        elif choice.agent_id is not None:
             self.reserve(choice.agent_id, entry)
         data = {"requestid": entry.requestid, "interactionid": entry.interaction_id,
                 "targetselected": choice.selected, "vqselected": entry.vq,

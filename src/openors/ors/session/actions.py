@@ -1,4 +1,5 @@
-"""`<session:start>` and `<session:terminate>` (ORS-SPEC §5.7; the attributes are our choice
+"""`<session:start>`, `<session:updatestart>`, `<session:terminate>` and `<session:response>`
+(ORS-SPEC §5.7; the attributes are our choice
 where the reference is silent, [I] in the spec).
 
     <session:start srcexpr="'other.scxml'" requestid="rid" sessionid="newId">
@@ -19,6 +20,7 @@ from openors.scxml.resources import resolve_url
 from openors.scxml.sources import SourceError
 
 from ..actions import ActionContext, ActionError, ModuleAction
+from .schedule import new_session_id, scheduled_delay, schedules_for
 
 
 class SessionAction(ModuleAction):
@@ -27,6 +29,11 @@ class SessionAction(ModuleAction):
 
 
 class Start(SessionAction):
+    """With `idealtime` (when to start: a Date, milliseconds since 1970 as `Date.getTime()` gives,
+    or an ISO 8601 string, on the sessions' clock) later than now, the new session's id is given
+    out at once (`session.start.done`, the `sessionid` location) and the session starts then;
+    `<session:updatestart>` moves that time."""
+
     name = "start"
     expressions = ("srcexpr", "idealtime", "hints")
     literals = ("src", "sessionid")
@@ -43,21 +50,31 @@ class Start(SessionAction):
         except (ScxmlLoadError, SourceError) as exc:
             raise ActionError("unknown", f"<session:start> cannot load {url}: {exc}") from None
 
+        delay = scheduled_delay(world, ctx.args.get("idealtime"))
+        if delay > 0:
+            session_id = new_session_id()
+            schedules_for(world).add(session_id, url, params, delay)
+            self.started(ctx, session_id)
+            return
+
         def start() -> None:
             session = world.start_session(url, params=params)
             if session is None:
                 self.fail(ctx.interp, ctx.requestid, ActionError("unknown", f"<session:start>: {url} did not start"))
                 return
-            location = ctx.node.attributes.get("sessionid")
-            interp = ctx.interp  # looked up now: None if the starting session ended meanwhile
-            if location and interp is not None and interp.running:
-                try:
-                    interp.datamodel.assign_value(location, session.id)
-                except ExecutionError:
-                    pass  # the done event still carries the id
-            ctx.emit(self.done_name(), {"requestid": ctx.requestid, "sessionid": session.id})
+            self.started(ctx, session.id)
 
         world.later(start)
+
+    def started(self, ctx: ActionContext, session_id: str) -> None:
+        location = ctx.node.attributes.get("sessionid")
+        interp = ctx.interp  # looked up now: None if the starting session ended meanwhile
+        if location and interp is not None and interp.running:
+            try:
+                interp.datamodel.assign_value(location, session_id)
+            except ExecutionError:
+                pass  # the done event still carries the id
+        ctx.emit(self.done_name(), {"requestid": ctx.requestid, "sessionid": session_id})
 
     def params(self, ctx: ActionContext) -> dict:
         out = {}
@@ -69,6 +86,24 @@ class Start(SessionAction):
                     raise ActionError("unknown", f"<session:start> <param name='{child.get('name')}'>: {exc}") \
                         from None
         return out
+
+
+class UpdateStart(SessionAction):
+    """`<session:updatestart sessionid idealtime>`: moves the start of a session scheduled by
+    `<session:start idealtime>` (a time not later than now starts it at once). A session that
+    already started, or an unknown id, is `error.session.updatestart`."""
+
+    name = "updatestart"
+    expressions = ("sessionid", "idealtime", "hints")
+    required = ("sessionid",)
+
+    def run(self, ctx: ActionContext, world) -> None:
+        session_id = str(ctx.args.get("sessionid") or "")
+        delay = scheduled_delay(world, ctx.args.get("idealtime"))
+        if not schedules_for(world).move(session_id, delay):
+            raise ActionError("unknown", f"<session:updatestart>: no session '{session_id}' waits to start "
+                              "(unknown, or already started)", sessionid=session_id)
+        world.later(lambda: ctx.emit(self.done_name(), {"requestid": ctx.requestid, "sessionid": session_id}))
 
 
 class Terminate(SessionAction):

@@ -56,6 +56,12 @@ class Fetch(ModuleAction):
     literals = ("src",)
 
     def run(self, ctx: ActionContext, world) -> None:
+        method = str(ctx.args.get("method") or "").strip().lower()
+        if method in ("esp", "urs"):  # a Genesys server, not a web server (platform_fetch.py)
+            from .platform_fetch import platform_fetch
+
+            platform_fetch(self, ctx, world, method)
+            return
         request = self.build(ctx)
         sources = world.host.sources
         try:

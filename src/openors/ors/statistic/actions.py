@@ -9,6 +9,7 @@ seconds and sent when it changed. The first update follows `statistic.subscribe.
 from __future__ import annotations
 
 from ..actions import ActionError, ModuleAction
+from .definitions import statistic_name
 from .stats import PREDEFINED, object_key
 
 MODULE = "statistic"
@@ -21,14 +22,15 @@ class _StatisticAction(ModuleAction):
     required = ("object", "statistic")
 
     def names(self, ctx) -> tuple[str, str, str]:
-        obj, statistic = ctx.args.get("object"), ctx.args.get("statistic")
+        obj, given = ctx.args.get("object"), ctx.args.get("statistic")
         key = object_key(obj)
         if key is None:
             raise ActionError("Request Invalid", f"<{self.name}> object {obj!r} is not in target format (name@server.TYPE)")
-        if statistic not in PREDEFINED:
-            raise ActionError("Request Invalid", f"<{self.name}> statistic {statistic!r} is not one this server computes "
-                                                 f"({', '.join(PREDEFINED)})")
-        return str(obj), key, str(statistic)
+        statistic = statistic_name(given)  # a name, or a Direct Statistic Definition (definitions.py)
+        if statistic is None:
+            raise ActionError("Request Invalid", f"<{self.name}> statistic {given!r} is not one this server computes "
+                                                 f"({', '.join(PREDEFINED)}, or a definition of one)")
+        return str(obj), key, statistic
 
 
 class Subscribe(_StatisticAction):

@@ -15,6 +15,9 @@ from typing import Any
 
 from .stats import Statistics, object_key
 
+# The JS functions that read statistics (js/statistic.js).
+READERS = ("sData", "getAvgData", "getMinData", "getMaxData")
+
 
 @dataclass
 class Subscription:
@@ -81,13 +84,13 @@ class StatisticService:
         self._pushed.pop(session_id, None)
 
     def _uses_statistics(self, session) -> bool:
-        """Only sessions whose document mentions sData get snapshots (computing and pushing them
+        """Only sessions whose document mentions sData (or getAvgData...) get snapshots (computing and pushing them
         is the expensive part); a session that calls it through a built name opts in on its
         first miss."""
         doc = session.document
         uses = self._documents.get(id(doc))
         if uses is None:
-            uses = self._documents[id(doc)] = _mentions(doc, "sData", set())
+            uses = self._documents[id(doc)] = any(_mentions(doc, name, set()) for name in READERS)
         return uses or session.id in self._users
 
     def js_record(self, session, record: dict) -> None:

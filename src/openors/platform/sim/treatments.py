@@ -84,6 +84,18 @@ class TreatmentMixin:
         return self._submit("treatment", interaction_id, self._treat, interaction_id, treatment, duration,
                             collect, application, origin=origin)
 
+    def stop_treatment(self, interaction_id: str) -> str:
+        return self._submit("treatment", interaction_id, self._stop_request, interaction_id)
+
+    def _stop_request(self, req: Request, interaction_id: str) -> Any:
+        self._live(interaction_id)
+        playing = interaction_id in self._playing
+        self._stop_treatment(interaction_id, "stopped")
+        ixn = self.interactions.get(interaction_id)
+        if ixn is not None and playing:
+            self._sync_state(ixn)
+        return {"interaction_id": interaction_id, "stopped": playing}
+
     def _treat(self, req: Request, interaction_id: str, treatment: str, duration: float,
                collect: dict | None, application: str | None) -> Any:
         ixn = self._live(interaction_id)
