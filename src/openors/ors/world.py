@@ -32,6 +32,7 @@ from openors.scxml.listeners import SessionListener
 
 from .actions import ModuleContext, module_event
 from .applications import Applications, application_url, fill_placeholders
+from .dialog.treatments import TreatmentRuns
 from .extensions import ors_extensions
 from .inflight import InflightRequests
 from .interaction import events as ixn_events
@@ -39,6 +40,7 @@ from .modules_registry import default_modules
 from .ownership import Ownership, SessionInteractions
 from .queue.router import QueueRouter
 from .requests import DEFAULT_REQUEST_TIMEOUT_S, Requests
+from .session.schedule import Schedules
 from .session.setup import SessionModule
 from .statistic.service import StatisticService
 from .statistic.stats import Statistics
@@ -78,6 +80,8 @@ class OrsWorld(ModuleContext, SessionListener):
         self._start_observers: list[Callable[[Session, float], None]] = []
         # _genesys.session: configuration lists (a file or a mapping) and the session clock.
         self.session_module = SessionModule(self, config_lists)
+        self.schedules = Schedules(self)  # sessions waiting for their idealtime
+        self.treatment_runs = TreatmentRuns()  # treatment sequences playing, for <dialog:stop>
         # Module services live as long as the world. The router ranks targets by statistics and
         # the statistics read the router's queues: the router gets them through a function.
         self.router = QueueRouter(self, statistics=lambda: self.statistics)

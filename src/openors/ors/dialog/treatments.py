@@ -16,22 +16,38 @@ from music); `<dialog:pause duration>` waits without a request. The sequence pla
 from __future__ import annotations
 
 from types import SimpleNamespace
-from weakref import WeakKeyDictionary
 
 from ..actions import ActionContext, ActionError, ModuleAction, context_of, new_request_id
 from .actions import DialogAction
 from .prompts import attribute_value, children, local_name
 
-# world -> interaction id -> the runs playing to it, so <dialog:stop> finds them.
-_RUNS: WeakKeyDictionary = WeakKeyDictionary()
+
+class TreatmentRuns:
+    """The treatment sequences playing, by interaction id, so <dialog:stop> finds them (one per world)."""
+
+    def __init__(self) -> None:
+        self.by_interaction: dict[str, list[TreatmentRun]] = {}
+
+    def add(self, run: TreatmentRun) -> None:
+        self.by_interaction.setdefault(run.interactionid, []).append(run)
+
+    def remove(self, run: TreatmentRun) -> None:
+        runs = self.by_interaction.get(run.interactionid)
+        if runs is not None and run in runs:
+            runs.remove(run)
+            if not runs:
+                del self.by_interaction[run.interactionid]
+
+    def stop_all(self, interaction_id: str) -> int:
+        """Stop every treatment sequence playing to a call; how many there were."""
+        runs = self.by_interaction.pop(interaction_id, [])
+        for run in list(runs):
+            run.cancel()
+        return len(runs)
 
 
 def stop_runs(world, interaction_id: str) -> int:
-    """Stop every treatment sequence playing to a call; how many there were."""
-    runs = _RUNS.get(world, {}).pop(interaction_id, [])
-    for run in list(runs):
-        run.cancel()
-    return len(runs)
+    return world.treatment_runs.stop_all(interaction_id)
 
 
 class _Silent:
@@ -84,17 +100,13 @@ class TreatmentRun:
 
     def start(self) -> None:
         if not self.stopped:
-            _RUNS.setdefault(self.world, {}).setdefault(self.interactionid, []).append(self)
+            self.world.treatment_runs.add(self)
         self._next()
 
     def stop(self) -> None:
         self.stopped = True
         self.world.host.clock.cancel(self.timer)
-        runs = _RUNS.get(self.world, {}).get(self.interactionid)
-        if runs is not None and self in runs:
-            runs.remove(self)
-            if not runs:
-                _RUNS[self.world].pop(self.interactionid, None)
+        self.world.treatment_runs.remove(self)
 
     def cancel(self) -> None:
         """Stopped by <dialog:stop>: like stop(), and the run's own request hears of it."""

@@ -20,7 +20,7 @@ from openors.scxml.resources import resolve_url
 from openors.scxml.sources import SourceError
 
 from ..actions import ActionContext, ActionError, ModuleAction
-from .schedule import new_session_id, scheduled_delay, schedules_for
+from .schedule import new_session_id, scheduled_delay
 
 
 class SessionAction(ModuleAction):
@@ -53,7 +53,7 @@ class Start(SessionAction):
         delay = scheduled_delay(world, ctx.args.get("idealtime"))
         if delay > 0:
             session_id = new_session_id()
-            schedules_for(world).add(session_id, url, params, delay)
+            world.schedules.add(session_id, url, params, delay)
             self.started(ctx, session_id)
             return
 
@@ -100,7 +100,7 @@ class UpdateStart(SessionAction):
     def run(self, ctx: ActionContext, world) -> None:
         session_id = str(ctx.args.get("sessionid") or "")
         delay = scheduled_delay(world, ctx.args.get("idealtime"))
-        if not schedules_for(world).move(session_id, delay):
+        if not world.schedules.move(session_id, delay):
             raise ActionError("unknown", f"<session:updatestart>: no session '{session_id}' waits to start "
                               "(unknown, or already started)", sessionid=session_id)
         world.later(lambda: ctx.emit(self.done_name(), {"requestid": ctx.requestid, "sessionid": session_id}))

@@ -10,7 +10,6 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from openors.scxml.session import new_session_id as _engine_session_id
 
@@ -52,16 +51,6 @@ class Schedules:
         entry = self.waiting.pop(session_id, None)
         if entry is not None:
             self.world.start_session(entry.url, params=entry.params, session_id=session_id)
-
-
-_SCHEDULES: WeakKeyDictionary = WeakKeyDictionary()
-
-
-def schedules_for(world) -> Schedules:
-    found = _SCHEDULES.get(world)
-    if found is None:
-        found = _SCHEDULES[world] = Schedules(world)
-    return found
 
 
 def new_session_id() -> str:
