@@ -10,10 +10,13 @@ becomes that error event, with a `description` that says what was wrong.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openors.scxml.errors import ExecutionError
 from openors.scxml.events import Event
+
+if TYPE_CHECKING:
+    from .world import OrsWorld
 
 
 def new_request_id() -> str:
@@ -155,7 +158,7 @@ class ModuleAction:
                 args[attr] = node.attributes[attr]
         return args
 
-    def run(self, ctx: ActionContext, world) -> None:
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         raise NotImplementedError
 
     # --- results ----------------------------------------------------------------------------

@@ -9,10 +9,13 @@ Failures are `error.classification.<action>` with the documented code `Request I
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..actions import ActionContext, ActionError, ModuleAction
 from .rules import RuleError, classify, read_categories, read_rules, screen
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 INVALID = "Request Invalid"
 
@@ -22,7 +25,7 @@ class _ClassificationAction(ModuleAction):
     prefix = "classification"
     expressions = ("interactionid", "server", "hints", "language")
 
-    def run(self, ctx: ActionContext, world) -> None:
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         try:
             ixn = world.resolve_interaction(ctx.session, ctx.args.get("interactionid"), allow_detached=True)
         except ActionError as exc:

@@ -10,9 +10,13 @@ itself what reaches the session (see treatments.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..actions import ActionContext, ActionError, ModuleAction
 from .prompts import attribute_value, read_input, read_prompts
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 MODULE = "dialog"
 # Seconds a sound plays when its element gives no `duration`, by `type` (lower case).
@@ -33,17 +37,17 @@ class DialogAction(ModuleAction):
     prefix = "dialog"
     expressions = ("interactionid", "hints", "device", "language")
 
-    def run(self, ctx: ActionContext, world) -> None:
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = world.resolve_interaction(ctx.session, ctx.args.get("interactionid"), allow_detached=True)
         self.begin(ctx, world)
         self.play(ctx, world, ixn, self, lambda data: self.settle(ctx, ixn, data, self))
 
-    def begin(self, ctx: ActionContext, world) -> None:
+    def begin(self, ctx: ActionContext, world: OrsWorld) -> None:
         """What the session hears before the treatment starts: `dialog.<action>.requestid`, the
         id Composer's play-and-continue pattern waits for (every dialog action sends it)."""
         ctx.emit(f"dialog.{self.name}.requestid", {"requestid": ctx.requestid})
 
-    def play(self, ctx: ActionContext, world, ixn: str, reporter, on_done: Outcome) -> None:
+    def play(self, ctx: ActionContext, world: OrsWorld, ixn: str, reporter, on_done: Outcome) -> None:
         """Start the treatment; `on_done(platform result data)` on success, else `reporter.fail`."""
         raise NotImplementedError
 
@@ -65,7 +69,7 @@ class DialogAction(ModuleAction):
         ctx.emit(name, data)
 
     # --- helpers ------------------------------------------------------------------------------
-    def treatment(self, ctx, world, ixn, reporter, on_done: Outcome, label: str, seconds: float, *,
+    def treatment(self, ctx, world: OrsWorld, ixn, reporter, on_done: Outcome, label: str, seconds: float, *,
                   collect: dict | None = None, application: str | None = None,
                   timeout: float | None = None) -> None:
         platform = world.platform
@@ -94,7 +98,7 @@ class PlaySound(DialogAction):
     name = "playsound"
     expressions = DialogAction.expressions + ("type", "resource", "duration")
 
-    def play(self, ctx, world, ixn, reporter, on_done):
+    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
         kind = str(ctx.args.get("type") or "music")
         duration = ctx.args.get("duration")
         if duration in (None, "", 0, "0"):
@@ -111,7 +115,7 @@ class Play(DialogAction):
 
     name = "play"
 
-    def play(self, ctx, world, ixn, reporter, on_done):
+    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
         prompts = read_prompts(ctx.interp, ctx.node.element)
         if not prompts:
             raise ActionError("unknown", f"<{self.name}> has no <prompt> to play")
@@ -128,7 +132,7 @@ class PlayAndCollect(DialogAction):
     name = "playandcollect"
     needs_prompts = True
 
-    def play(self, ctx, world, ixn, reporter, on_done):
+    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
         prompts = read_prompts(ctx.interp, ctx.node.element)
         if self.needs_prompts and not prompts:
             raise ActionError("unknown", f"<{self.name}> has no <prompt> to play")
@@ -167,7 +171,7 @@ class Start(DialogAction):
     name = "start"
     expressions = DialogAction.expressions + ("type", "duration", "uri", "src", "resource")
 
-    def play(self, ctx, world, ixn, reporter, on_done):
+    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
         kind = str(ctx.args.get("type") or "applid").strip().lower()
         params = self.params(ctx)
         if kind == "applid":
@@ -240,7 +244,7 @@ class Pause(DialogAction):
     name = "pause"
     expressions = DialogAction.expressions + ("duration",)
 
-    def play(self, ctx, world, ixn, reporter, on_done):
+    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
         duration = ctx.args.get("duration")
         seconds = 1.0 if duration in (None, "") else _seconds(duration, "<pause> duration")
         world.host.clock.call_later(seconds, on_done, {})
@@ -253,7 +257,7 @@ class Stop(DialogAction):
 
     name = "stop"
 
-    def play(self, ctx, world, ixn, reporter, on_done):
+    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
         from .treatments import stop_runs
 
         stop_runs(world, ixn)

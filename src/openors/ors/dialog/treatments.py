@@ -16,10 +16,14 @@ from music); `<dialog:pause duration>` waits without a request. The sequence pla
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from ..actions import ActionContext, ActionError, ModuleAction, context_of, new_request_id
 from .actions import DialogAction
 from .prompts import attribute_value, children, local_name
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 
 class TreatmentRuns:
@@ -46,7 +50,7 @@ class TreatmentRuns:
         return len(runs)
 
 
-def stop_runs(world, interaction_id: str) -> int:
+def stop_runs(world: OrsWorld, interaction_id: str) -> int:
     return world.treatment_runs.stop_all(interaction_id)
 
 
@@ -76,7 +80,7 @@ class _Loud(_Silent):
 
 
 class TreatmentRun:
-    def __init__(self, ctx: ActionContext, world, element, interactionid: str, *, events: bool = False,
+    def __init__(self, ctx: ActionContext, world: OrsWorld, element, interactionid: str, *, events: bool = False,
                  on_finished=None):
         from . import dialog_actions
 
@@ -190,7 +194,7 @@ class RunTreatments(ModuleAction):
     name = "runtreatments"
     expressions = ("interactionid", "hints")
 
-    def run(self, ctx: ActionContext, world) -> None:
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = world.resolve_interaction(ctx.session, ctx.args.get("interactionid"), allow_detached=True)
         if not children(ctx.node.element):
             raise ActionError("unknown", "<runtreatments> has no treatment to run")

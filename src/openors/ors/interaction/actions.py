@@ -7,9 +7,12 @@ silent about an attribute, the choice is written next to it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..actions import ActionContext, ActionError, ModuleAction
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 MODULE = "interaction"
 
@@ -45,7 +48,7 @@ class InteractionAction(ModuleAction):
     # On success, besides requestid: interactionid unless the catalogue says otherwise.
     done_fields: tuple[str, ...] = ("interactionid",)
 
-    def target(self, ctx: ActionContext, world, *, allow_detached: bool = False) -> str:
+    def target(self, ctx: ActionContext, world: OrsWorld, *, allow_detached: bool = False) -> str:
         given = ctx.args.get("interactionid")
         try:
             return world.resolve_interaction(ctx.session, given, allow_detached=allow_detached)
@@ -63,7 +66,7 @@ class InteractionAction(ModuleAction):
                 data[name] = fields[name]
         ctx.emit(self.done_name(), data)
 
-    def platform_request(self, ctx: ActionContext, world, call, ixn_id: str | None, on_failed=None,
+    def platform_request(self, ctx: ActionContext, world: OrsWorld, call, ixn_id: str | None, on_failed=None,
                          **done_fields) -> None:
         def on_done(ev) -> None:
             fields = {"interactionid": ixn_id, **done_fields}
@@ -73,10 +76,10 @@ class InteractionAction(ModuleAction):
 
         world.request(ctx, self, call, on_done, interactionid=ixn_id, on_failed=on_failed)
 
-    def after_done(self, ctx: ActionContext, world, fields: dict) -> None:
+    def after_done(self, ctx: ActionContext, world: OrsWorld, fields: dict) -> None:
         """What follows the .done event (events the session must see after it)."""
 
-    def on_platform_done(self, ctx: ActionContext, world, ev, fields: dict) -> None:
+    def on_platform_done(self, ctx: ActionContext, world: OrsWorld, ev, fields: dict) -> None:
         """Adjust the done fields or the session's interactions once the platform confirmed."""
 
 
@@ -88,7 +91,7 @@ class Terminate(InteractionAction):
     expressions = ("interactionid", "reason", "resource", "hints")
     required = ("interactionid",)
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
         device = _device(ctx.args.get("resource"))
         self.platform_request(ctx, world, lambda: world.platform.terminate(
@@ -101,7 +104,7 @@ class Redirect(InteractionAction):
     literals = ("detach",)
     required = ("to",)
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world, allow_detached=True)
         to = ctx.args.get("to")
         if to in (None, ""):
@@ -125,14 +128,14 @@ class Redirect(InteractionAction):
     def _detaches(ctx) -> bool:
         return str(ctx.args.get("detach", "")).lower() == "true"
 
-    def on_platform_done(self, ctx, world, ev, fields):
+    def on_platform_done(self, ctx, world: OrsWorld, ev, fields):
         session, ixn = ctx.session, fields["interactionid"]
         if not self._detaches(ctx):
             view = world.session_state(session).views.get(ixn) or {}
             if view.get("category") != "voice":
                 world.lose_control(session, ixn, "routing")
 
-    def after_done(self, ctx, world, fields):
+    def after_done(self, ctx, world: OrsWorld, fields):
         if self._detaches(ctx):
             world.release(ctx.session, fields["interactionid"], "detaching", keep_actions=True)
 
@@ -143,7 +146,7 @@ class Accept(InteractionAction):
     required = ("resource",)
     done_fields = ()
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
         self.platform_request(ctx, world, lambda: world.platform.answer(ixn, _resource(ctx.args["resource"])), ixn)
 
@@ -154,7 +157,7 @@ class Clear(InteractionAction):
     required = ("resource",)
     done_fields = ("interactionid", "resource")
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
         device = _device(ctx.args["resource"])
         self.platform_request(ctx, world, lambda: world.platform.clear(ixn, device), ixn, resource=device)
@@ -167,7 +170,7 @@ class Attach(InteractionAction):
     expressions = ("interactionid", "hints")
     required = ("interactionid",)
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = str(ctx.args["interactionid"])
         snap = world.platform.get_interaction(ixn)
         if snap is None or snap.get("state") == "null" and snap.get("parties") == []:
@@ -199,7 +202,7 @@ class Detach(InteractionAction):
     expressions = ("interactionid", "hints")
     required = ("interactionid",)
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
         snap = world.platform.get_interaction(ixn) or {}
         if snap.get("state") in ("ringing", "transferring"):
@@ -221,7 +224,7 @@ class Associate(InteractionAction):
     expressions = ("interactionid", "sessionid", "hints")
     required = ("interactionid", "sessionid")
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
         target_id = str(ctx.args["sessionid"])
         if world.host.sessions.get(target_id) is None:
@@ -242,19 +245,19 @@ class SingleStepTransfer(InteractionAction):
     literals = ("detach",)
     required = ("to",)
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world, allow_detached=True)
         self.platform_request(ctx, world, lambda: self.call(world)(
             ixn, _device(ctx.args.get("from")), _resource(ctx.args["to"])), ixn)
 
-    def call(self, world):
+    def call(self, world: OrsWorld):
         return world.platform.single_step_transfer
 
 
 class SingleStepConference(SingleStepTransfer):
     name = "singlestepconference"
 
-    def call(self, world):
+    def call(self, world: OrsWorld):
         return world.platform.single_step_conference
 
 
@@ -266,7 +269,7 @@ class VoiceAction(InteractionAction):
     expressions = ("interactionid", "resource", "hints")
     required = ("interactionid",)
 
-    def device(self, ctx, world, ixn) -> str:
+    def device(self, ctx, world: OrsWorld, ixn) -> str:
         device = _device(ctx.args.get("resource"))
         if device is None:
             raise ActionError("invalidsource", f"<{self.name}> needs 'resource': the device that acts")
@@ -279,7 +282,7 @@ class CreateCall(VoiceAction):
     literals = ("type",)
     required = ("from", "to")
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         call_type = ctx.args.get("type", "regular")
         if call_type not in ("regular", "agent", "supervisor", "priority", "agentpriority", "predictive"):
             raise ActionError("unknown", f"<createcall> type '{call_type}' is not one of the documented types")
@@ -288,7 +291,7 @@ class CreateCall(VoiceAction):
             udata=ctx.args.get("udata"), hints=ctx.args.get("hints")),
             lambda ev: self._created(ctx, world, ev))
 
-    def _created(self, ctx, world, ev):
+    def _created(self, ctx, world: OrsWorld, ev):
         data = {"requestid": ctx.requestid, "interactionid": ev.interaction_id}
         if ev.callstate is not None:
             data["callstate"] = ev.callstate
@@ -306,14 +309,14 @@ class Consultation(VoiceAction):
     expressions = ("interactionid", "resource", "to", "udata", "hints")
     required = ("interactionid", "to")
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
         device = self.device(ctx, world, ixn)
         world.request(ctx, self, lambda: world.platform.initiate_consultation(
             ixn, device, _resource(ctx.args["to"]), udata=ctx.args.get("udata")),
             lambda ev: self._started(ctx, world, ev), interactionid=ixn)
 
-    def _started(self, ctx, world, ev):
+    def _started(self, ctx, world: OrsWorld, ev):
         consult = (ev.data or {}).get("consult_interaction_id") or ev.interaction_id
         _join(ctx, world, consult)  # added before done, as for <createcall>
         ctx.emit(self.done_name(), {"requestid": ctx.requestid, "interactionid": consult})
@@ -323,7 +326,7 @@ def _simple_voice(action_name: str, method: str):
     class _Action(VoiceAction):
         name = action_name
 
-        def run(self, ctx, world):
+        def run(self, ctx: ActionContext, world: OrsWorld) -> None:
             ixn = self.target(ctx, world)
             device = self.device(ctx, world, ixn)
             self.platform_request(ctx, world, lambda: getattr(world.platform, method)(ixn, device), ixn)
@@ -345,7 +348,7 @@ class PrivateService(VoiceAction):
     expressions = ("interactionid", "resource", "serviceid", "data", "hints")
     required = ("interactionid", "serviceid")
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
         try:
             service = int(ctx.args["serviceid"])
@@ -370,7 +373,7 @@ class CreateMessage(InteractionAction):
                    "hints", "media")
     literals = ("type", "send")
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         parent = None
         if ctx.args.get("interactionid") not in (None, ""):
             parent = self.target(ctx, world)
@@ -382,7 +385,7 @@ class CreateMessage(InteractionAction):
             queue=ctx.args.get("queue"), server=ctx.args.get("server"), udata=ctx.args.get("udata")),
             lambda ev: self._created(ctx, world, ev))
 
-    def _created(self, ctx, world, ev):
+    def _created(self, ctx, world: OrsWorld, ev):
         data = {"requestid": ctx.requestid, "interactionid": ev.interaction_id}
         srid = (ev.data or {}).get("srid")
         if srid:
@@ -399,7 +402,7 @@ class SendMessage(InteractionAction):
     expressions = ("interactionid", "queue", "server", "hints")
     done_fields = ()
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
         self.platform_request(ctx, world, lambda: world.platform.send_message(ixn, queue=ctx.args.get("queue")), ixn)
 
@@ -414,7 +417,7 @@ class SendChatMessage(InteractionAction):
     required = ("from", "message")
     done_fields = ()
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
         self.platform_request(ctx, world, lambda: world.platform.send_chat_message(
             ixn, str(ctx.args["from"]), str(ctx.args["message"]),
@@ -426,7 +429,7 @@ class GetTranscript(InteractionAction):
     prefix = "chat"
     expressions = ("interactionid", "hints")
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
 
         def on_done(ev):
@@ -443,11 +446,11 @@ class GetContent(InteractionAction):
     expressions = ("interactionid", "hints")
     done_fields = ()
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
         self.platform_request(ctx, world, lambda: world.platform.get_content(ixn), ixn)
 
-    def on_platform_done(self, ctx, world, ev, fields):
+    def on_platform_done(self, ctx, world: OrsWorld, ev, fields):
         world.refresh(ctx.session, fields["interactionid"])
 
 

@@ -11,7 +11,12 @@ Events outside the seed that Composer applications wait for (`interaction.abando
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from openors.platform.events import EventKind, PlatformEvent
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 ABANDONED_CALLSTATE = 21
 
@@ -26,25 +31,25 @@ def _party(ev: PlatformEvent) -> dict:
             "partystate": ev.party_state}
 
 
-def dispatch(world, ev: PlatformEvent) -> None:
+def dispatch(world: OrsWorld, ev: PlatformEvent) -> None:
     handler = _HANDLERS.get(ev.kind)
     if handler is not None:
         handler(world, ev)
 
 
-def _owned(world, ev: PlatformEvent):
+def _owned(world: OrsWorld, ev: PlatformEvent):
     session = world.owner_session(ev.interaction_id)
     if session is not None:
         world.refresh(session, ev.interaction_id)
     return session
 
 
-def _party_added(world, ev):
+def _party_added(world: OrsWorld, ev):
     if (session := _owned(world, ev)) is not None:
         world.deliver(session, "interaction.partyadded", _party(ev))
 
 
-def _party_changed(world, ev):
+def _party_changed(world: OrsWorld, ev):
     if (session := _owned(world, ev)) is not None:
         data = _party(ev)
         if hints := _hints(ev):
@@ -52,17 +57,17 @@ def _party_changed(world, ev):
         world.deliver(session, "interaction.partystatechanged", data)
 
 
-def _party_deleted(world, ev):
+def _party_deleted(world: OrsWorld, ev):
     if (session := _owned(world, ev)) is not None:
         world.deliver(session, "interaction.partydeleted", _party(ev))
 
 
-def _route_request(world, ev):
+def _route_request(world: OrsWorld, ev):
     if (session := _owned(world, ev)) is not None:
         world.deliver(session, "interaction.onrouterequest", {"interactionid": ev.interaction_id})
 
 
-def _diverted(world, ev):
+def _diverted(world: OrsWorld, ev):
     if (session := _owned(world, ev)) is not None:
         data = {"interactionid": ev.interaction_id, "divertingpartyid": ev.party_id,
                 "divertingresource": ev.device, "divertingpartystate": ev.party_state,
@@ -72,7 +77,7 @@ def _diverted(world, ev):
         world.deliver(session, "interaction.ondivert", data)
 
 
-def _single_step_transferred(world, ev):
+def _single_step_transferred(world: OrsWorld, ev):
     if (session := _owned(world, ev)) is not None:
         world.deliver(session, "interaction.onsinglesteptransfer", {
             "interactionid": ev.interaction_id, "transferringpartyid": ev.party_id,
@@ -80,7 +85,7 @@ def _single_step_transferred(world, ev):
             "newdestination": ev.new_destination})
 
 
-def _single_step_conferenced(world, ev):
+def _single_step_conferenced(world: OrsWorld, ev):
     if (session := _owned(world, ev)) is not None:
         added = (ev.data or {}).get("added") or {}
         world.deliver(session, "interaction.onsinglestepconference", {
@@ -90,7 +95,7 @@ def _single_step_conferenced(world, ev):
             "addedpartystate": added.get("party_state")})
 
 
-def _merged(world, ev):
+def _merged(world: OrsWorld, ev):
     data = ev.data or {}
     from_id, to_id = data.get("from_interaction_id"), data.get("to_interaction_id")
     active, held = data.get("active") or {}, data.get("held") or {}
@@ -110,7 +115,7 @@ def _merged(world, ev):
             world.deliver(session, "interaction.onmerge", payload)
 
 
-def _udata_changed(world, ev):
+def _udata_changed(world: OrsWorld, ev):
     if world.is_own_request(ev.request_id):
         # The world's own write (OP-Session-ID): nothing for the session to hear, so an evicted
         # owner stays evicted; its view is brought up to date without waking it.
@@ -121,17 +126,17 @@ def _udata_changed(world, ev):
         world.deliver(session, "interaction.udata.changed", {"interactionid": ev.interaction_id})
 
 
-def _property_changed(world, ev):
+def _property_changed(world: OrsWorld, ev):
     if (session := _owned(world, ev)) is not None:
         world.deliver(session, "interaction.property.changed", {"interactionid": ev.interaction_id})
 
 
-def _revoked(world, ev):
+def _revoked(world: OrsWorld, ev):
     if (session := _owned(world, ev)) is not None:
         world.lose_control(session, ev.interaction_id, "revoking")
 
 
-def _ended(world, ev):
+def _ended(world: OrsWorld, ev):
     session = world.owner_session(ev.interaction_id)
     if session is None:
         return
@@ -141,13 +146,13 @@ def _ended(world, ev):
     world.release(session, ev.interaction_id, "deletion")
 
 
-def _chat_message(world, ev):
+def _chat_message(world: OrsWorld, ev):
     if (session := _owned(world, ev)) is not None:
         world.deliver(session, "chat.message", {"interactionid": ev.interaction_id,
                                                 "message": (ev.data or {}).get("message")})
 
 
-def _refresh_only(world, ev):
+def _refresh_only(world: OrsWorld, ev):
     _owned(world, ev)
 
 

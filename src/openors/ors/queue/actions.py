@@ -10,13 +10,16 @@ so they never write a new id into it.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openors.scxml.errors import ExecutionError
 
 from ..actions import ActionContext, ActionError, ModuleAction
 from ..modules import module_of
 from .targets import TYPE_WORDS, Target, TargetSyntaxError, parse_target, parse_targets
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 MODULE = "queue"
 ORDER_TYPES = ("any", "max", "min", "percentage")
@@ -63,7 +66,7 @@ class Submit(ModuleAction):
                 args["ordertype"] = _evaluate(interp, node.element, "ordertype", "<submit>")
         return args
 
-    def run(self, ctx: ActionContext, world) -> None:
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         args = ctx.args
         interaction_id = None
         if args.get("interactionid") not in (None, "") or world.session_state(ctx.session).order:
@@ -177,7 +180,7 @@ class Update(_ByRequestId):
     name = "update"
     expressions = _ByRequestId.expressions + ("priority",)
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         router = world.router
         given = ctx.args.get("requestid")
         if given not in (None, ""):
@@ -205,7 +208,7 @@ class Update(_ByRequestId):
 class Cancel(_ByRequestId):
     name = "cancel"
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         router = world.router
         given = ctx.args.get("requestid")
         if given not in (None, ""):
@@ -225,7 +228,7 @@ class Cancel(_ByRequestId):
 class Query(_ByRequestId):
     name = "query"
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         if ctx.args.get("requestid") in (None, ""):
             raise ActionError("invalidrequest", "<query> needs 'requestid': the id of a submit")
         found = world.router.position(ctx.requestid)

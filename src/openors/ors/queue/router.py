@@ -15,13 +15,16 @@ import itertools
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from openors.platform.events import EventKind
 
 from ..actions import ActionError
 from .directory import Directory, UnknownTarget
 from .targets import Target, TargetSyntaxError, evaluate, parse_target
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 
 class StatisticValues(Protocol):
@@ -94,7 +97,7 @@ class Choice:
 
 
 class QueueRouter:
-    def __init__(self, world, statistics: Callable[[], StatisticValues]):
+    def __init__(self, world: OrsWorld, statistics: Callable[[], StatisticValues]):
         self.world = world
         self._statistics = statistics  # the world's statistics, which read this router's queues
         self.directory = Directory(world.platform)

@@ -14,6 +14,8 @@ the session itself (no event: nobody is left to hear it).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from openors.scxml.errors import ExecutionError, ScxmlLoadError
 from openors.scxml.events import Event
 from openors.scxml.resources import resolve_url
@@ -21,6 +23,9 @@ from openors.scxml.sources import SourceError
 
 from ..actions import ActionContext, ActionError, ModuleAction
 from .schedule import new_session_id, scheduled_delay
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 
 class SessionAction(ModuleAction):
@@ -38,7 +43,7 @@ class Start(SessionAction):
     expressions = ("srcexpr", "idealtime", "hints")
     literals = ("src", "sessionid")
 
-    def run(self, ctx: ActionContext, world) -> None:
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         src = ctx.args.get("srcexpr", ctx.args.get("src"))
         if src in (None, ""):
             raise ActionError("unknown", "<session:start> needs 'src' or 'srcexpr': the document to start")
@@ -97,7 +102,7 @@ class UpdateStart(SessionAction):
     expressions = ("sessionid", "idealtime", "hints")
     required = ("sessionid",)
 
-    def run(self, ctx: ActionContext, world) -> None:
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         session_id = str(ctx.args.get("sessionid") or "")
         delay = scheduled_delay(world, ctx.args.get("idealtime"))
         if not world.schedules.move(session_id, delay):
@@ -110,7 +115,7 @@ class Terminate(SessionAction):
     name = "terminate"
     expressions = ("sessionid", "hints")
 
-    def run(self, ctx: ActionContext, world) -> None:
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         target_id = ctx.args.get("sessionid")
         target_id = ctx.session_id if target_id in (None, "") else str(target_id)
         target = world.host.sessions.get(target_id)
@@ -142,7 +147,7 @@ class Response(SessionAction):
     name = "response"
     expressions = ("expr", "origin", "origintype", "hints")
 
-    def run(self, ctx: ActionContext, world) -> None:
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         event = ctx.interp.current_event
         origin = ctx.args.get("origin") or (event.origin if event else None)
         origintype = ctx.args.get("origintype") or (event.origintype if event else None)

@@ -29,7 +29,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode, urlsplit
 
 import httpx
@@ -40,6 +40,9 @@ from openors.scxml.resources import resolve_url
 from openors.scxml.sources import SourceError, SourceTooLarge
 
 from ..actions import ActionContext, ActionError, ModuleAction
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 DEFAULT_TIMEOUT_S = 30.0
 FORM = "application/x-www-form-urlencoded"
@@ -55,7 +58,7 @@ class Fetch(ModuleAction):
                    "gdelivery", "gd_retries", "gd_retry_interval", "hints")
     literals = ("src",)
 
-    def run(self, ctx: ActionContext, world) -> None:
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         method = str(ctx.args.get("method") or "").strip().lower()
         if method in ("esp", "urs"):  # a Genesys server, not a web server (platform_fetch.py)
             from .platform_fetch import platform_fetch
@@ -128,7 +131,7 @@ class Fetch(ModuleAction):
         return params, body
 
     # --- the exchange -------------------------------------------------------------------------
-    async def _fetch(self, ctx: ActionContext, world, request: dict) -> None:
+    async def _fetch(self, ctx: ActionContext, world: OrsWorld, request: dict) -> None:
         world.trace("fetch", session=ctx.session_id, requestid=ctx.requestid, method=request["method"],
                     url=request["url"])
         started = time.monotonic()

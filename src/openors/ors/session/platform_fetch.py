@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..actions import ActionContext, ActionError
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 ESP_LIST = "ESP"
 _URS_STAT = re.compile(r"^(?:[a-z]+://[^/]+)?/?urs/stat/(?P<object>[^/]+)/(?P<statistic>[^/?]+)$")
 
 
-def platform_fetch(action, ctx: ActionContext, world, method: str) -> None:
+def platform_fetch(action, ctx: ActionContext, world: OrsWorld, method: str) -> None:
     answer = _esp(ctx, world) if method == "esp" else _urs(ctx, world)
     data = {"requestid": ctx.requestid, "content": json.dumps(answer), "hints": {}}
     world.trace("fetch", session=ctx.session_id, requestid=ctx.requestid, method=method.upper(),

@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openors.scxml.session import new_session_id as _engine_session_id
 
 from ..actions import ActionError
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 MAX_DELAY_S = 366 * 24 * 3600.0  # a start more than a year ahead is a mistake, not a schedule
 MAX_WAITING = 10000  # scheduled starts one world keeps
@@ -27,7 +30,7 @@ class Waiting:
 
 
 class Schedules:
-    def __init__(self, world):
+    def __init__(self, world: OrsWorld):
         self.world = world
         self.waiting: dict[str, Waiting] = {}
 
@@ -57,7 +60,7 @@ def new_session_id() -> str:
     return _engine_session_id()
 
 
-def scheduled_delay(world, idealtime: Any) -> float:
+def scheduled_delay(world: OrsWorld, idealtime: Any) -> float:
     """Seconds from now until `idealtime` on the sessions' clock (0 when absent or past)."""
     if idealtime in (None, ""):
         return 0.0

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 
 from .config import SessionConfig, load_session_config
 
+if TYPE_CHECKING:
+    from ..world import OrsWorld
+
 
 class SessionModule:
-    def __init__(self, world, config_lists=None):
+    def __init__(self, world: OrsWorld, config_lists=None):
         self.world = world
         self.config: SessionConfig = load_session_config(config_lists)
         clock = world.host.clock

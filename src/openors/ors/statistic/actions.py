@@ -8,9 +8,14 @@ seconds and sent when it changed. The first update follows `statistic.subscribe.
 
 from __future__ import annotations
 
-from ..actions import ActionError, ModuleAction
+from typing import TYPE_CHECKING
+
+from ..actions import ActionContext, ActionError, ModuleAction
 from .definitions import statistic_name
 from .stats import PREDEFINED, object_key
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 MODULE = "statistic"
 
@@ -36,7 +41,7 @@ class _StatisticAction(ModuleAction):
 class Subscribe(_StatisticAction):
     name = "subscribe"
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         obj, key, statistic = self.names(ctx)
         service = world.statistic_service
         if (obj, statistic) in service.subscriptions.get(ctx.session_id, {}):
@@ -58,7 +63,7 @@ class Subscribe(_StatisticAction):
 class Unsubscribe(_StatisticAction):
     name = "unsubscribe"
 
-    def run(self, ctx, world):
+    def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         obj, _, statistic = self.names(ctx)
         if not world.statistic_service.unsubscribe(ctx.session, obj, statistic):
             raise ActionError("Request Invalid", f"no subscription to {statistic} of {obj}")

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .stats import Statistics, object_key
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 # The JS functions that read statistics (js/statistic.js).
 READERS = ("sData", "getAvgData", "getMinData", "getMaxData")
@@ -30,7 +33,7 @@ class Subscription:
 
 
 class StatisticService:
-    def __init__(self, world, stats: Statistics):
+    def __init__(self, world: OrsWorld, stats: Statistics):
         self.world = world
         self.stats = stats
         self.wanted: set[str] = set()  # objects scripts asked sData for that no submit named

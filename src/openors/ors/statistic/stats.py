@@ -25,13 +25,16 @@ ACD queue DN, the agents having the queue's skill.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openors.platform.events import EventKind
 
 from ..queue.directory import AGENT_TYPES, Directory, UnknownTarget
 from ..queue.router import QueueRouter
 from ..queue.targets import Target, TargetSyntaxError, parse_target
+
+if TYPE_CHECKING:
+    from ..world import OrsWorld
 
 PREDEFINED = ("StatAgentsAvailable", "StatAgentsBusy", "StatAgentsTotal", "StatAgentsInQueueLogin",
               "StatAgentsInQueueReady", "StatCallsInQueue", "RStatCallsInQueue", "StatExpectedWaitingTime",
@@ -64,7 +67,7 @@ def target_of(key: str) -> Target:
 class Statistics:
     """Live statistic values for one world; counters follow the platform's events."""
 
-    def __init__(self, world, router: QueueRouter):
+    def __init__(self, world: OrsWorld, router: QueueRouter):
         self.world = world
         self.router = router  # whose queues and reservations several statistics count
         self.directory = Directory(world.platform)
