@@ -10,7 +10,7 @@ becomes that error event, with a `description` that says what was wrong.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from openors.scxml.errors import ExecutionError
 from openors.scxml.events import Event
@@ -84,8 +84,9 @@ class ModuleContext:
         raise NotImplementedError
 
 
-def context_of(host) -> ModuleContext | None:
-    return host.services.get(ModuleContext)
+def context_of(host: Any) -> OrsWorld | None:
+    """The world a host's module actions run in, if it has one."""
+    return cast("OrsWorld | None", host.services.get(ModuleContext))
 
 
 def _answered(host, session_id: str, name: str, data: Any) -> None:

@@ -23,7 +23,7 @@ INVALID = "Request Invalid"
 class _ClassificationAction(ModuleAction):
     module = "classification"
     prefix = "classification"
-    expressions = ("interactionid", "server", "hints", "language")
+    expressions: tuple[str, ...] = ("interactionid", "server", "hints", "language")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         try:
@@ -50,8 +50,8 @@ class Classify(_ClassificationAction):
     """`root`: the category whose sub-categories the text is scored against (required)."""
 
     name = "classify"
-    expressions = _ClassificationAction.expressions + ("root",)
-    required = ("root",)
+    expressions: tuple[str, ...] = _ClassificationAction.expressions + ("root",)
+    required: tuple[str, ...] = ("root",)
 
     def results(self, ctx, text, lists):
         found = classify(text, read_categories(lists), str(ctx.args.get("root") or ""))
@@ -62,7 +62,7 @@ class Screen(_ClassificationAction):
     """`rules`: a rule name or id, or an array of them (default: every screening rule)."""
 
     name = "screen"
-    expressions = _ClassificationAction.expressions + ("rules",)
+    expressions: tuple[str, ...] = _ClassificationAction.expressions + ("rules",)
 
     def results(self, ctx, text, lists):
         wanted = _names(ctx.args.get("rules"))

@@ -134,7 +134,8 @@ def screen(text: str, rules: list[ScreenRule], categories: list[Category],
     """(screenrule objects {name, id, match, value} of the rules met, the categories they assign)."""
     text = text[:MAX_TEXT]
     by_name = {c.name: c for c in categories}
-    met, assigned = [], []
+    met: list[dict] = []
+    assigned: list = []
     for rule in rules:
         if wanted is not None and rule.name not in wanted and rule.id not in wanted:
             continue

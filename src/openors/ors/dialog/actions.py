@@ -35,7 +35,7 @@ START_BY_ATTRIBUTE = {"uri": "uri", "vxml": "uri", "dn": "resource"}
 class DialogAction(ModuleAction):
     module = MODULE
     prefix = "dialog"
-    expressions = ("interactionid", "hints", "device", "language")
+    expressions: tuple[str, ...] = ("interactionid", "hints", "device", "language")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = world.resolve_interaction(ctx.session, ctx.args.get("interactionid"), allow_detached=True)
@@ -96,7 +96,7 @@ class PlaySound(DialogAction):
     """`<dialog:playsound type resource duration>`: music, ringback, busy tones, silence..."""
 
     name = "playsound"
-    expressions = DialogAction.expressions + ("type", "resource", "duration")
+    expressions: tuple[str, ...] = DialogAction.expressions + ("type", "resource", "duration")
 
     def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
         kind = str(ctx.args.get("type") or "music")
@@ -169,7 +169,7 @@ class Start(DialogAction):
     (the values the application returns; the scenario's `ivr` results say which)."""
 
     name = "start"
-    expressions = DialogAction.expressions + ("type", "duration", "uri", "src", "resource")
+    expressions: tuple[str, ...] = DialogAction.expressions + ("type", "duration", "uri", "src", "resource")
 
     def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
         kind = str(ctx.args.get("type") or "applid").strip().lower()
@@ -215,7 +215,7 @@ class PlayAndVerify(PlayAndCollect):
     answers. Done: `digits`, `reason` and `verified` (true/false); no `verify` accepts any digits."""
 
     name = "playandverify"
-    expressions = PlayAndCollect.expressions + ("verify",)
+    expressions: tuple[str, ...] = PlayAndCollect.expressions + ("verify",)
 
     def result(self, ctx, ixn, data):
         done = super().result(ctx, ixn, data)
@@ -242,7 +242,7 @@ class Pause(DialogAction):
     it is, then `dialog.pause.done`. No request goes to the media server."""
 
     name = "pause"
-    expressions = DialogAction.expressions + ("duration",)
+    expressions: tuple[str, ...] = DialogAction.expressions + ("duration",)
 
     def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
         duration = ctx.args.get("duration")

@@ -15,6 +15,7 @@ from music); `<dialog:pause duration>` waits without a request. The sequence pla
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -90,7 +91,7 @@ class TreatmentRun:
         self.interactionid = interactionid
         self.events = events
         self.on_finished = on_finished
-        self.on_cancelled = None
+        self.on_cancelled: Callable[[], None] | None = None
         self.actions = {name: action for (_, name), action in dialog_actions().items()}
         self.steps = [c for c in children(element) if local_name(c) != "runtreatments"]
         self.index = -1
@@ -192,7 +193,7 @@ class RunTreatments(ModuleAction):
     module = "dialog"
     prefix = "dialog"
     name = "runtreatments"
-    expressions = ("interactionid", "hints")
+    expressions: tuple[str, ...] = ("interactionid", "hints")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = world.resolve_interaction(ctx.session, ctx.args.get("interactionid"), allow_detached=True)

@@ -88,8 +88,8 @@ class InteractionAction(ModuleAction):
 
 class Terminate(InteractionAction):
     name = "terminate"
-    expressions = ("interactionid", "reason", "resource", "hints")
-    required = ("interactionid",)
+    expressions: tuple[str, ...] = ("interactionid", "reason", "resource", "hints")
+    required: tuple[str, ...] = ("interactionid",)
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
@@ -100,9 +100,9 @@ class Terminate(InteractionAction):
 
 class Redirect(InteractionAction):
     name = "redirect"
-    expressions = ("interactionid", "from", "to", "type", "hints", "udata", "location")
-    literals = ("detach",)
-    required = ("to",)
+    expressions: tuple[str, ...] = ("interactionid", "from", "to", "type", "hints", "udata", "location")
+    literals: tuple[str, ...] = ("detach",)
+    required: tuple[str, ...] = ("to",)
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world, allow_detached=True)
@@ -142,8 +142,8 @@ class Redirect(InteractionAction):
 
 class Accept(InteractionAction):
     name = "accept"
-    expressions = ("interactionid", "resource", "hints")
-    required = ("resource",)
+    expressions: tuple[str, ...] = ("interactionid", "resource", "hints")
+    required: tuple[str, ...] = ("resource",)
     done_fields = ()
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
@@ -153,8 +153,8 @@ class Accept(InteractionAction):
 
 class Clear(InteractionAction):
     name = "clear"
-    expressions = ("interactionid", "resource", "hints")
-    required = ("resource",)
+    expressions: tuple[str, ...] = ("interactionid", "resource", "hints")
+    required: tuple[str, ...] = ("resource",)
     done_fields = ("interactionid", "resource")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
@@ -167,8 +167,8 @@ class Attach(InteractionAction):
     """Take (back) control of an interaction: the parent of a consult call, or one detached."""
 
     name = "attach"
-    expressions = ("interactionid", "hints")
-    required = ("interactionid",)
+    expressions: tuple[str, ...] = ("interactionid", "hints")
+    required: tuple[str, ...] = ("interactionid",)
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = str(ctx.args["interactionid"])
@@ -199,8 +199,8 @@ class Detach(InteractionAction):
     still allowed (Composer detaches, then redirects)."""
 
     name = "detach"
-    expressions = ("interactionid", "hints")
-    required = ("interactionid",)
+    expressions: tuple[str, ...] = ("interactionid", "hints")
+    required: tuple[str, ...] = ("interactionid",)
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
@@ -221,8 +221,8 @@ class Associate(InteractionAction):
     """Move an interaction to another session. Chosen attribute for the target: `sessionid`."""
 
     name = "associate"
-    expressions = ("interactionid", "sessionid", "hints")
-    required = ("interactionid", "sessionid")
+    expressions: tuple[str, ...] = ("interactionid", "sessionid", "hints")
+    required: tuple[str, ...] = ("interactionid", "sessionid")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
@@ -241,9 +241,9 @@ class Associate(InteractionAction):
 
 class SingleStepTransfer(InteractionAction):
     name = "singlesteptransfer"
-    expressions = ("interactionid", "from", "to", "location", "hints")
-    literals = ("detach",)
-    required = ("to",)
+    expressions: tuple[str, ...] = ("interactionid", "from", "to", "location", "hints")
+    literals: tuple[str, ...] = ("detach",)
+    required: tuple[str, ...] = ("to",)
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world, allow_detached=True)
@@ -266,8 +266,8 @@ class SingleStepConference(SingleStepTransfer):
 
 class VoiceAction(InteractionAction):
     prefix = "voice"
-    expressions = ("interactionid", "resource", "hints")
-    required = ("interactionid",)
+    expressions: tuple[str, ...] = ("interactionid", "resource", "hints")
+    required: tuple[str, ...] = ("interactionid",)
 
     def device(self, ctx, world: OrsWorld, ixn) -> str:
         device = _device(ctx.args.get("resource"))
@@ -278,9 +278,9 @@ class VoiceAction(InteractionAction):
 
 class CreateCall(VoiceAction):
     name = "createcall"
-    expressions = ("from", "to", "udata", "hints")
-    literals = ("type",)
-    required = ("from", "to")
+    expressions: tuple[str, ...] = ("from", "to", "udata", "hints")
+    literals: tuple[str, ...] = ("type",)
+    required: tuple[str, ...] = ("from", "to")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         call_type = ctx.args.get("type", "regular")
@@ -306,8 +306,8 @@ class Consultation(VoiceAction):
     which joins the session's interactions."""
 
     name = "consultation"
-    expressions = ("interactionid", "resource", "to", "udata", "hints")
-    required = ("interactionid", "to")
+    expressions: tuple[str, ...] = ("interactionid", "resource", "to", "udata", "hints")
+    required: tuple[str, ...] = ("interactionid", "to")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
@@ -345,8 +345,8 @@ Transfer = _simple_voice("transfer", "complete_transfer")
 
 class PrivateService(VoiceAction):
     name = "privateservice"
-    expressions = ("interactionid", "resource", "serviceid", "data", "hints")
-    required = ("interactionid", "serviceid")
+    expressions: tuple[str, ...] = ("interactionid", "resource", "serviceid", "data", "hints")
+    required: tuple[str, ...] = ("interactionid", "serviceid")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
@@ -369,9 +369,9 @@ class CreateMessage(InteractionAction):
 
     name = "createmessage"
     prefix = "msgbased"
-    expressions = ("interactionid", "server", "from", "to", "subject", "body", "text", "srid", "queue", "udata",
+    expressions: tuple[str, ...] = ("interactionid", "server", "from", "to", "subject", "body", "text", "srid", "queue", "udata",
                    "hints", "media")
-    literals = ("type", "send")
+    literals: tuple[str, ...] = ("type", "send")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         parent = None
@@ -399,7 +399,7 @@ class CreateMessage(InteractionAction):
 class SendMessage(InteractionAction):
     name = "sendmessage"
     prefix = "msgbased"
-    expressions = ("interactionid", "queue", "server", "hints")
+    expressions: tuple[str, ...] = ("interactionid", "queue", "server", "hints")
     done_fields = ()
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
@@ -413,8 +413,8 @@ class SendMessage(InteractionAction):
 class SendChatMessage(InteractionAction):
     name = "sendchatmessage"
     prefix = "chat"
-    expressions = ("interactionid", "from", "message", "type", "hints")
-    required = ("from", "message")
+    expressions: tuple[str, ...] = ("interactionid", "from", "message", "type", "hints")
+    required: tuple[str, ...] = ("from", "message")
     done_fields = ()
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
@@ -427,7 +427,7 @@ class SendChatMessage(InteractionAction):
 class GetTranscript(InteractionAction):
     name = "gettranscript"
     prefix = "chat"
-    expressions = ("interactionid", "hints")
+    expressions: tuple[str, ...] = ("interactionid", "hints")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         ixn = self.target(ctx, world)
@@ -443,7 +443,7 @@ class GetTranscript(InteractionAction):
 class GetContent(InteractionAction):
     name = "getcontent"
     prefix = "chat"
-    expressions = ("interactionid", "hints")
+    expressions: tuple[str, ...] = ("interactionid", "hints")
     done_fields = ()
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from openors.platform.events import EventKind, PlatformEvent
 
 if TYPE_CHECKING:
+    from openors.scxml import Session
+
     from ..world import OrsWorld
 
 ABANDONED_CALLSTATE = 21
@@ -37,9 +39,9 @@ def dispatch(world: OrsWorld, ev: PlatformEvent) -> None:
         handler(world, ev)
 
 
-def _owned(world: OrsWorld, ev: PlatformEvent):
+def _owned(world: OrsWorld, ev: PlatformEvent) -> Session | None:
     session = world.owner_session(ev.interaction_id)
-    if session is not None:
+    if session is not None and ev.interaction_id is not None:
         world.refresh(session, ev.interaction_id)
     return session
 
@@ -109,7 +111,7 @@ def _merged(world: OrsWorld, ev):
     told = set()
     for ixn_id in (to_id, from_id):
         session = world.owner_session(ixn_id)
-        if session is not None and session.id not in told:
+        if session is not None and ixn_id is not None and session.id not in told:
             told.add(session.id)
             world.refresh(session, ixn_id)
             world.deliver(session, "interaction.onmerge", payload)

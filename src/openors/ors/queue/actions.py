@@ -51,8 +51,8 @@ class Submit(ModuleAction):
     module = MODULE
     name = "submit"
     prefix = "queue"
-    expressions = ("interactionid", "queue", "priority", "timeout", "orderstat", "target", "hints")
-    literals = ("route", "clearontimeout")
+    expressions: tuple[str, ...] = ("interactionid", "queue", "priority", "timeout", "orderstat", "target", "hints")
+    literals: tuple[str, ...] = ("route", "clearontimeout")
 
     def evaluate(self, interp, node) -> dict[str, Any]:
         args = super().evaluate(interp, node)
@@ -167,7 +167,7 @@ class _ByRequestId(ModuleAction):
 
     module = MODULE
     prefix = "queue"
-    expressions = ("requestid", "interactionid", "queue", "hints")
+    expressions: tuple[str, ...] = ("requestid", "interactionid", "queue", "hints")
 
     requestid_names_earlier_request = True
 
@@ -178,7 +178,7 @@ class Update(_ByRequestId):
     the treatments played while it waits. Answer: `queue.update.done` {requestid}."""
 
     name = "update"
-    expressions = _ByRequestId.expressions + ("priority",)
+    expressions: tuple[str, ...] = _ByRequestId.expressions + ("priority",)
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         router = world.router

@@ -96,6 +96,11 @@ class Choice:
     component: str
 
 
+def _values_of(stats: StatisticValues, target: Target) -> Callable[[str], float | None]:
+    """The statistic values of one target, as a threshold expression reads them."""
+    return lambda name: stats.value(target.key, name)
+
+
 class QueueRouter:
     def __init__(self, world: OrsWorld, statistics: Callable[[], StatisticValues]):
         self.world = world
@@ -190,8 +195,7 @@ class QueueRouter:
         settings = self.settings_for(entry.session_id)
         candidates: list[tuple[int, Target, str | None]] = []
         for index, target in enumerate(entry.targets):
-            if target.threshold is not None and not evaluate(
-                    target.threshold, lambda name, t=target: stats.value(t.key, name)):
+            if target.threshold is not None and not evaluate(target.threshold, _values_of(stats, target)):
                 continue
             if target.type in ("DN", "RP", "Q") and self.directory.agent_on_dn(target.name) is None:
                 candidates.append((index, target, None))  # nobody to wait for: the DN takes it as it is
@@ -395,9 +399,12 @@ class QueueRouter:
             self._reserve_from_js(session, settings, record)
 
     def _reserve_from_js(self, session, settings: SessionSettings, record: dict) -> None:
+        raw = record.get("time")
         try:
-            seconds = max(0.0, float(record.get("time")))
+            seconds = max(0.0, float(raw)) if raw is not None else None
         except (TypeError, ValueError):
+            return
+        if seconds is None:
             return
         settings.reserve_time = seconds
         try:

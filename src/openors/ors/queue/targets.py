@@ -71,6 +71,7 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
             raise TargetSyntaxError(f"unexpected character {text[pos:].lstrip()[:1]!r}", text,
                                     pos + len(text[pos:]) - len(text[pos:].lstrip()))
         kind = m.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         value = m.group(kind)
         if kind == "name" and value.lower() in _WORD_OPS:
             kind, value = "op", _WORD_OPS[value.lower()]
@@ -98,8 +99,9 @@ class _ConditionParser:
         if not self.toks:
             raise self.fail("empty condition")
         cond = self.chain()
-        if self.peek() is not None:
-            raise self.fail(f"unexpected {self.peek()[1]!r}")
+        extra = self.peek()
+        if extra is not None:
+            raise self.fail(f"unexpected {extra[1]!r}")
         return cond
 
     def chain(self) -> Condition:

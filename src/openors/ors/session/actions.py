@@ -40,8 +40,8 @@ class Start(SessionAction):
     `<session:updatestart>` moves that time."""
 
     name = "start"
-    expressions = ("srcexpr", "idealtime", "hints")
-    literals = ("src", "sessionid")
+    expressions: tuple[str, ...] = ("srcexpr", "idealtime", "hints")
+    literals: tuple[str, ...] = ("src", "sessionid")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         src = ctx.args.get("srcexpr", ctx.args.get("src"))
@@ -82,15 +82,20 @@ class Start(SessionAction):
         ctx.emit(self.done_name(), {"requestid": ctx.requestid, "sessionid": session_id})
 
     def params(self, ctx: ActionContext) -> dict:
-        out = {}
-        for child in ctx.node.element:
-            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "param" and child.get("name"):
-                try:
-                    out[child.get("name")] = ctx.interp.datamodel.evaluate(child.get("expr") or "undefined")
-                except ExecutionError as exc:
-                    raise ActionError("unknown", f"<session:start> <param name='{child.get('name')}'>: {exc}") \
-                        from None
-        return out
+        return param_values(ctx, "<session:start>")
+
+
+
+def param_values(ctx: ActionContext, where: str) -> dict:
+    """The `<param name expr>` children of an action, evaluated."""
+    out = {}
+    for child in ctx.node.element:
+        if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "param" and child.get("name"):
+            try:
+                out[child.get("name")] = ctx.interp.datamodel.evaluate(child.get("expr") or "undefined")
+            except ExecutionError as exc:
+                raise ActionError("unknown", f"{where} <param name='{child.get('name')}'>: {exc}") from None
+    return out
 
 
 class UpdateStart(SessionAction):
@@ -99,8 +104,8 @@ class UpdateStart(SessionAction):
     already started, or an unknown id, is `error.session.updatestart`."""
 
     name = "updatestart"
-    expressions = ("sessionid", "idealtime", "hints")
-    required = ("sessionid",)
+    expressions: tuple[str, ...] = ("sessionid", "idealtime", "hints")
+    required: tuple[str, ...] = ("sessionid",)
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         session_id = str(ctx.args.get("sessionid") or "")
@@ -113,7 +118,7 @@ class UpdateStart(SessionAction):
 
 class Terminate(SessionAction):
     name = "terminate"
-    expressions = ("sessionid", "hints")
+    expressions: tuple[str, ...] = ("sessionid", "hints")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         target_id = ctx.args.get("sessionid")
@@ -145,7 +150,7 @@ class Response(SessionAction):
     nothing from the server; `origin`/`origintype` may name another request explicitly."""
 
     name = "response"
-    expressions = ("expr", "origin", "origintype", "hints")
+    expressions: tuple[str, ...] = ("expr", "origin", "origintype", "hints")
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         event = ctx.interp.current_event
@@ -154,7 +159,7 @@ class Response(SessionAction):
         processor = world.host.ioprocessors.get(origintype) if origintype else None
         if not origin or processor is None:
             raise ActionError("unknown", "<session:response>: the current event is not a /request/ call")
-        data = ctx.args["expr"] if "expr" in ctx.args else Start.params(self, ctx)
+        data = ctx.args["expr"] if "expr" in ctx.args else param_values(ctx, "<session:response>")
         reply = Event("response", "external", data)
         processor.send(world.host, ctx.session, {"target": origin, "type": origintype, "sendid": None,
                                                  "delay": 0.0, "event": "response", "data": data}, reply)

@@ -79,7 +79,8 @@ def _offsets(zones: tuple[tuple[str, str], ...], bucket: int) -> tuple[tuple[str
             offset = at.astimezone(ZoneInfo(iana)).utcoffset()
         except (ZoneInfoNotFoundError, ValueError):
             continue
-        out.append((name, int(offset.total_seconds() // 60)))
+        if offset is not None:  # an aware datetime always has one
+            out.append((name, int(offset.total_seconds() // 60)))
     return tuple(out)
 
 

@@ -54,9 +54,9 @@ class Fetch(ModuleAction):
     module = "session"
     prefix = "session"
     name = "fetch"
-    expressions = ("srcexpr", "method", "enctype", "type", "timeout", "headers", "maxage", "maxstale",
+    expressions: tuple[str, ...] = ("srcexpr", "method", "enctype", "type", "timeout", "headers", "maxage", "maxstale",
                    "gdelivery", "gd_retries", "gd_retry_interval", "hints")
-    literals = ("src",)
+    literals: tuple[str, ...] = ("src",)
 
     def run(self, ctx: ActionContext, world: OrsWorld) -> None:
         method = str(ctx.args.get("method") or "").strip().lower()

@@ -23,8 +23,8 @@ MODULE = "statistic"
 class _StatisticAction(ModuleAction):
     module = MODULE
     prefix = "statistic"
-    expressions = ("object", "statistic", "interval", "hints")
-    required = ("object", "statistic")
+    expressions: tuple[str, ...] = ("object", "statistic", "interval", "hints")
+    required: tuple[str, ...] = ("object", "statistic")
 
     def names(self, ctx) -> tuple[str, str, str]:
         obj, given = ctx.args.get("object"), ctx.args.get("statistic")
