@@ -42,7 +42,7 @@ class _ClassificationAction(ModuleAction):
         world.request(ctx, self, lambda: world.platform.update_properties(ixn, {"categories": categories}),
                       lambda ev: ctx.emit(self.done_name(), done), interactionid=ixn)
 
-    def results(self, ctx, text: str, lists: dict) -> tuple[dict, list[dict]]:
+    def results(self, ctx: ActionContext, text: str, lists: dict) -> tuple[dict, list[dict]]:
         raise NotImplementedError
 
 
@@ -53,7 +53,7 @@ class Classify(_ClassificationAction):
     expressions: tuple[str, ...] = _ClassificationAction.expressions + ("root",)
     required: tuple[str, ...] = ("root",)
 
-    def results(self, ctx, text, lists):
+    def results(self, ctx: ActionContext, text: str, lists: dict) -> tuple[dict, list[dict]]:
         found = classify(text, read_categories(lists), str(ctx.args.get("root") or ""))
         return {"categories": found}, found
 
@@ -64,7 +64,7 @@ class Screen(_ClassificationAction):
     name = "screen"
     expressions: tuple[str, ...] = _ClassificationAction.expressions + ("rules",)
 
-    def results(self, ctx, text, lists):
+    def results(self, ctx: ActionContext, text: str, lists: dict) -> tuple[dict, list[dict]]:
         wanted = _names(ctx.args.get("rules"))
         met, categories = screen(text, read_rules(lists), read_categories(lists), wanted)
         return {"rules": met, "categories": categories}, categories

@@ -7,10 +7,15 @@ attribute Composer writes), or a Genesys `_type`/`_persist` attribute on <scxml>
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..modules import is_genesys_namespace
 
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
-def is_ors_document(root) -> bool:
+
+def is_ors_document(root: _Element) -> bool:
     if any(is_genesys_namespace(uri) for uri in root.nsmap.values()):
         return True
     if root.get("profile") is not None:

@@ -10,11 +10,15 @@ as well would run their handlers twice). `<type>` is the ECMAScript error class,
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from openors.scxml import model as m
 from openors.scxml.errors import CommunicationError, ExecutionError
 
 from ..modules import MODULES, module_of
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _JS_ERROR = re.compile(r"^([A-Z][A-Za-z]*Error)\b")
 
@@ -28,7 +32,7 @@ def _error_type(message: str) -> str:
     return found.group(1) if found else "Error"
 
 
-def ors_error_name(exc: ExecutionError, node) -> str:
+def ors_error_name(exc: ExecutionError, node: Any) -> str:
     kind = _error_type(str(exc))
     if isinstance(exc, CommunicationError):
         return "error.send.nosuchsession" if "no session" in str(exc) else "error.send.failed"
@@ -57,7 +61,7 @@ def ors_error_name(exc: ExecutionError, node) -> str:
     return f"error.illegalvalue.{kind}"
 
 
-def ors_error_event(exc: ExecutionError, node) -> tuple[str, dict]:
+def ors_error_event(exc: ExecutionError, node: Any) -> tuple[str, dict]:
     data = {"description": str(exc)}
     if isinstance(node, m.CustomAction) and node.handler is None and module_of(node.namespace):
         data["error"] = "unknown"

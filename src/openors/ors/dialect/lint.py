@@ -15,12 +15,16 @@ from __future__ import annotations
 import difflib
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import quickjs
 
 from ..modules import module_of
 from .elements import EXPR, OPEN_MODULES, WORD, module_elements
 from .xinclude import element_source
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 _BARE_WORD = re.compile(r"^[A-Za-z_$][\w$]*$")
 _DECLARED = re.compile(r"\b(?:var|let|const|function)\s+([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\s*=(?![=>])")
@@ -41,7 +45,7 @@ VOCABULARY: dict[tuple[str, str], frozenset[str]] = {
 _MAX_FINDINGS = 1000  # a generated document with a systematic mistake says so 1000 times at most
 
 
-def lint_ors(root) -> list[tuple[str | None, int | None, str]]:
+def lint_ors(root: _Element) -> list[tuple[str | None, int | None, str]]:
     """(url, line, message) for every problem of an ORS document's module elements."""
     names = declared_names(root)
     table = module_elements()
@@ -97,7 +101,7 @@ def _attribute_problem(element: str, attr: str, kind: str, value: str, names: se
     return None
 
 
-def declared_names(root) -> set[str]:
+def declared_names(root: _Element) -> set[str]:
     names = set(_SESSION_NAMES) | _global_names()
     for el in root.iter():
         if not isinstance(el.tag, str):

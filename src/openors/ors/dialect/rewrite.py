@@ -18,7 +18,12 @@ are changed in place, so line numbers and source files survive for error message
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from openors.scxml.parser import EXT_NS, SCXML_NS
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 ORS_ACTIONS_NS = "urn:openors:ors"
 _S = "{" + SCXML_NS + "}"
@@ -40,7 +45,7 @@ def _keep(el, name: str) -> None:
         _move(el, name, EXT_NS + name)
 
 
-def rewrite_document(root) -> None:
+def rewrite_document(root: _Element) -> None:
     root.set(EXT_NS + "dialect", "ors")
     profile = root.attrib.pop("profile", None)
     if profile is not None and root.get("datamodel") is None:

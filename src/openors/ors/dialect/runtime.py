@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from typing import TYPE_CHECKING
 
 from openors.scxml import model as m
 from openors.scxml.events import Event
@@ -15,6 +16,14 @@ from ..actions import context_of
 from ..js import BUILTIN_SCRIPTS, load_js
 from ..statistic.definitions import js_table as statistic_js_table
 from .errors import ors_error_event
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from lxml.etree import _Element
+
+    from openors.scxml.errors import ExecutionError
+    from openors.scxml.interpreter import Interpreter
 
 log = logging.getLogger("openors.ors")
 
@@ -76,7 +85,7 @@ class OrsDialect:
             cached = self._aliased = [i for i in ids if i not in declared]
         return cached
 
-    def lint(self, root) -> list[tuple[str | None, int | None, str]]:
+    def lint(self, root: _Element) -> list[tuple[str | None, int | None, str]]:
         """`openors lint`'s ORS checks on the document's final tree (dialect/lint.py)."""
         from .lint import lint_ors
 
@@ -88,7 +97,7 @@ class OrsDialect:
         return {"strict_assign": False, "prelude_scripts": (_BUILTINS, *self.extra_scripts),
                 "outbox": "__orsDrainOutbox", "data_root": "_data"}
 
-    def setup_interpreter(self, interp) -> None:
+    def setup_interpreter(self, interp: Interpreter) -> None:
         dm = interp.datamodel
         url = json.dumps(self.document.url or "")
         dm.execute_script(
@@ -97,10 +106,10 @@ class OrsDialect:
         dm.on_outbox = lambda records: self._outbox(interp, records)
         dm.execute_script(f"__ors_aliasData({json.dumps(self.aliased_data_ids())});")
 
-    def error_event(self, exc, node) -> tuple[str, dict]:
+    def error_event(self, exc: ExecutionError, node: Any) -> tuple[str, dict]:
         return ors_error_event(exc, node)
 
-    def map_send(self, interp, request: dict, node) -> dict:
+    def map_send(self, interp: Interpreter, request: dict, node: Any) -> dict:
         """ORS send targets: `targettype` scxml/basichttp by short name, a bare session id as target."""
         send_type = request["type"]
         if isinstance(send_type, str) and send_type.strip().lower() in _SEND_TYPES:
@@ -136,11 +145,11 @@ class StateScopes:
     thus runs from the innermost active state out to the document, as ORS documents it; states of
     parallel regions that declare the same name share it (the last one entered wins)."""
 
-    def entered(self, interp, state) -> None:
+    def entered(self, interp: Interpreter, state: m.State) -> None:
         ids = json.dumps([d.id for d in state.datamodel])
         interp.datamodel.execute_script(f"__ors_scopeEnter({json.dumps(state.id)}, {ids});")
 
-    def exited(self, interp, state) -> None:
+    def exited(self, interp: Interpreter, state: m.State) -> None:
         interp.datamodel.execute_script(f"__ors_scopeExit({json.dumps(state.id)});")
 
 

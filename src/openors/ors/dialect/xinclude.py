@@ -16,6 +16,7 @@ and `{urn:openors}text-line` (see `text_source()`).
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -23,6 +24,11 @@ from openors.scxml.sources import DEFAULT_POLICY, SourcePolicy
 
 from .composer_prefix import apply_prefix, has_prefix_token
 from .include_fetch import FetchError, fetch_bytes, join_url, to_url
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from lxml.etree import _Element
 
 XINCLUDE_NAMESPACES = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
 SRC_ATTR = "{urn:openors}src"
@@ -52,8 +58,8 @@ class IncludeCycleError(IncludeError):
     """A document that (indirectly) includes itself. Fatal: an `<xi:fallback>` does not apply."""
 
 
-def resolve_includes(tree_or_root, base_url: str | os.PathLike | None, *,
-                     sources: SourcePolicy = DEFAULT_POLICY):
+def resolve_includes(tree_or_root: Any, base_url: str | os.PathLike | None, *,
+                     sources: SourcePolicy = DEFAULT_POLICY) -> _Element:
     """Replace every `<xi:include>` under the root, in place, and return the root element.
 
     `base_url` is the document's own URL or file path; relative hrefs resolve against it. None (a
@@ -75,7 +81,7 @@ def resolve_includes(tree_or_root, base_url: str | os.PathLike | None, *,
     return root
 
 
-def element_source(el) -> tuple[str | None, int | None]:
+def element_source(el: _Element) -> tuple[str | None, int | None]:
     """(URL of the file the element was written in, its line in that file)."""
     for node in (el, *el.iterancestors()):
         src = node.get(SRC_ATTR) if isinstance(node.tag, str) else None
@@ -84,7 +90,7 @@ def element_source(el) -> tuple[str | None, int | None]:
     return el.getroottree().docinfo.URL, el.sourceline
 
 
-def text_source(el) -> tuple[str, int] | None:
+def text_source(el: _Element) -> tuple[str, int] | None:
     """For a script filled by a text include: (URL of the included file, the line of the script's
     text where that file's line 1 is). None when the element's text was written inline."""
     src = el.get(TEXT_SRC_ATTR)
@@ -102,7 +108,7 @@ class _Resolver:
         self.sources = sources
         self.budget = sources.max_document_bytes  # bytes all includes of this document may still take
 
-    def expand(self, scope, doc_url: str, chain: tuple[str, ...]) -> None:
+    def expand(self, scope: _Element, doc_url: str, chain: tuple[str, ...]) -> None:
         """Resolve the includes under `scope`, written in the document at `doc_url`."""
         includes = [el for el in scope.iter() if _is_xinclude(el, "include") and not self._in_fallback(el, scope)]
         for inc in includes:

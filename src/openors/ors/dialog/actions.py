@@ -10,12 +10,16 @@ itself what reaches the session (see treatments.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..actions import ActionContext, ActionError, ModuleAction
 from .prompts import attribute_value, read_input, read_prompts
 
 if TYPE_CHECKING:
+    from typing import Any
+
+    from openors.scxml.interpreter import Interpreter
+
     from ..world import OrsWorld
 
 MODULE = "dialog"
@@ -27,6 +31,13 @@ APPLICATION_SECONDS = 10.0  # a VoiceXML application the scenario says nothing a
 APPLICATION_TIMEOUT = 3600.0  # an application may run long; only silence this long is an error
 
 Outcome = Callable[[dict], None]
+
+
+class Reporter(Protocol):
+    """Who hears a dialog request's outcome: the action itself, or a treatment run it is part of."""
+
+    def fail(self, interp: Interpreter | None, requestid: str, exc: ActionError) -> None: ...
+    def done(self, ctx: ActionContext, name: str, data: dict) -> None: ...
 # <dialog:start type>: besides `applid` (the APP_URI param), the types that name the application
 # in an attribute: a VoiceXML URI (`uri`, or `src`) or an IVR's DN (`dn`, in `resource`).
 START_BY_ATTRIBUTE = {"uri": "uri", "vxml": "uri", "dn": "resource"}
@@ -47,7 +58,7 @@ class DialogAction(ModuleAction):
         id Composer's play-and-continue pattern waits for (every dialog action sends it)."""
         ctx.emit(f"dialog.{self.name}.requestid", {"requestid": ctx.requestid})
 
-    def play(self, ctx: ActionContext, world: OrsWorld, ixn: str, reporter, on_done: Outcome) -> None:
+    def play(self, ctx: ActionContext, world: OrsWorld, ixn: str, reporter: Reporter, on_done: Outcome) -> None:
         """Start the treatment; `on_done(platform result data)` on success, else `reporter.fail`."""
         raise NotImplementedError
 
@@ -55,7 +66,7 @@ class DialogAction(ModuleAction):
         """The done event's data (or raise ActionError to make it the error event)."""
         return {"requestid": ctx.requestid, "interactionid": ixn}
 
-    def settle(self, ctx: ActionContext, ixn: str, data: dict, reporter) -> None:
+    def settle(self, ctx: ActionContext, ixn: str, data: dict, reporter: Reporter) -> None:
         try:
             if data.get("interrupted") == "stopped":
                 raise ActionError("cancelled", "<dialog:stop> stopped the treatment", interactionid=ixn)
@@ -69,7 +80,7 @@ class DialogAction(ModuleAction):
         ctx.emit(name, data)
 
     # --- helpers ------------------------------------------------------------------------------
-    def treatment(self, ctx, world: OrsWorld, ixn, reporter, on_done: Outcome, label: str, seconds: float, *,
+    def treatment(self, ctx: ActionContext, world: OrsWorld, ixn: str, reporter: Reporter, on_done: Outcome, label: str, seconds: float, *,
                   collect: dict | None = None, application: str | None = None,
                   timeout: float | None = None) -> None:
         platform = world.platform
@@ -98,7 +109,7 @@ class PlaySound(DialogAction):
     name = "playsound"
     expressions: tuple[str, ...] = DialogAction.expressions + ("type", "resource", "duration")
 
-    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
+    def play(self, ctx: ActionContext, world: OrsWorld, ixn: str, reporter: Reporter, on_done: Outcome) -> None:
         kind = str(ctx.args.get("type") or "music")
         duration = ctx.args.get("duration")
         if duration in (None, "", 0, "0"):
@@ -115,7 +126,7 @@ class Play(DialogAction):
 
     name = "play"
 
-    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
+    def play(self, ctx: ActionContext, world: OrsWorld, ixn: str, reporter: Reporter, on_done: Outcome) -> None:
         prompts = read_prompts(ctx.interp, ctx.node.element)
         if not prompts:
             raise ActionError("unknown", f"<{self.name}> has no <prompt> to play")
@@ -132,7 +143,7 @@ class PlayAndCollect(DialogAction):
     name = "playandcollect"
     needs_prompts = True
 
-    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
+    def play(self, ctx: ActionContext, world: OrsWorld, ixn: str, reporter: Reporter, on_done: Outcome) -> None:
         prompts = read_prompts(ctx.interp, ctx.node.element)
         if self.needs_prompts and not prompts:
             raise ActionError("unknown", f"<{self.name}> has no <prompt> to play")
@@ -143,7 +154,7 @@ class PlayAndCollect(DialogAction):
         self.treatment(ctx, world, ixn, reporter, on_done, label, seconds, collect=collect,
                        timeout=seconds + sum(waits) + 10.0 + world.request_timeout)
 
-    def result(self, ctx, ixn, data):
+    def result(self, ctx: ActionContext, ixn: str, data: dict) -> dict:
         if data.get("interrupted"):
             raise ActionError("interrupted", f"the collection stopped: the call was {data['interrupted']}",
                               interactionid=ixn)
@@ -171,7 +182,7 @@ class Start(DialogAction):
     name = "start"
     expressions: tuple[str, ...] = DialogAction.expressions + ("type", "duration", "uri", "src", "resource")
 
-    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
+    def play(self, ctx: ActionContext, world: OrsWorld, ixn: str, reporter: Reporter, on_done: Outcome) -> None:
         kind = str(ctx.args.get("type") or "applid").strip().lower()
         params = self.params(ctx)
         if kind == "applid":
@@ -194,7 +205,7 @@ class Start(DialogAction):
         self.treatment(ctx, world, ixn, reporter, on_done, f"applid:{uri}", seconds, application=str(uri),
                        timeout=max(APPLICATION_TIMEOUT, seconds + world.request_timeout))
 
-    def params(self, ctx) -> dict:
+    def params(self, ctx: ActionContext) -> dict:
         out = {}
         for child in ctx.node.element:
             if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "param" and child.get("name"):
@@ -203,7 +214,7 @@ class Start(DialogAction):
                     if expr is not None else None
         return out
 
-    def result(self, ctx, ixn, data):
+    def result(self, ctx: ActionContext, ixn: str, data: dict) -> dict:
         return {"requestid": ctx.requestid, "interactionid": ixn, "extensions": data.get("extensions") or {}}
 
 
@@ -217,13 +228,13 @@ class PlayAndVerify(PlayAndCollect):
     name = "playandverify"
     expressions: tuple[str, ...] = PlayAndCollect.expressions + ("verify",)
 
-    def result(self, ctx, ixn, data):
+    def result(self, ctx: ActionContext, ixn: str, data: dict) -> dict:
         done = super().result(ctx, ixn, data)
         done["verified"] = verify_digits(done["digits"], ctx.args.get("verify"))
         return done
 
 
-def verify_digits(digits: str, rule) -> bool:
+def verify_digits(digits: str, rule: Any) -> bool:
     import re
 
     if rule in (None, ""):
@@ -244,7 +255,7 @@ class Pause(DialogAction):
     name = "pause"
     expressions: tuple[str, ...] = DialogAction.expressions + ("duration",)
 
-    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
+    def play(self, ctx: ActionContext, world: OrsWorld, ixn: str, reporter: Reporter, on_done: Outcome) -> None:
         duration = ctx.args.get("duration")
         seconds = 1.0 if duration in (None, "") else _seconds(duration, "<pause> duration")
         world.host.clock.call_later(seconds, on_done, {})
@@ -257,7 +268,7 @@ class Stop(DialogAction):
 
     name = "stop"
 
-    def play(self, ctx, world: OrsWorld, ixn, reporter, on_done):
+    def play(self, ctx: ActionContext, world: OrsWorld, ixn: str, reporter: Reporter, on_done: Outcome) -> None:
         from .treatments import stop_runs
 
         stop_runs(world, ixn)

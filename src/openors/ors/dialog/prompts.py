@@ -17,11 +17,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openors.scxml.errors import ExecutionError
 
 from ..actions import ActionError
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+    from openors.scxml.interpreter import Interpreter
 
 _LITERAL = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*$|^[0-9*#]+$")
 # value attribute -> the kind it implies when no `type` says otherwise
@@ -35,12 +40,12 @@ INPUT_ATTRIBUTES = ("max_digits", "abort_digits", "term_digits", "total_timeout"
                     "first_digit_timeout")
 
 
-def local_name(el) -> str:
+def local_name(el: _Element) -> str:
     tag = el.tag if isinstance(el.tag, str) else ""
     return tag.rsplit("}", 1)[-1]
 
 
-def children(el, name: str | None = None) -> list:
+def children(el: _Element, name: str | None = None) -> list:
     return [c for c in el if isinstance(c.tag, str) and (name is None or local_name(c) == name)]
 
 
@@ -53,7 +58,7 @@ def nmtoken(text: str | None) -> str | None:
     return word
 
 
-def attribute_value(interp, text: str | None, where: str) -> Any:
+def attribute_value(interp: Interpreter, text: str | None, where: str) -> Any:
     if text is None:
         return None
     if _LITERAL.match(text):
@@ -92,7 +97,7 @@ def prompt_seconds(kind: str, value: Any) -> float:
     return ANNOUNCEMENT_SECONDS
 
 
-def read_prompts(interp, el) -> list[Prompt]:
+def read_prompts(interp: Interpreter, el: _Element) -> list[Prompt]:
     """Every prompt under `el` (an action element), in document order."""
     prompts: list[Prompt] = []
     for group in children(el, "prompts"):
@@ -127,7 +132,7 @@ def _read_prompt(interp, item, group_kind: str | None) -> Prompt:
     return Prompt(kind, value, seconds)
 
 
-def read_input(interp, el) -> dict[str, Any]:
+def read_input(interp: Interpreter, el: _Element) -> dict[str, Any]:
     """The collection settings of the first `<dialog:input>` child (an empty dict if none)."""
     for item in children(el, "input"):
         settings = {}

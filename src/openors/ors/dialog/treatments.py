@@ -24,6 +24,10 @@ from .actions import DialogAction
 from .prompts import attribute_value, children, local_name
 
 if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+    from openors.scxml.interpreter import Interpreter
+
     from ..world import OrsWorld
 
 
@@ -61,21 +65,21 @@ class _Silent:
     def __init__(self, run: TreatmentRun, action: DialogAction):
         self.run, self.action, self.name, self.prefix = run, action, action.name, action.prefix
 
-    def fail(self, interp, requestid, exc: ActionError) -> None:
+    def fail(self, interp: Interpreter | None, requestid: str, exc: ActionError) -> None:
         self.run._child_over(requestid, exc.code)
 
-    def done(self, ctx, name, data) -> None:
+    def done(self, ctx: ActionContext, name: str, data: dict) -> None:
         self.run._child_over(ctx.requestid, "done")
 
 
 class _Loud(_Silent):
     """A standalone run: the child's events reach the session, then the run goes on."""
 
-    def fail(self, interp, requestid, exc: ActionError) -> None:
+    def fail(self, interp: Interpreter | None, requestid: str, exc: ActionError) -> None:
         self.action.fail(interp, requestid, exc)
         super().fail(interp, requestid, exc)
 
-    def done(self, ctx, name, data) -> None:
+    def done(self, ctx: ActionContext, name: str, data: dict) -> None:
         self.action.done(ctx, name, data)
         super().done(ctx, name, data)
 
@@ -100,7 +104,7 @@ class TreatmentRun:
         self.timer = None
 
     @property
-    def interp(self):
+    def interp(self) -> Interpreter | None:
         return self.ctx.interp  # the live session's, None once it ended
 
     def start(self) -> None:
@@ -129,6 +133,7 @@ class TreatmentRun:
         interp = self.interp
         if interp is None or not interp.running:  # the session ended: nobody is left to treat the call for
             self.stop()
+            return
         while not self.stopped:
             self.index += 1
             if self.index >= len(self.steps):
@@ -137,7 +142,7 @@ class TreatmentRun:
                 if self.on_finished is not None:
                     self.on_finished()
                 return
-            if self._launch(self.steps[self.index]):
+            if self._launch(self.steps[self.index], interp):
                 return
 
     def _child_over(self, requestid: str, outcome: str) -> None:
@@ -146,10 +151,9 @@ class TreatmentRun:
         self.world.trace("treatment", session=self.ctx.session_id, step=self.index, outcome=outcome)
         self._next()
 
-    def _launch(self, el) -> bool:
+    def _launch(self, el: _Element, interp: Interpreter) -> bool:
         """Start one child; False when it finished at once (it failed or is not playable)."""
         name = local_name(el)
-        interp = self.interp
         if name == "pause":
             seconds = attribute_value(interp, el.get("duration"), "<pause> duration") or 0
             self.current = new_request_id()
@@ -212,7 +216,7 @@ class RunTreatments(ModuleAction):
         run.on_cancelled = cancelled
         world.later(run.start)  # children start after this macrostep, like any request
 
-    def start_while_queued(self, ctx: ActionContext, element, interaction_id: str | None):
+    def start_while_queued(self, ctx: ActionContext, element: _Element, interaction_id: str | None) -> Callable[[], None] | None:
         """For `<queue:submit>`: play the treatments silently while the call waits; returns the
         function that stops them (None when there is no call to treat)."""
         world = context_of(ctx.host)

@@ -12,6 +12,10 @@ from typing import TYPE_CHECKING, Any
 from ..actions import ActionContext, ActionError, ModuleAction
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from openors.platform.events import PlatformEvent
+
     from ..world import OrsWorld
 
 MODULE = "interaction"
@@ -66,7 +70,7 @@ class InteractionAction(ModuleAction):
                 data[name] = fields[name]
         ctx.emit(self.done_name(), data)
 
-    def platform_request(self, ctx: ActionContext, world: OrsWorld, call, ixn_id: str | None, on_failed=None,
+    def platform_request(self, ctx: ActionContext, world: OrsWorld, call: Callable[[], str], ixn_id: str | None, on_failed: Callable[[], None] | None = None,
                          **done_fields) -> None:
         def on_done(ev) -> None:
             fields = {"interactionid": ixn_id, **done_fields}
@@ -79,7 +83,7 @@ class InteractionAction(ModuleAction):
     def after_done(self, ctx: ActionContext, world: OrsWorld, fields: dict) -> None:
         """What follows the .done event (events the session must see after it)."""
 
-    def on_platform_done(self, ctx: ActionContext, world: OrsWorld, ev, fields: dict) -> None:
+    def on_platform_done(self, ctx: ActionContext, world: OrsWorld, ev: PlatformEvent, fields: dict) -> None:
         """Adjust the done fields or the session's interactions once the platform confirmed."""
 
 
@@ -128,14 +132,14 @@ class Redirect(InteractionAction):
     def _detaches(ctx) -> bool:
         return str(ctx.args.get("detach", "")).lower() == "true"
 
-    def on_platform_done(self, ctx, world: OrsWorld, ev, fields):
+    def on_platform_done(self, ctx: ActionContext, world: OrsWorld, ev: PlatformEvent, fields: dict) -> None:
         session, ixn = ctx.session, fields["interactionid"]
         if not self._detaches(ctx):
             view = world.session_state(session).views.get(ixn) or {}
             if view.get("category") != "voice":
                 world.lose_control(session, ixn, "routing")
 
-    def after_done(self, ctx, world: OrsWorld, fields):
+    def after_done(self, ctx: ActionContext, world: OrsWorld, fields: dict) -> None:
         if self._detaches(ctx):
             world.release(ctx.session, fields["interactionid"], "detaching", keep_actions=True)
 
@@ -250,14 +254,14 @@ class SingleStepTransfer(InteractionAction):
         self.platform_request(ctx, world, lambda: self.call(world)(
             ixn, _device(ctx.args.get("from")), _resource(ctx.args["to"])), ixn)
 
-    def call(self, world: OrsWorld):
+    def call(self, world: OrsWorld) -> Callable[..., str]:
         return world.platform.single_step_transfer
 
 
 class SingleStepConference(SingleStepTransfer):
     name = "singlestepconference"
 
-    def call(self, world: OrsWorld):
+    def call(self, world: OrsWorld) -> Callable[..., str]:
         return world.platform.single_step_conference
 
 
@@ -269,7 +273,7 @@ class VoiceAction(InteractionAction):
     expressions: tuple[str, ...] = ("interactionid", "resource", "hints")
     required: tuple[str, ...] = ("interactionid",)
 
-    def device(self, ctx, world: OrsWorld, ixn) -> str:
+    def device(self, ctx: ActionContext, world: OrsWorld, ixn: str) -> str:
         device = _device(ctx.args.get("resource"))
         if device is None:
             raise ActionError("invalidsource", f"<{self.name}> needs 'resource': the device that acts")
@@ -450,7 +454,7 @@ class GetContent(InteractionAction):
         ixn = self.target(ctx, world)
         self.platform_request(ctx, world, lambda: world.platform.get_content(ixn), ixn)
 
-    def on_platform_done(self, ctx, world: OrsWorld, ev, fields):
+    def on_platform_done(self, ctx: ActionContext, world: OrsWorld, ev: PlatformEvent, fields: dict) -> None:
         world.refresh(ctx.session, fields["interactionid"])
 
 

@@ -19,6 +19,10 @@ from ..modules import module_of
 from .targets import TYPE_WORDS, Target, TargetSyntaxError, parse_target, parse_targets
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from openors.scxml.interpreter import Interpreter
+
     from ..world import OrsWorld
 
 MODULE = "queue"
@@ -54,7 +58,7 @@ class Submit(ModuleAction):
     expressions: tuple[str, ...] = ("interactionid", "queue", "priority", "timeout", "orderstat", "target", "hints")
     literals: tuple[str, ...] = ("route", "clearontimeout")
 
-    def evaluate(self, interp, node) -> dict[str, Any]:
+    def evaluate(self, interp: Interpreter, node: Any) -> dict[str, Any]:
         args = super().evaluate(interp, node)
         # ordertype is an expression ('max'); a bare word (max) is accepted too.
         raw = node.attributes.get("ordertype")
@@ -92,7 +96,7 @@ class Submit(ModuleAction):
         entry.stop_treatments = treatments_while_queued(ctx, world, interaction_id)
 
     # --- <queue:targets> ------------------------------------------------------------------------
-    def targets(self, ctx: ActionContext, world=None) -> list[Target]:
+    def targets(self, ctx: ActionContext, world: OrsWorld | None = None) -> list[Target]:
         out: list[Target] = []
         if ctx.args.get("target") not in (None, ""):
             out += _parse_list(ctx.args["target"])
@@ -237,7 +241,7 @@ class Query(_ByRequestId):
         world.later(lambda: ctx.emit("queue.query.done", {"requestid": ctx.requestid, **found}))
 
 
-def treatments_while_queued(ctx: ActionContext, world, interaction_id):
+def treatments_while_queued(ctx: ActionContext, world: OrsWorld, interaction_id: str | None) -> Callable[[], None] | None:
     """A `<dialog:runtreatments>` child (of submit or update) plays while the submit waits, if the
     dialog module offers `start_while_queued(ctx, element, interaction_id) -> stop()`."""
     for child in ctx.node.element:

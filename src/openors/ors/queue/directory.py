@@ -7,11 +7,14 @@ Stat Server.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openors.platform.model import normalise_media
 
 from .targets import Target, evaluate
+
+if TYPE_CHECKING:
+    from openors.platform.model import Agent
 
 AGENT_TYPES = ("A", "AP", "GA", "GP")
 
@@ -82,7 +85,7 @@ class Directory:
             return [agent.agent_id] if agent is not None else []
         raise UnknownTarget(f"target type {target.type!r} is not supported by this server")
 
-    def agent_on_dn(self, dn: str):
+    def agent_on_dn(self, dn: str) -> Agent | None:
         for agent in self.agents.values():
             if agent.dn == dn and agent.logged_in:
                 return agent

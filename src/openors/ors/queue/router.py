@@ -24,6 +24,10 @@ from .directory import Directory, UnknownTarget
 from .targets import Target, TargetSyntaxError, evaluate, parse_target
 
 if TYPE_CHECKING:
+    from openors.clock import Clock
+    from openors.ors.actions import ActionContext
+    from openors.scxml import Session
+
     from ..world import OrsWorld
 
 
@@ -122,14 +126,14 @@ class QueueRouter:
         world.host.listeners.on("session_ended", lambda session: self._session_ended(session.id))
 
     @property
-    def clock(self):
+    def clock(self) -> Clock:
         return self.world.host.clock
 
     def trace(self, kind: str, **fields) -> None:
         self.world.trace(kind, **fields)
 
     # --- submit -----------------------------------------------------------------------------
-    def submit(self, ctx, action, *, interaction_id: str | None, vq: str, priority: int, targets: list[Target],
+    def submit(self, ctx: ActionContext, action: Any, *, interaction_id: str | None, vq: str, priority: int, targets: list[Target],
                ordertype: str, orderstat: str | None, route: bool, clear_on_timeout: bool,
                timeout: float | None, media: str | None, workbin: str | None = None) -> Entry:
         for target in targets:
@@ -388,7 +392,7 @@ class QueueRouter:
         self.settings.pop(session_id, None)
 
     # --- _genesys.queue functions (outbox records) ------------------------------------------------
-    def js_record(self, session, record: dict) -> None:
+    def js_record(self, session: Session, record: dict) -> None:
         settings = self.settings_for(session.id)
         op = record.get("op")
         if op == "checkstate":

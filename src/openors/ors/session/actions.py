@@ -25,6 +25,8 @@ from ..actions import ActionContext, ActionError, ModuleAction
 from .schedule import new_session_id, scheduled_delay
 
 if TYPE_CHECKING:
+    from openors.scxml import Session, SessionHost
+
     from ..world import OrsWorld
 
 
@@ -166,6 +168,6 @@ class Response(SessionAction):
         ctx.emit(self.done_name(), {"requestid": ctx.requestid})
 
 
-def end_session(host, session) -> None:
+def end_session(host: SessionHost, session: Session) -> None:
     """End a session from outside: its states exit (onexit runs), no done event."""
     host.terminate(session)

@@ -28,7 +28,7 @@ ESP_LIST = "ESP"
 _URS_STAT = re.compile(r"^(?:[a-z]+://[^/]+)?/?urs/stat/(?P<object>[^/]+)/(?P<statistic>[^/?]+)$")
 
 
-def platform_fetch(action, ctx: ActionContext, world: OrsWorld, method: str) -> None:
+def platform_fetch(action: Any, ctx: ActionContext, world: OrsWorld, method: str) -> None:
     answer = _esp(ctx, world) if method == "esp" else _urs(ctx, world)
     data = {"requestid": ctx.requestid, "content": json.dumps(answer), "hints": {}}
     world.trace("fetch", session=ctx.session_id, requestid=ctx.requestid, method=method.upper(),

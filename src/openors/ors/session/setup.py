@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 from .config import SessionConfig, load_session_config
 
 if TYPE_CHECKING:
+    from openors.scxml import Session
+    from openors.scxml import model as m
+
     from ..world import OrsWorld
 
 
@@ -36,7 +39,7 @@ class SessionModule:
         clock = self.world.host.clock
         return self.config.epoch + clock.now() if clock.virtual else time.time()
 
-    def prepare_document(self, document) -> None:
+    def prepare_document(self, document: m.Document) -> None:
         scripts = getattr(getattr(document, "dialect", None), "extra_scripts", None)
         if scripts is not None and self._prelude not in scripts:
             scripts.append(self._prelude)
@@ -51,7 +54,7 @@ class SessionModule:
         """A restored session's JS has the document's clock again: push before its next event."""
         self._pushed.pop(session_id, None)
 
-    def push_clock(self, session) -> None:
+    def push_clock(self, session: Session) -> None:
         dm = session.interpreter.datamodel
         if not hasattr(dm, "call_function") or session.interpreter.doc.dialect is None:
             return

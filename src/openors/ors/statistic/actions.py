@@ -26,7 +26,7 @@ class _StatisticAction(ModuleAction):
     expressions: tuple[str, ...] = ("object", "statistic", "interval", "hints")
     required: tuple[str, ...] = ("object", "statistic")
 
-    def names(self, ctx) -> tuple[str, str, str]:
+    def names(self, ctx: ActionContext) -> tuple[str, str, str]:
         obj, given = ctx.args.get("object"), ctx.args.get("statistic")
         key = object_key(obj)
         if key is None:

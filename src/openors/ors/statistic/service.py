@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from .stats import Statistics, object_key
 
 if TYPE_CHECKING:
+    from openors.scxml import Session
+
     from ..world import OrsWorld
 
 # The JS functions that read statistics (js/statistic.js).
@@ -70,7 +72,7 @@ class StatisticService:
             self._json, self._stamp = json.dumps(values), stamp
         return self._json
 
-    def push(self, session) -> None:
+    def push(self, session: Session) -> None:
         """Before an event: give the session current values if its copy is stale."""
         if getattr(session.document, "dialect", None) is None or not self._uses_statistics(session):
             return
@@ -96,7 +98,7 @@ class StatisticService:
             uses = self._documents[id(doc)] = any(_mentions(doc, name, set()) for name in READERS)
         return uses or session.id in self._users
 
-    def js_record(self, session, record: dict) -> None:
+    def js_record(self, session: Session, record: dict) -> None:
         if record.get("op") == "want":
             self._users.add(session.id)
             key = object_key(record.get("object"))
@@ -104,7 +106,7 @@ class StatisticService:
                 self.wanted.add(key)
 
     # --- subscriptions ------------------------------------------------------------------------
-    def subscribe(self, session, obj: str, key: str, statistic: str, interval: float) -> Subscription:
+    def subscribe(self, session: Session, obj: str, key: str, statistic: str, interval: float) -> Subscription:
         sub = Subscription(obj, key, statistic, interval)
         self.subscriptions.setdefault(session.id, {})[(obj, statistic)] = sub
         if key not in ("R", "RP"):
@@ -113,7 +115,7 @@ class StatisticService:
             sub.timer = self.world.host.clock.call_later(interval, self._tick, session.id, sub)
         return sub
 
-    def unsubscribe(self, session, obj: str, statistic: str) -> bool:
+    def unsubscribe(self, session: Session, obj: str, statistic: str) -> bool:
         sub = self.subscriptions.get(session.id, {}).pop((obj, statistic), None)
         if sub is not None and sub.timer is not None:
             self.world.host.clock.cancel(sub.timer)

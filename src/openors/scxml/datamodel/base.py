@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,9 @@ class Datamodel:
     """Evaluates expressions and holds variables. Every failure is raised as ExecutionError."""
 
     meter = None  # the running macrostep's CPU deadline (budgets.MacrostepMeter), set by the interpreter
+    # Where the records user code queues go (the `outbox` option names the JS function that drains
+    # them), set by the dialect that asked for it in `setup_interpreter`.
+    on_outbox: Callable[[list[dict]], None] | None = None
 
     def __init__(self, info: SessionInfo):
         self.info = info
