@@ -1,11 +1,12 @@
 """Benchmark OpenORS against SCION and python-statemachine on the same charts, in one run.
 
-    .venv/bin/python bench/run.py [--charts NAME ...] [--large] [--quick] [--json FILE]
+    .venv/bin/python bench/run.py [--charts NAME ...] [--large] [--quick] [--rounds N] [--json FILE]
 
 Each engine measures each chart in its own process (bench/openors_bench.py,
 bench/scion_bench.js, bench/psm_bench.py); this script prepares the charts, runs them, checks
-that the engines reach the same configurations, and prints one table per metric.
-See bench/README.md.
+that the engines reach the same configurations, and prints one table per metric. Side by side:
+every chart is measured in `--rounds` rounds (3 by default), the engines in a different order in
+each round, and each figure is the median of its rounds. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import json
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -68,8 +70,36 @@ def adapter(engine: str) -> list[str]:
 
 
 def command(engine: str, chart: chartlib.Chart, opts, phase: str) -> list[str]:
-    return [*adapter(engine), str(chart.path), "--events", ",".join(chart.events),
-            "--budget", str(opts.budget), "--sessions", str(opts.sessions), "--phase", phase]
+    cmd = [*adapter(engine), str(chart.path), "--events", ",".join(chart.events),
+           "--budget", str(opts.budget), "--sessions", str(opts.sessions), "--phase", phase]
+    if engine == "SCION" and chart.rewritten:
+        # SCION runs eventless transitions in its own loop within one big step: it is measured
+        # that way, on the original chart (scion_bench.js --eventless), not one gen() per microstep.
+        cmd += ["--eventless", str(chart.source)]
+    return cmd
+
+
+def round_order(round_index: int) -> list[str]:
+    """The engines in the order of this round: rotated each round, so none is always first."""
+    k = round_index % len(ENGINES)
+    return ENGINES[k:] + ENGINES[:k]
+
+
+def median_of_rounds(runs: list[dict]) -> dict:
+    """One result from the rounds of one engine on one chart: each figure is the median of the
+    rounds (the figures of every round are kept under `rounds`); n/a if any round was."""
+    failed = next((r for r in runs if r.get("status") != "ok"), None)
+    if failed is not None:
+        return failed
+    if any(r.get("trace") != runs[0].get("trace") for r in runs):
+        return {"status": "n/a", "reason": "configurations differ between two rounds"}
+    out = dict(runs[0])
+    for key, _, _ in METRICS:
+        values = [r[key] for r in runs if r.get(key) is not None]
+        if values:
+            out[key] = statistics.median(values)
+    out["rounds"] = [{key: r.get(key) for key, _, _ in METRICS} for r in runs]
+    return out
 
 
 def measure(engine: str, chart: chartlib.Chart, opts) -> dict:
@@ -160,8 +190,11 @@ def main(argv=None) -> int:
     p.add_argument("--engines", nargs="+", choices=ENGINES, default=ENGINES)
     p.add_argument("--budget", type=float, help="seconds per timed measurement (default 0.8)")
     p.add_argument("--sessions", type=int, help="live sessions for memory (default 2000)")
+    p.add_argument("--rounds", type=int, help="rounds per chart, engines alternated; figures are their "
+                                              "median (default 3, --quick 1)")
     p.add_argument("--json", metavar="FILE", help="also write all results as JSON")
     opts = p.parse_args(argv)
+    opts.rounds = max(1, opts.rounds or (1 if opts.quick else 3))
     opts.budget = opts.budget or (0.1 if opts.quick else 0.8)
     opts.sessions = opts.sessions or (200 if opts.quick else 2000)
     names = opts.charts or list(chartlib.DEFAULT_CHARTS)
@@ -180,16 +213,27 @@ def main(argv=None) -> int:
     notes: list[str] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="openors-bench-") as tmp:
+        prepared = {name: chartlib.prepare(name, Path(tmp)) for name in names}
+        runs: dict = {name: {engine: [] for engine in ENGINES} for name in names}
+        for round_index in range(opts.rounds):
+            for name in names:
+                chart = prepared[name]
+                for engine in round_order(round_index):
+                    if engine in unavailable:
+                        continue
+                    t0 = time.perf_counter()
+                    res = measure(engine, chart, opts)
+                    log(f"round {round_index + 1}/{opts.rounds} {name:<16} {engine:<20} {res.get('status')} "
+                        f"({time.perf_counter() - t0:.1f} s)")
+                    runs[name][engine].append(res)
         for name in names:
-            chart = chartlib.prepare(name, Path(tmp))
+            chart = prepared[name]
             results[name] = {}
             for engine in ENGINES:
                 if engine in unavailable:
                     res = {"status": "n/a", "reason": unavailable[engine]}
                 else:
-                    t0 = time.perf_counter()
-                    res = measure(engine, chart, opts)
-                    log(f"{name:<16} {engine:<20} {res.get('status')} ({time.perf_counter() - t0:.1f} s)")
+                    res = median_of_rounds(runs[name][engine])
                     if res.get("status") != "ok":
                         notes.append(f"{name}: {engine} n/a: {res.get('reason')}")
                 results[name][engine] = res
@@ -207,15 +251,16 @@ def main(argv=None) -> int:
         print(table(key, title, better, names, per_chart))
     rewritten = [n for n in names if results[n]["_chart"]["eventless_rewritten"]]
     if rewritten:
-        print(f"\n{', '.join(rewritten)}: eventless transitions driven by the event "
-              f"'{chartlib.STEP_EVENT}' (one event = one microstep of the original chart)")
+        print(f"\n{', '.join(rewritten)}: events/s counts microsteps. OpenORS and psm get a copy whose "
+              f"eventless transitions are driven by the event '{chartlib.STEP_EVENT}' (one event = one "
+              f"microstep); SCION runs the original chart in its own eventless loop (one big step)")
     for note in notes:
         print("note: " + note)
-    print(f"\n{len(names)} charts in {elapsed:.0f} s")
+    print(f"\n{len(names)} charts, {opts.rounds} round(s), engines alternated, medians; {elapsed:.0f} s")
 
     if opts.json:
         doc = {
-            "options": {"budget": opts.budget, "sessions": opts.sessions, "charts": names},
+            "options": {"budget": opts.budget, "sessions": opts.sessions, "charts": names, "rounds": opts.rounds},
             "machine": {"python": platform.python_version(), "node": node_version(),
                         "platform": platform.platform(), "processor": platform.processor()},
             "unavailable": unavailable,

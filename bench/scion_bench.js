@@ -1,10 +1,16 @@
 // SCION (@scion-scxml/scxml 4.x) side of bench/run.py.
 //
 //   node --expose-gc scion_bench.js CHART --events t,step [--budget 1.0] [--sessions 500]
-//                                   [--phase all|memory|timing]
+//                                   [--phase all|memory|timing] [--eventless ORIGINAL]
 //
 // Builds the model once, then measures what bench/measure.py measures for the Python engines
 // (same rounds, same budgets) and prints one JSON object.
+//
+// --eventless ORIGINAL: CHART is the copy whose eventless transitions are driven by `step` events
+// (bench/charts.py); ORIGINAL is the chart as shipped. events/s is then measured the way SCION runs
+// such a chart: its own eventless loop (one big step, `_performBigStep`, the loop `start()` and
+// `gen()` run), counted in microsteps per second. The loop never ends by itself, so a listener
+// stops it after the microsteps of a round. Start-up and memory are measured on CHART as usual.
 'use strict';
 
 const path = require('path');
@@ -13,13 +19,14 @@ const scxml = require('@scion-scxml/scxml');
 const MIN_ROUND = 0.05;
 
 function parseArgs(argv) {
-  const opts = { chart: null, events: null, budget: 1.0, sessions: 500, phase: 'all' };
+  const opts = { chart: null, events: null, budget: 1.0, sessions: 500, phase: 'all', eventless: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--events') opts.events = argv[++i].split(',');
     else if (a === '--budget') opts.budget = Number(argv[++i]);
     else if (a === '--sessions') opts.sessions = Number(argv[++i]);
     else if (a === '--phase') opts.phase = argv[++i];
+    else if (a === '--eventless') opts.eventless = argv[++i];
     else opts.chart = a;
   }
   if (!opts.chart || !opts.events) throw new Error('usage: scion_bench.js CHART --events E1,E2');
@@ -120,7 +127,58 @@ function timeEvents(make, events, budget) {
   }, budget);
 }
 
-function measure(fnModel, opts) {
+// SCION's eventless loop on the original chart, stopped after `n` microsteps by a listener that
+// throws once they are done (the configuration is then stable between two small steps).
+const STOP = { stop: true };
+
+function eventlessRunner(fnModel, startSteps) {
+  const sc = new scxml.core.Statechart(fnModel);
+  let left = 0;
+  sc.on('onSmallStepEnd', () => {
+    if (--left <= 0) throw STOP;
+  });
+  const run = (n, step) => {
+    left = n;
+    try {
+      step();
+    } catch (err) {
+      if (err === STOP) return;
+      throw err;
+    }
+    throw new Error('the eventless loop ended before ' + n + ' microsteps');
+  };
+  run(startSteps, () => sc.start());  // start() takes as many as the driven copy's start
+  return { sc, microsteps: (n) => run(n, () => sc._performBigStep()) };
+}
+
+function smallStepsOfStart(fnModel) {
+  const sc = new scxml.core.Statechart(fnModel);
+  let count = 0;
+  sc.on('onSmallStepEnd', () => count++);
+  sc.start();
+  return count;
+}
+
+function eventlessTrace(fnModel, startSteps) {
+  const r = eventlessRunner(fnModel, startSteps);
+  const out = { after_start: r.sc.getConfiguration().sort() };
+  r.microsteps(1);
+  out.after_1 = r.sc.getConfiguration().sort();
+  r.microsteps(1);
+  out.after_2 = r.sc.getConfiguration().sort();
+  return out;
+}
+
+function timeEventless(fnModel, startSteps, budget) {
+  const r = eventlessRunner(fnModel, startSteps);
+  return rounds((n) => {
+    const t0 = now();
+    r.microsteps(n);
+    return now() - t0;
+  }, budget);
+}
+
+function measure(fnModel, opts, eventlessModel) {
   const make = () => {
     const sc = new scxml.core.Statechart(fnModel);
     sc.start();
@@ -132,6 +190,20 @@ function measure(fnModel, opts) {
     out.start_us = 1e6 * timeStart(make, opts.budget);
     out.events_per_s = 1 / timeEvents(make, opts.events, opts.budget);
   }
+  if (eventlessModel) {
+    // The original chart must take the same path as the driven copy, microstep for event.
+    const startSteps = smallStepsOfStart(fnModel);
+    const native = eventlessTrace(eventlessModel, startSteps);
+    if (JSON.stringify(native) !== JSON.stringify(out.trace)) {
+      throw new Error('the eventless loop and the driven copy reach different configurations: '
+                      + JSON.stringify(native));
+    }
+    out.events_driven = 'eventless loop (microsteps/s)';
+    if (opts.phase !== 'memory') {
+      out.events_per_s_stepped = out.events_per_s;  // one gen('step') per microstep, for reference
+      out.events_per_s = 1 / timeEventless(eventlessModel, startSteps, opts.budget);
+    }
+  }
   return out;
 }
 
@@ -141,7 +213,8 @@ async function main() {
   try {
     out.version = require('@scion-scxml/scxml/package.json').version;
     const fnModel = await loadModel(path.resolve(opts.chart));
-    Object.assign(out, measure(fnModel, opts));
+    const eventlessModel = opts.eventless ? await loadModel(path.resolve(opts.eventless)) : null;
+    Object.assign(out, measure(fnModel, opts, eventlessModel));
     out.status = 'ok';
   } catch (err) {
     out.status = 'n/a';

@@ -109,3 +109,25 @@ def test_running_out_of_memory_while_serialising_fails_the_snapshot_and_the_cont
         dm.snapshot()
     dm.execute_script("big = null;")
     assert dm.snapshot()["variables"]["big"] is None
+
+
+def test_xml_data_survives_a_snapshot_stored_as_json_and_is_a_dom_again():
+    # The store keeps plain JSON: an XML value must travel as data, not as a Python object.
+    from openors.scxml import load_string
+
+    doc = load_string(
+        '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">'
+        '<datamodel><data id="books"><books><book title="a"/><book title="b"/></books></data></datamodel>'
+        '<state id="s0"><transition event="go" cond="books.getElementsByTagName(\'book\').length == 2'
+        ' &amp;&amp; books.getElementsByTagName(\'book\')[1].getAttribute(\'title\') == \'b\'" target="pass"/>'
+        '<transition event="go" target="fail"/></state><final id="pass"/><final id="fail"/></scxml>',
+        "inline.scxml")
+    host = SessionHost(VirtualClock())
+    session = host.start_session(doc)
+    text = json.dumps(session.snapshot())  # no fallback for values that are not JSON
+    assert "__xml__" in text
+
+    fresh = SessionHost(VirtualClock())
+    restored = fresh.restore_session(json.loads(text), doc)
+    restored.send("go")
+    assert restored.final_state == "pass"

@@ -33,6 +33,31 @@ def test_optional_irp_test_reaches_pass(path):
     assert result.passed, result.detail
 
 
+@pytest.mark.parametrize("path", MANDATORY + OPTIONAL, ids=lambda p: p.stem)
+def test_irp_test_reaches_pass_when_restored_from_its_snapshot_after_every_macrostep(path):
+    # The server's persistence round trip (snapshot as JSON, fresh interpreter and JS context)
+    # between every two macrosteps must not change any outcome.
+    result = w3c.run_test(path, snapshots=True)
+    assert result.passed, result.detail
+
+
+def test_the_snapshot_mode_really_restores_sessions():
+    # Sessions waiting on delayed events, invoked children and HTTP all go through restores.
+    restored = [p.stem for p in MANDATORY + OPTIONAL
+                if p.stem in ("test207", "test226", "test252", "test509")
+                and w3c.execute(p, snapshots=True).restores > 0]
+    assert restored == ["test207", "test226", "test252", "test509"]
+
+
+def test_a_snapshot_that_forgets_the_data_fails_the_restored_run(monkeypatch):
+    from openors.scxml.datamodel.ecmascript import EcmaScriptDatamodel
+
+    doc = IRP / "mandatory/automatic/test176.scxml"
+    assert w3c.run_test(doc, snapshots=True).passed
+    monkeypatch.setattr(EcmaScriptDatamodel, "snapshot", lambda self: {"variables": {}})
+    assert not w3c.run_test(doc, snapshots=True).passed
+
+
 @pytest.mark.parametrize("path", MANUAL, ids=lambda p: p.stem)
 def test_manual_irp_test_meets_its_written_rule(path):
     result = w3c.run_test(path)

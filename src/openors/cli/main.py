@@ -81,7 +81,8 @@ def cmd_w3c(args) -> int:
         mark = "pass" if result.passed else "FAIL"
         print(f"{mark}  {result.name:<12} {result.seconds:6.2f}s  {result.detail}", flush=True)
 
-    results = w3c.run_tests(paths, jobs=args.jobs, timeout=args.timeout, report=report)
+    results = w3c.run_tests(paths, jobs=args.jobs, timeout=args.timeout, report=report,
+                            snapshots=args.snapshot_every_macrostep)
     passed = sum(r.passed for r in results)
     failed = len(results) - passed
     if args.json:
@@ -187,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     w3c.add_argument("--jobs", type=int, default=1, help="tests run in parallel (processes)")
     w3c.add_argument("--json", help="also write the results to this JSON file")
     w3c.add_argument("--timeout", type=float, default=30.0, help="seconds per test (default 30)")
+    w3c.add_argument("--snapshot-every-macrostep", action="store_true",
+                     help="persist every session after each macrostep and run on from a restore "
+                          "into a fresh interpreter and JS context (proves snapshots are complete)")
     w3c.set_defaults(func=cmd_w3c)
 
     lint = sub.add_parser("lint", help="report every problem of SCXML documents, with file and line")

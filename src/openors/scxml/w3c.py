@@ -3,6 +3,10 @@
 Automatic tests pass when the session reaches the top-level final state `pass`. The 8 mandatory
 manual tests are judged by the rules in MANUAL_RULES (also written out in the README): each rule
 reads what a human tester would read, the session's log and where it ended.
+
+With `snapshots=True` (`openors w3c --snapshot-every-macrostep`) every session is persisted and
+restored into a fresh interpreter and JS context after each of its macrosteps (restoring_host.py):
+the suite then proves that a snapshot carries everything a session needs to run on.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from .clock import VirtualClock
 from .errors import ScxmlLoadError
 from .parser import load_document
+from .restoring_host import RestoringHost
 from .session import Session, SessionHost
 
 TEST_FILE = re.compile(r"^test\d+[a-z]?\.scxml$")
@@ -34,6 +39,7 @@ class Run:
     logs: list[tuple[str | None, object]] = field(default_factory=list)
     # Logs of invoked child sessions, in the order they were written.
     child_logs: list[tuple[str | None, object]] = field(default_factory=list)
+    restores: int = 0  # session trees persisted and restored (snapshot mode)
 
 
 @dataclass
@@ -61,12 +67,12 @@ def _uses_basichttp(path: Path) -> bool:
     return "BasicHTTPEventProcessor" in path.read_text(encoding="utf-8", errors="replace")
 
 
-async def _run_async(path: Path, timeout: float) -> Run:
+async def _run_async(path: Path, timeout: float, snapshots: bool = False) -> Run:
     try:
         document = load_document(path)
     except ScxmlLoadError as exc:
         return Run(loaded=False, load_error=str(exc))
-    host = SessionHost(VirtualClock())
+    host = RestoringHost(VirtualClock()) if snapshots else SessionHost(VirtualClock())
     processor = None
     if _uses_basichttp(path):
         from .ioprocessors import enable_basichttp
@@ -80,16 +86,23 @@ async def _run_async(path: Path, timeout: float) -> Run:
     host.listeners.on("logged", on_log)
     try:
         session = host.start_session(document)
-        run.finished = await host.run_until(lambda: session.is_done, timeout=timeout)
-        run.final_state = session.final_state
+        # In snapshot mode the session object is replaced after every macrostep: ask for the latest.
+        latest = host.latest if snapshots else (lambda s: s)
+        run.finished = await host.run_until(lambda: latest(session).is_done, timeout=timeout)
+        run.final_state = latest(session).final_state
+        run.restores = getattr(host, "restores", 0)
+    except Exception as exc:  # a snapshot that cannot be taken or restored fails the test, not the run
+        if not snapshots:
+            raise
+        run.load_error = f"snapshot round trip failed: {type(exc).__name__}: {exc}"
     finally:
         if processor is not None:
             await processor.stop()
     return run
 
 
-def execute(path: Path, timeout: float = DEFAULT_TIMEOUT_S) -> Run:
-    return asyncio.run(_run_async(path, timeout))
+def execute(path: Path, timeout: float = DEFAULT_TIMEOUT_S, snapshots: bool = False) -> Run:
+    return asyncio.run(_run_async(path, timeout, snapshots))
 
 
 # --- judges ------------------------------------------------------------------------------
@@ -98,6 +111,8 @@ def execute(path: Path, timeout: float = DEFAULT_TIMEOUT_S) -> Run:
 def judge_automatic(run: Run) -> tuple[bool, str]:
     if not run.loaded:
         return False, f"rejected at load: {run.load_error}"
+    if run.load_error:  # set after loading only when the snapshot round trip failed
+        return False, run.load_error
     if run.final_state == "pass":
         return True, "reached pass"
     if run.final_state:
@@ -172,21 +187,23 @@ MANUAL_RULES: dict[str, tuple[str, Callable[[Run], tuple[bool, str]]]] = {
 }
 
 
-def run_test(path: str | Path, timeout: float = DEFAULT_TIMEOUT_S) -> Result:
+def run_test(path: str | Path, timeout: float = DEFAULT_TIMEOUT_S, snapshots: bool = False) -> Result:
     path = Path(path)
     started = time.perf_counter()
-    run = execute(path, timeout)
+    run = execute(path, timeout, snapshots)
     rule = MANUAL_RULES.get(path.stem) if path.parent.name == "manual" else None
     passed, detail = (rule[1] if rule else judge_automatic)(run)
+    if snapshots:
+        detail += f" ({run.restores} restores)"
     return Result(path.stem, passed, detail, time.perf_counter() - started)
 
 
 def run_tests(paths: list[Path], jobs: int = 1, timeout: float = DEFAULT_TIMEOUT_S,
-              report: Callable[[Result], None] | None = None) -> list[Result]:
+              report: Callable[[Result], None] | None = None, snapshots: bool = False) -> list[Result]:
     results: list[Result] = []
     if jobs <= 1:
         for path in paths:
-            result = run_test(path, timeout)
+            result = run_test(path, timeout, snapshots)
             results.append(result)
             if report:
                 report(result)
@@ -194,7 +211,7 @@ def run_tests(paths: list[Path], jobs: int = 1, timeout: float = DEFAULT_TIMEOUT
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for result in pool.map(run_test, paths, [timeout] * len(paths)):
+        for result in pool.map(run_test, paths, [timeout] * len(paths), [snapshots] * len(paths)):
             results.append(result)
             if report:
                 report(result)

@@ -20,6 +20,7 @@ import quickjs
 
 from ..budgets import Breach, MacrostepMeter
 from ..errors import BudgetError, ExecutionError
+from ..events import _data_to_xml
 from ..values import XmlValue
 from .base import Datamodel, SessionInfo
 
@@ -448,20 +449,21 @@ class EcmaScriptDatamodel(Datamodel):
         snap_js = self._snapshot_js
         names = [n for n in json.loads(self._call(snap_js, "names"))
                  if n not in self._baseline and not n.startswith("__")]
-        data = json.loads(self._call(snap_js, "values", json.dumps(names)), object_hook=_revive_xml)
+        # XML values stay {"__xml__": text} here, as in snapshotted events: plain JSON for the store.
+        data = json.loads(self._call(snap_js, "values", json.dumps(names)))
         snap = {"variables": data}
         if self.data_root:
-            snap["data_root"] = _from_json(self._call(snap_js, "value", self.evaluate_js(self.data_root)))
+            snap["data_root"] = json.loads(self._call(snap_js, "value", self.evaluate_js(self.data_root)) or "null")
         return snap
 
     def restore(self, data: dict) -> None:
         for name, value in (data.get("data_root") or {}).items():
-            self.assign_value(self._data_location(name), value)
+            self.assign_value(self._data_location(name), _data_to_xml(value))
         for name, value in data.get("variables", {}).items():
             if isinstance(value, dict) and value.get("__undefined__"):
                 self._declare_global(name)
                 continue
-            self.declare(name, value)
+            self.declare(name, _data_to_xml(value))
 
     def close(self) -> None:
         """Let the QuickJS context go now (about 170 KB): nothing may hold a function of it."""
