@@ -10,33 +10,31 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from typing import Any
 
 from .events import Event
 from .session import Session, SessionHost
 
 
 class RestoringHost(SessionHost):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.restores = 0  # how many times a session tree was thrown away and restored
-        self._nesting = 0  # macrosteps running: a child's first one runs inside its parent's
         self._latest: dict[str, Session] = {}  # session id -> its latest incarnation
+        self._starting: set[str] = set()  # sessions whose first macrostep (start) is ahead
+        self.listeners.on("session_started", lambda session: self._starting.add(session.id))
+        self.listeners.on("session_restored", lambda session: self._starting.discard(session.id))
 
     def latest(self, session: Session) -> Session:
         """The object that is this session now (references taken before a restore go stale)."""
         return self._latest.get(session.id, session)
 
     # --- where the engine calls out ----------------------------------------------------------
-    def _run_macrostep(self, session, step, arg):
-        self._nesting += 1
-        try:
-            return super()._run_macrostep(session, step, arg)
-        finally:
-            self._nesting -= 1
-
-    def _after_macrostep(self, session: Session) -> None:
-        super()._after_macrostep(session)
-        if self._nesting:
+    def macrostep_done(self, session: Session) -> None:
+        super().macrostep_done(session)
+        starting = session.id in self._starting
+        self._starting.discard(session.id)
+        if starting and session.parent is not None:
             return  # a child started inside its parent's macrostep: the parent is mid-way
         root = session
         while root.parent is not None:
@@ -59,8 +57,9 @@ class RestoringHost(SessionHost):
         for session in old:
             self._discard(session)
         gone = {id(s) for s in old}
-        self.ready = deque(s for s in self.ready if id(s) not in gone)
-        self.ready_probation = deque(s for s in self.ready_probation if id(s) not in gone)
+        scheduler = self.scheduler
+        scheduler.ready = deque(s for s in scheduler.ready if id(s) not in gone)
+        scheduler.ready_probation = deque(s for s in scheduler.ready_probation if id(s) not in gone)
         fresh = self.restore_session(json.loads(text), document=root.document)
         for session in _tree(fresh):
             self._latest[session.id] = session
@@ -69,9 +68,7 @@ class RestoringHost(SessionHost):
     def _discard(self, session: Session) -> None:
         """Take a session out without ending it (no done event, no onexit): its timers go, its
         JS context is closed, so any later use of the old objects fails instead of passing."""
-        for handle in session._timers.values():
-            self.clock.cancel(handle)
-        session._timers.clear()
+        self.scheduler.cancel_timers(session)
         session.external_queue.clear()
         session.queued = False
         if self.sessions.get(session.id) is session:
