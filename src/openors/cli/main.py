@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from openors import __version__
+from openors.cli import test_command
 
 
 def _print_value(value) -> str:
@@ -212,6 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--zone", metavar="ZONE",
                      help="zone of --date/--time: ECT, PST..., an IANA name or +02:00 (default UTC)")
     sim.set_defaults(func=cmd_simulate)
+
+    test_command.add_parser(sub)
 
     demo = sub.add_parser("demo", help="run OpenORS on its embedded defaults with a simulated contact center")
     demo.add_argument("--port", type=int, default=8080, help="HTTP port (0: any free port)")
