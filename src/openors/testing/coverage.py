@@ -14,7 +14,8 @@ from openors.scxml import model as m
 
 
 def _file_of(node: m.Node) -> str:
-    return node.url or "(document without a URL)"
+    url = node.url or "(document without a URL)"
+    return url.removeprefix("file://")
 
 
 def _transition_key(t: m.Transition) -> str:
