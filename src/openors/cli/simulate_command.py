@@ -15,7 +15,7 @@ from openors.testing import StartClockError, World, start_epoch
 from openors.testing import console
 from openors.testing.interactions import stories, timeline
 from openors.testing.kpi import compute, format_text
-from openors.testing.strict import problems
+from openors.testing.strict import problems, scenario_problems
 
 DEFAULT_UNTIL = 600.0
 
@@ -78,7 +78,7 @@ def simulate(args) -> int:
             text = console.line(record)
             if text is not None:
                 out.write(text + "\n")
-    found = problems(trace)
+    found = scenario_problems(scenario, world.topology) + problems(trace)
     for text in setup_problems:
         print(f"{'error' if args.strict else 'warning'}: {text}", file=sys.stderr)
     for p in found:

@@ -32,8 +32,10 @@ def describe(record: dict, *, verbose: bool = False) -> str | None:
         label = f"{record['label']}: " if record.get("label") else ""
         return f"session {session} log {label}{_short(record.get('value'))}"
     if kind == "event" and (record["name"].startswith("error.") or verbose):
+        return f"session {session} takes {describe_error(record['name'], record.get('data'))}"
+    if kind == "error.raised":
         mark = "ERROR " if is_evaluation_error(record["name"]) else ""
-        return f"session {session} {mark}takes {describe_error(record['name'], record.get('data'))}"
+        return f"session {session} {mark}raises {describe_error(record['name'], record.get('data'))}"
     if kind == "error.unhandled":
         return f"session {session} UNHANDLED {describe_error(record['name'], record.get('data'))}"
     if kind == "error":

@@ -19,7 +19,7 @@ from .http_mocks import MockRoute
 from .interactions import stories, timeline
 from .kpi import DEFAULT_SL_THRESHOLD, compute, format_text
 from .spec import TestCase
-from .strict import problems
+from .strict import problems, scenario_problems
 from .world import World
 
 DEFAULT_UNTIL = 600.0
@@ -80,7 +80,8 @@ def run_case(case: TestCase, with_coverage: bool = False) -> CaseResult:
     kpis = compute(trace, world.topology, world.now, case.settings.get("sl_threshold", DEFAULT_SL_THRESHOLD))
     failures = check(case.expect, trace, told, kpis, world.topology, world.platform)
     if case.settings.get("strict", True):
-        failures += strict_failures(problems(trace), case.expect.get("problems", []))
+        found = scenario_problems(world.scenario, world.topology) + problems(trace)
+        failures += strict_failures(found, case.expect.get("problems", []))
     excerpts = [console.excerpt(trace, f.t, session=f.session, interaction=f.interaction) for f in failures]
     return CaseResult(case, not failures, time.perf_counter() - began, failures, None, excerpts,
                       [timeline(s) for s in told.values() if s.customer_started], kpis.to_dict(),

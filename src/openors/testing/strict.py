@@ -48,6 +48,18 @@ def describe_error(name: str, data: Any) -> str:
     return f"{place + ': ' if place else ''}{name}{': ' + text if text else ''}"
 
 
+def scenario_problems(scenario: Any, topology: Any) -> list[Problem]:
+    """Scenario steps naming agents the topology does not have (the simulator would ignore them)."""
+    found = []
+    for step in getattr(scenario, "steps", []):
+        agent = step.fields.get("agent") if step.kind == "agent" else None
+        if agent is not None and agent not in topology.agents:
+            known = ", ".join(sorted(topology.agents)) or "none"
+            found.append(Problem(step.at, "scenario", f"{scenario.source}: {step.path}.agent: unknown agent "
+                                 f"{agent!r} (the topology has: {known})"))
+    return found
+
+
 def problems(trace: list[dict]) -> list[Problem]:
     found: list[Problem] = []
     evaluation_seen: set[tuple[str | None, str, float]] = set()
@@ -60,7 +72,7 @@ def problems(trace: list[dict]) -> list[Problem]:
             ev = r["event"]
             if ev["kind"] == "request.failed" and str(ev.get("request", "")).startswith("scenario:"):
                 found.append(Problem(r["t"], "scenario", f"{ev.get('description')} ({ev.get('error')})"))
-        elif kind == "event" and is_evaluation_error(r["name"]):
+        elif kind == "error.raised" and is_evaluation_error(r["name"]):
             evaluation_seen.add((r["session"], r["name"], r["t"]))
             found.append(Problem(r["t"], "evaluation", describe_error(r["name"], r.get("data")), r["session"]))
         elif kind == "error.unhandled" and (r["session"], r["name"], r["t"]) not in evaluation_seen:

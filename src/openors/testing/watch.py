@@ -24,6 +24,9 @@ class EngineWatch(SessionListener):
         if event.name.startswith("error."):
             self._record("error.unhandled", session=session.id, name=event.name, data=_plain(event.data))
 
+    def error_raised(self, session: Session, event: Event) -> None:
+        self._record("error.raised", session=session.id, name=event.name, data=_plain(event.data))
+
     def budget_breached(self, session: Session, breach: Breach, ended: bool) -> None:
         self._record("session.stopped" if ended else "budget", session=session.id, budget=breach.budget,
                      description=breach.description)
