@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import openors
-
 from tests.cli.strategies import SCRIPT_ERROR, TOPOLOGY
 
 SCENARIO = """until: 60

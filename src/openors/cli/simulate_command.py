@@ -11,8 +11,7 @@ from pathlib import Path
 from openors.ors.session.config import ConfigListsError
 from openors.platform.scenario import load_scenario
 from openors.platform.validation import ConfigError
-from openors.testing import StartClockError, World, start_epoch
-from openors.testing import console
+from openors.testing import StartClockError, World, console, start_epoch
 from openors.testing.interactions import stories, timeline
 from openors.testing.kpi import compute, format_text
 from openors.testing.strict import problems, scenario_problems
