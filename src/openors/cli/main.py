@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from openors import __version__
+from openors.cli import test_command
 
 
 def _print_value(value) -> str:
@@ -116,47 +117,10 @@ def cmd_lint(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    """Run a topology and a scenario in virtual time; write the trace as JSON lines."""
-    from openors.ors.session.config import ConfigListsError
-    from openors.testing import StartClockError, World, start_epoch
+    """Run a topology and a scenario in virtual time; print what happened and the KPIs."""
+    from openors.cli.simulate_command import simulate
 
-    try:
-        epoch = start_epoch(args.date, args.time, args.zone)
-    except StartClockError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    applications = {}
-    for item in args.app or []:
-        name, sep, url = item.partition("=")
-        if not sep:
-            print(f"error: --app expects NAME=URL, got {item!r}", file=sys.stderr)
-            return 2
-        # A path on the command line is relative to where the user is, not to the topology.
-        applications[name] = Path(url).resolve().as_uri() if Path(url).exists() else url
-    trace = open(args.trace, "w") if args.trace else None  # noqa: SIM115 - closed below
-    try:
-        try:
-            run = World(args.topology, scenario=args.scenario, applications=applications, trace_file=trace,
-                        config_lists=args.config_lists, epoch=epoch)
-        except ConfigListsError as exc:
-            print(f"error: --config-lists {exc}", file=sys.stderr)
-            return 2
-        until = args.until if args.until is not None else _scenario_until(args)
-        run.run_until(until)
-    finally:
-        if trace is not None:
-            trace.close()
-    for key, value in run.summary().items():
-        print(f"{key}: {value}")
-    return 0
-
-
-def _scenario_until(args) -> float:
-    if args.scenario:
-        from openors.platform.scenario import load_scenario
-
-        return float(load_scenario(args.scenario).until or 600)
-    return 600.0
+    return simulate(args)
 
 
 def cmd_demo(args) -> int:
@@ -203,7 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", required=True, help="YAML configuration file")
     serve.set_defaults(func=cmd_serve)
 
-    sim = sub.add_parser("simulate", help="run a simulated contact center in virtual time")
+    sim = sub.add_parser(
+        "simulate", help="run a simulated contact center in virtual time",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a topology and a scenario in virtual time: sessions start when interactions reach "
+                    "routing points and interaction queues. Prints evaluation errors with file and line, a "
+                    "timeline per interaction and the KPIs.",
+        epilog="examples:\n"
+               "  openors simulate --scenario calls.yaml                       the bundled site and strategies\n"
+               "  openors simulate --topology site.yaml --scenario calls.yaml --app main=main.scxml --strict\n"
+               "  openors simulate --scenario calls.yaml --format text          a readable line per event\n"
+               "  openors simulate --scenario calls.yaml --report kpis.html     KPIs with charts\n"
+               "  openors simulate --scenario calls.yaml --trace trace.jsonl    every record as JSON lines")
     sim.add_argument("--topology", help="topology YAML (default: the bundled sample site)")
     sim.add_argument("--scenario", help="scenario YAML: who calls whom when, what agents do")
     sim.add_argument("--until", type=float, help="virtual seconds to run (default: the scenario's `until`)")
@@ -215,7 +190,18 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--time", metavar="HH:MM[:SS]", help="the wall-clock time at virtual time 0 (default 00:00)")
     sim.add_argument("--zone", metavar="ZONE",
                      help="zone of --date/--time: ECT, PST..., an IANA name or +02:00 (default UTC)")
+    sim.add_argument("--strict", action="store_true",
+                     help="exit 1 on evaluation errors, unhandled error events, failed scenario steps, "
+                          "documents that do not load, sessions that end abnormally")
+    sim.add_argument("--format", choices=("summary", "text", "json"), default="summary",
+                     help="summary: timelines and KPIs (default); text: also a readable line per event; "
+                          "json: the KPIs as JSON")
+    sim.add_argument("--report", metavar="FILE.html", help="write the KPI report with charts")
+    sim.add_argument("--sl-threshold", type=float, default=20.0, metavar="S",
+                     help="service level: answered within S seconds (default 20)")
     sim.set_defaults(func=cmd_simulate)
+
+    test_command.add_parser(sub)
 
     demo = sub.add_parser("demo", help="run OpenORS on its embedded defaults with a simulated contact center")
     demo.add_argument("--port", type=int, default=8080, help="HTTP port (0: any free port)")

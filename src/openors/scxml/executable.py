@@ -81,7 +81,9 @@ class ExecutableContent:
             name, data = exc.event_name, {"message": str(exc)}
             if node is not None:
                 data.update({"element": node.tag, "line": node.line, "url": node.url})
-        self.interp.enqueue_internal(Event(name, "platform", data, sendid=sendid))
+        event = Event(name, "platform", data, sendid=sendid)
+        self.interp.host.error_raised(self.interp, event)
+        self.interp.enqueue_internal(event)
 
     def condition(self, transition: m.Transition) -> bool:
         try:

@@ -37,6 +37,9 @@ class InterpreterHost(Protocol):
     def done(self, interp: Interpreter, donedata: Any) -> None: ...
     def state_entered(self, interp: Interpreter, state: m.State) -> None: ...
     def event_taken(self, interp: Interpreter, event: Event) -> None: ...
+    def event_unhandled(self, interp: Interpreter, event: Event) -> None: ...
+    def error_raised(self, interp: Interpreter, event: Event) -> None: ...
+    def transitions_taken(self, interp: Interpreter, transitions: list[m.Transition]) -> None: ...
     def state_exited(self, interp: Interpreter, state: m.State) -> None: ...
 
 
@@ -151,6 +154,8 @@ class Interpreter:
                         internal_event = self.internal_queue.popleft()
                         self._set_event(internal_event)
                         enabled = self.select_transitions(internal_event)
+                        if not enabled:
+                            self.host.event_unhandled(self, internal_event)
                 if enabled:
                     microsteps += 1
                     if microsteps > self.budgets.microsteps or (
@@ -190,6 +195,8 @@ class Interpreter:
             enabled = self.select_transitions(external_event)
             if enabled:
                 self.microstep(enabled)
+            else:
+                self.host.event_unhandled(self, external_event)
             self.main_event_loop()
         finally:
             self.meter.stop()
@@ -307,6 +314,7 @@ class Interpreter:
 
     # ------------------------------------------------------------------ microstep
     def microstep(self, enabled: list[m.Transition]) -> None:
+        self.host.transitions_taken(self, enabled)
         self.exit_states(enabled)
         self.execute_transition_content(enabled)
         self.enter_states(enabled)

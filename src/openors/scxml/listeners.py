@@ -35,6 +35,17 @@ class SessionListener:
     def event_taken(self, session: Session, event: Event) -> None:
         """The session's macrostep (or microstep, for internal events) takes this event."""
 
+    def event_unhandled(self, session: Session, event: Event) -> None:
+        """The session took this event and it enabled no transition (an error nobody caught, an
+        event the strategy ignores)."""
+
+    def error_raised(self, session: Session, event: Event) -> None:
+        """Executable content failed and raised this error event (error.execution, ...). It joins the
+        internal queue: the session may end before it takes it."""
+
+    def transitions_taken(self, session: Session, transitions: list[m.Transition]) -> None:
+        """A microstep is about to take these transitions (eventless ones included)."""
+
     def state_entered(self, session: Session, state: m.State) -> None: ...
 
     def state_exited(self, session: Session, state: m.State) -> None: ...

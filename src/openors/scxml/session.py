@@ -330,6 +330,18 @@ class SessionHost:
         for call in self.listeners.calls["event_taken"]:
             call(interp.session, event)
 
+    def event_unhandled(self, interp: Interpreter, event: Event) -> None:
+        for call in self.listeners.calls["event_unhandled"]:
+            call(interp.session, event)
+
+    def error_raised(self, interp: Interpreter, event: Event) -> None:
+        for call in self.listeners.calls["error_raised"]:
+            call(interp.session, event)
+
+    def transitions_taken(self, interp: Interpreter, transitions: list[m.Transition]) -> None:
+        for call in self.listeners.calls["transitions_taken"]:
+            call(interp.session, transitions)
+
     def state_exited(self, interp: Interpreter, state: m.State) -> None:
         for call in self.listeners.calls["state_exited"]:
             call(interp.session, state)

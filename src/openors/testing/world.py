@@ -30,9 +30,11 @@ from openors.platform.sim.scenario_driver import schedule_scenario
 from openors.platform.topology import Topology, default_topology_path, load_topology, parse_topology
 from openors.scxml import Event, Session, SessionHost
 
+from .coverage import Coverage
 from .http_mocks import HttpMocks, MockRoute
 from .start import StartClockError, start_epoch
 from .trace import Trace
+from .watch import EngineWatch
 
 MAX_WALL_SECONDS = 60.0  # advancing virtual time never takes longer than this in real time
 
@@ -49,9 +51,11 @@ class World:
                  config_lists: str | Path | dict | None = None,
                  http_mocks: Iterable[MockRoute] | None = None,
                  seed: int | None = None, request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S,
-                 outbound: dict | None = None, trace_file: TextIO | None = None):
+                 outbound: dict | None = None, trace_file: TextIO | None = None,
+                 coverage: Coverage | None = None):
         topo, topo_path = _topology(topology)
         scen = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
+        self.topology, self.scenario = topo, scen
         self.clock = VirtualClock()
         self.platform = SimulatedPlatform(topo, self.clock, seed=seed if seed is not None else (scen.seed if scen else 0),
                                           outbound=outbound)
@@ -75,6 +79,9 @@ class World:
         self.http = HttpMocks(list(http_mocks)) if http_mocks is not None else None
         if self.http is not None:
             self.host.services.provide(httpx.AsyncBaseTransport, self.http)
+        # Unhandled error events, budget stops and coverage: the engine's side of the story.
+        self.watch = EngineWatch(lambda kind, **fields: self.world.trace(kind, **fields), coverage)
+        self.host.listeners.subscribe(self.watch)
         if scen is not None:
             schedule_scenario(self.platform, scen)
 
