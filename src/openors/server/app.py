@@ -20,15 +20,14 @@ from openors.runtime import Runtime, RuntimeFault
 from . import numbers
 from .admission import Admission
 from .auth import AuthConfig, TokenAuth
-from .bodies import MalformedBody, read_parameters
+from .bodies import read_parameters
 from .body_limit import BodyLimit
+from .fastpath import OrsCalls, OrsFastPath, json_response
 from .limits import LimitsConfig
 from .logs import current_session
 
 log = logging.getLogger("openors.server")
 
-COOKIE = "ORSSESSIONID"
-TIMEOUT_HEADER = "x-openors-timeout"  # seconds a /request/ call may wait (default: runtime setting)
 
 _FORM_OR_JSON = {"requestBody": {"required": False, "content": {
     "application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": True}},
@@ -84,6 +83,7 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
     admission = app.state.admission = Admission(runtime, limits.max_sessions)
     if center is not None:
         admission.guard_platform(center.world)
+    calls = OrsCalls(runtime, admission)
 
     @app.exception_handler(RequestValidationError)
     async def validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -98,32 +98,20 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
     # --- ORS API --------------------------------------------------------------------------------
     @app.post("/scxml/session/start", tags=["ORS"], openapi_extra=_START_BODY,
               summary="Start a session (src required, idealtime optional, other fields -> <data>)")
-    async def start(request: Request) -> JSONResponse:
-        params = await read_parameters(request)
-        src = params.pop("src", None)
-        if not isinstance(src, str) or not src.strip():
-            raise MalformedBody("'src' (the SCXML document URL) is required")
-        idealtime = numbers.idealtime(params.pop("idealtime", None))
-        admission.check_http()
-        session_id = await runtime.start_session(src, params, idealtime)
-        response = JSONResponse({"sessionid": session_id})
-        response.set_cookie(COOKIE, session_id, httponly=True)
-        return response
+    async def start(request: Request) -> Response:
+        return json_response(*await calls.start(await read_parameters(request), dict(request.scope["headers"])))
 
     @app.post("/scxml/session/{session_id}/event/{name}", tags=["ORS"], openapi_extra=_FORM_OR_JSON,
               summary="Queue an event; parameters become _event.data")
-    async def event(session_id: str, name: str, request: Request) -> JSONResponse:
-        data = await read_parameters(request)
-        await runtime.send_event(session_id, name, data)
-        return JSONResponse({"sessionid": session_id, "event": name, "status": "queued"})
+    async def event(session_id: str, name: str, request: Request) -> Response:
+        return json_response(*await calls.event(await read_parameters(request), dict(request.scope["headers"]),
+                                                session_id, name))
 
     @app.post("/scxml/session/{session_id}/request/{name}", tags=["ORS"], openapi_extra=_FORM_OR_JSON,
               summary="Send a request event and wait for the session's reply (504 on timeout)")
-    async def request_(session_id: str, name: str, request: Request) -> JSONResponse:
-        data = await read_parameters(request)
-        timeout = numbers.request_timeout(request.headers.get(TIMEOUT_HEADER), "X-OpenORS-Timeout")
-        reply = await runtime.request(session_id, name, data, timeout)
-        return JSONResponse(reply["data"], headers={"x-openors-reply-event": reply["event"]})
+    async def request_(session_id: str, name: str, request: Request) -> Response:
+        return json_response(*await calls.request(await read_parameters(request), dict(request.scope["headers"]),
+                                                  session_id, name))
 
     @app.get("/scxml/session/{session_id}/query", tags=["ORS"], operation_id="query_session_get",
              summary="The session's data and state configuration")
@@ -198,6 +186,8 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
     async def metrics() -> Response:
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    # innermost: the hot ORS calls skip FastAPI's routing; every layer below still applies to them
+    app.add_middleware(OrsFastPath, fastapi_app=app, calls=calls)
     app.add_middleware(SessionLogContext)
     app.add_middleware(InternalErrors)
     app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
