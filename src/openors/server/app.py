@@ -75,7 +75,7 @@ _COMMON_RESPONSES = {
 def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = None,
                auth: AuthConfig | None = None) -> FastAPI:
     limits = limits or LimitsConfig()
-    app = FastAPI(title="OpenORS", version=__version__,
+    app = OrsApi(title="OpenORS", version=__version__,
                   description="ORS-compatible SCXML session API, operator endpoints and metrics.",
                   responses=_COMMON_RESPONSES)
     app.state.runtime = runtime
@@ -186,14 +186,41 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
     async def metrics() -> Response:
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    # innermost: the hot ORS calls skip FastAPI's routing; every layer below still applies to them
-    app.add_middleware(OrsFastPath, fastapi_app=app, calls=calls)
-    app.add_middleware(SessionLogContext)
-    app.add_middleware(InternalErrors)
-    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    @app.exception_handler(500)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # what Starlette answers before InternalErrors (outside it) logs the exception
+        return _internal_error(exc)
+
+    # Every request goes through these layers, then the hot ORS calls are answered at once and
+    # the rest goes on to FastAPI's own stack (routing, validation, its middlewares).
+    front = OrsFastPath(app.framework, fastapi_app=app, calls=calls)
+    front = InternalErrors(SessionLogContext(front))
+    front = BodyLimit(front, max_bytes=limits.max_body_bytes)
     if auth is not None and TokenAuth(None, auth).enabled:
-        app.add_middleware(TokenAuth, config=auth)  # outermost: nothing is read before the token is
+        front = TokenAuth(front, config=auth)  # outermost: nothing is read before the token is
+    app.front = front
     return app
+
+
+class OrsApi(FastAPI):
+    """FastAPI behind the server's own ASGI layers (`front`), which every HTTP request crosses
+    first; FastAPI's stack (`framework`) sees only what those layers pass on."""
+
+    front = None
+
+    async def __call__(self, scope, receive, send):
+        if self.front is not None and scope["type"] == "http":
+            await self.front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def framework(self, scope, receive, send):
+        await super().__call__(scope, receive, send)
+
+
+def _internal_error(exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": "InternalError", "message": f"the server failed: {type(exc).__name__}"},
+                        status_code=500)
 
 
 class SessionLogContext:
@@ -239,6 +266,4 @@ class InternalErrors:
             log.exception("internal error", extra={"path": scope.get("path"), "status": 500})
             if started:
                 return
-            response = JSONResponse({"error": "InternalError", "message": f"the server failed: {type(exc).__name__}"},
-                                    status_code=500)
-            await response(scope, receive, send)
+            await _internal_error(exc)(scope, receive, send)
