@@ -55,6 +55,19 @@ class SnapshotPart(Protocol):
     def restore(self, session: Session, data: Any) -> Any: ...
 
 
+def _check_document(snap: dict, document) -> None:
+    """A session saved with its document's hash is restored on the document its URL gives now. If
+    that changed, the session goes on with the new version, as ORS does when a strategy is
+    redeployed (a snapshot whose states the new version lacks fails to restore and is quarantined):
+    flagged in the log, so a restore that behaves oddly can be traced to the redeployment."""
+    from .writer import document_hash
+
+    saved = snap.get("document_sha256")
+    if saved is not None and saved != document_hash(document.source_text):
+        log.warning("session restored on a document that changed since its snapshot", extra={
+            "session_id": snap.get("id"), "url": document.url})
+
+
 PARTS_KEY = "parts"  # where a session snapshot carries its parts: {part name: data}
 
 
@@ -103,6 +116,8 @@ class RuntimeHost(SessionHost):
         super()._arm(session, key, due, fire_and_note)
 
     def restore_session(self, snap: dict, document=None, parent=None) -> Session:
+        if parent is None and document is not None:
+            _check_document(snap, document)
         session = super().restore_session(snap, document, parent)
         self._started.add(session.id)
         now = time.monotonic()

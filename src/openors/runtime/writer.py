@@ -6,6 +6,15 @@ durability — snapshots those sessions on the loop (they are between macrosteps
 the whole batch in one transaction on a single writer thread. Ended sessions are deleted in the same
 batches. Batches are sequential, so a delete always lands after the session's last save.
 
+Batches size themselves by load: while one commits, whatever changes joins the next, so a busy
+server commits many sessions at a time and an idle one commits each change at once. Snapshots
+are taken in slices of at most `SLICE_S` seconds with a loop turn between them, so a large batch
+never keeps requests waiting longer than a slice.
+
+A top-level session's document is reloaded from its URL on restore, so its snapshot keeps only
+the SHA-256 of the source (`document_sha256`) instead of the text: the restore compares it (see
+`RuntimeHost.restore_session`). Invoked children with inline content keep their text.
+
 Failures never pass for success: a session whose snapshot cannot be taken fails the callers
 waiting on it (and only them: the rest of the batch is written) and stays in `unsaved` until a
 snapshot of it is committed, which keeps it from being evicted; a batch the store refuses fails
@@ -15,6 +24,7 @@ every caller waiting on it and is retried with a growing delay.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import sqlite3
@@ -22,6 +32,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import orjson
 import redis
 
 from openors.scxml import Session
@@ -33,8 +44,10 @@ from .store import Store, StoredSession
 
 log = logging.getLogger("openors.runtime.writer")
 
-MAX_RETRY_DELAY_S = 2.0
-TAKEN_OVER = "another node owns this session now (this node stalled past its heartbeat)"  # a store that keeps refusing is retried at least this often
+MAX_RETRY_DELAY_S = 2.0  # a store that keeps refusing is retried at least this often
+TAKEN_OVER = "another node owns this session now (this node stalled past its heartbeat)"
+SLICE_S = 0.002  # longest run of snapshots before the loop serves sockets and timers again
+_HASHES_KEPT = 256  # documents whose hash is remembered (documents are few; reloads make new ones)
 
 
 class SnapshotWriter:
@@ -59,6 +72,7 @@ class SnapshotWriter:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openors-store")
         self._task: asyncio.Task | None = None
         self._stopping = False
+        self._hashes: dict[int, tuple[object, str]] = {}  # id(document) -> (document, its hash)
 
     # --- what the runtime calls on the hot path ---------------------------------------------------
     def mark_dirty(self, session_id: str) -> None:
@@ -115,7 +129,7 @@ class SnapshotWriter:
         deletes, self._deleted = self._deleted, set()
         raw, self._raw = list(self._raw.values()), {}
         waiters, self._waiters = self._waiters, []
-        snapshots, failed = self._snapshot_rows(ids)
+        snapshots, failed = await self._snapshot_rows(ids)
         rows = raw + snapshots
         self.in_flight = ids
         started = time.perf_counter()
@@ -168,17 +182,23 @@ class SnapshotWriter:
             if not waiter.done():
                 waiter.set_exception(fault)
 
-    def _snapshot_rows(self, ids: set[str]) -> tuple[list[StoredSession], set[str]]:
-        """The rows of these sessions, and the ids of those whose snapshot failed (now in `unsaved`)."""
+    async def _snapshot_rows(self, ids: set[str]) -> tuple[list[StoredSession], set[str]]:
+        """The rows of these sessions, and the ids of those whose snapshot failed (now in `unsaved`).
+        Yields to the loop every `SLICE_S`: a session changed meanwhile is dirty again, for the next
+        batch; one ended meanwhile is skipped (its delete is queued)."""
         rows = []
         failed = set()
         now = time.time()
+        slice_end = time.perf_counter() + SLICE_S
         for sid in ids:
+            if time.perf_counter() > slice_end:
+                await asyncio.sleep(0)
+                slice_end = time.perf_counter() + SLICE_S
             session = self.find_session(sid)
             if session is None or session.is_done:
                 continue  # ended meanwhile: its delete is queued
             try:
-                text = json.dumps(self.snapshot(session), separators=(",", ":"), default=str)
+                text = self._snapshot_text(session)
             except Exception as exc:
                 why = f"its state cannot be serialised: {exc}" if isinstance(exc, ExecutionError) \
                     else f"its snapshot failed: {type(exc).__name__}: {exc}"
@@ -190,6 +210,26 @@ class SnapshotWriter:
                 continue
             rows.append(StoredSession(sid, session.document.url, now, text))
         return rows, failed
+
+    def _snapshot_text(self, session: Session) -> str:
+        snap = self.snapshot(session)
+        if session.document.url is not None and snap.get("document_text") is not None:
+            snap["document_text"] = None  # reloaded from its URL on restore
+            snap["document_sha256"] = self._document_hash(session.document)
+        try:
+            return orjson.dumps(snap, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
+            return json.dumps(snap, separators=(",", ":"), default=str)
+
+    def _document_hash(self, document) -> str:
+        kept = self._hashes.get(id(document))
+        if kept is not None and kept[0] is document:
+            return kept[1]
+        digest = document_hash(document.source_text)
+        if len(self._hashes) >= _HASHES_KEPT:
+            self._hashes.clear()
+        self._hashes[id(document)] = (document, digest)
+        return digest
 
     async def close(self) -> None:
         """Final flush (graceful shutdown), then stop the task and the writer thread."""
@@ -212,3 +252,7 @@ def _store_reason(exc: Exception) -> str:
     """What the store said, as a client may read it ("database or disk is full")."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return text or type(exc).__name__
+
+
+def document_hash(source_text: str | None) -> str | None:
+    return None if source_text is None else hashlib.sha256(source_text.encode("utf-8", "replace")).hexdigest()
