@@ -25,8 +25,11 @@ SWEEP_SHARE = 0.5  # ... and at least this share of the sessions alive
 
 
 class CollectorPacer:
-    def __init__(self, live_sessions):
+    def __init__(self, live_sessions, *, freeze_after: int = FREEZE_AFTER_STARTS,
+                 sweep_after: int = SWEEP_AFTER_ENDS):
         self.live_sessions = live_sessions  # () -> number of sessions held in memory
+        self.freeze_after = freeze_after
+        self.sweep_after = sweep_after
         self.started = 0  # since the last freeze
         self.ended = 0  # since the last full pass
         self._task: asyncio.Task | None = None
@@ -53,14 +56,14 @@ class CollectorPacer:
             self.pace()
 
     def pace(self) -> None:
-        if self.ended >= max(SWEEP_AFTER_ENDS, SWEEP_SHARE * self.live_sessions()):
+        if self.ended >= max(self.sweep_after, SWEEP_SHARE * self.live_sessions()):
             started = time.perf_counter()
             gc.unfreeze()
             gc.collect()
             gc.freeze()
             self.ended = self.started = 0
             log.info("full garbage collection", extra={"ms": round((time.perf_counter() - started) * 1000, 1)})
-        elif self.started >= FREEZE_AFTER_STARTS:
+        elif self.started >= self.freeze_after:
             gc.collect(1)  # young garbage is not frozen with the sessions
             gc.freeze()
             self.started = 0

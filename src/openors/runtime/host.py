@@ -63,7 +63,8 @@ def _check_document(snap: dict, document) -> None:
     from .writer import document_hash
 
     saved = snap.get("document_sha256")
-    if saved is not None and saved != document_hash(document.source_text):
+    now = document.source_sha256 or document_hash(document.source_text)
+    if saved is not None and now is not None and saved != now:
         log.warning("session restored on a document that changed since its snapshot", extra={
             "session_id": snap.get("id"), "url": document.url})
 

@@ -12,7 +12,7 @@ are taken in slices of at most `SLICE_S` seconds with a loop turn between them, 
 never keeps requests waiting longer than a slice.
 
 A top-level session's document is reloaded from its URL on restore, so its snapshot keeps only
-the SHA-256 of the source (`document_sha256`) instead of the text: the restore compares it (see
+the SHA-256 of the source (`document_sha256`), never the text: the restore compares it (see
 `RuntimeHost.restore_session`). Invoked children with inline content keep their text.
 
 Failures never pass for success: a session whose snapshot cannot be taken fails the callers
@@ -213,15 +213,19 @@ class SnapshotWriter:
 
     def _snapshot_text(self, session: Session) -> str:
         snap = self.snapshot(session)
-        if session.document.url is not None and snap.get("document_text") is not None:
-            snap["document_text"] = None  # reloaded from its URL on restore
-            snap["document_sha256"] = self._document_hash(session.document)
+        document = session.document
+        if document.url is not None:  # reloaded from its URL on restore: its hash is enough
+            snap["document_text"] = None
+            digest = document.source_sha256 or self._document_hash(document)
+            if digest is not None:
+                snap["document_sha256"] = digest
         try:
             return orjson.dumps(snap, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
         except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
             return json.dumps(snap, separators=(",", ":"), default=str)
 
-    def _document_hash(self, document) -> str:
+    def _document_hash(self, document) -> str | None:
+        """For documents compiled elsewhere than the runtime's cache, from the text they keep."""
         kept = self._hashes.get(id(document))
         if kept is not None and kept[0] is document:
             return kept[1]
