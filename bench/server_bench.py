@@ -138,8 +138,10 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
-def bare_app_main(port: int) -> None:
-    """The anchor: uvicorn (same loop and parser as `serve`) and an app that answers like /event."""
+def bare_app_main(port: int, stack: str) -> None:
+    """The anchor: uvicorn and an app that answers like /event. Stack "fast": the loop and parser
+    `serve` uses (uvloop and httptools when installed); "pure": uvicorn's pure-Python h11 parser
+    on asyncio's loop, what `serve` ran on before it took the fast ones."""
     import uvicorn
 
     body = b'{"sessionid":"x","event":"update","status":"queued"}'
@@ -154,14 +156,15 @@ def bare_app_main(port: int) -> None:
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    options = {"loop": "asyncio", "http": "h11"} if stack == "pure" else {}
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **options)
 
 
-def start_bare_app() -> tuple[subprocess.Popen, str]:
+def start_bare_app(stack: str) -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, __file__, "--bare-app", str(port)])
+    proc = subprocess.Popen([sys.executable, __file__, "--bare-app", str(port), "--bare-stack", stack])
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -242,16 +245,19 @@ def event_jobs(sids: list[str], per_session: int) -> list[tuple[str, dict]]:
 
 
 def measure_bare(args) -> dict:
-    proc, url = start_bare_app()
-    try:
-        jobs = [("/scxml/session/x/event/update", {"seq": "1"})] * (args.sessions * args.events)
-        one = saturate_in_processes([(url, jobs, args.concurrency)])[0]
-        half = args.concurrency // 2
-        two = saturate_in_processes([(url, jobs, half), (url, jobs, args.concurrency - half)])[0]
-    finally:
-        proc.terminate()
-        proc.wait(30)
-    return {"one": one, "two": two}
+    jobs = [("/scxml/session/x/event/update", {"seq": "1"})] * (args.sessions * args.events)
+    half = args.concurrency // 2
+    out = {}
+    for stack in ("fast", "pure"):
+        proc, url = start_bare_app(stack)
+        try:
+            out[stack] = saturate_in_processes([(url, jobs, args.concurrency)])[0]
+            if stack == "fast":  # the client is not the limit if two of them get no more
+                out["two"] = saturate_in_processes([(url, jobs, half), (url, jobs, args.concurrency - half)])[0]
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    return out
 
 
 async def measure_openors(args, url: str, pid: int, src: str) -> dict:
@@ -358,12 +364,13 @@ def run_all(args, workdir: Path) -> None:
 
     n = args.sessions
     print(f"sessions: {n}, events per session: {args.events}, client connections: {args.concurrency}")
-    print(f"  bare uvicorn app           {bare['one']:10.0f} requests/s   (two client processes: "
+    print(f"  bare uvicorn app           {bare['fast']:10.0f} requests/s   (two client processes: "
           f"{bare['two']:.0f}/s)")
+    print(f"  ... on h11 and asyncio     {bare['pure']:10.0f} requests/s")
     print(f"  session start alone        {o['start_alone'] * 1000:10.2f} ms")
     print(f"  sessions started/s         {o['starts_s']:10.0f}")
     print(f"  events/s at saturation     {events_s:10.0f}   ({failed} failed)   "
-          f"ratio to the bare app {events_s / bare['one']:.2f}")
+          f"ratio to the bare app {events_s / bare['fast']:.2f} (h11: {events_s / bare['pure']:.2f})")
     print(f"  latency at saturation      {statistics.median(latencies) * 1000:10.2f} ms p50, "
           f"{pct(latencies, 99) * 1000:.2f} ms p99")
     print(f"  open loop at {rate:6.0f}/s     {statistics.median(paced) * 1000:10.2f} ms p50, "
@@ -433,9 +440,10 @@ def main() -> None:
     parser.add_argument("--no-redis", action="store_true", help="skip the two nodes on one Redis")
     parser.add_argument("--timers", type=int, default=0, help="also measure N pending timers (e.g. 100000)")
     parser.add_argument("--bare-app", type=int, help=argparse.SUPPRESS)  # the anchor's own process
+    parser.add_argument("--bare-stack", default="fast", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_app:
-        bare_app_main(args.bare_app)
+        bare_app_main(args.bare_app, args.bare_stack)
         return
     if args.big:
         args.sessions = 10_000

@@ -18,7 +18,7 @@ import time
 
 log = logging.getLogger("openors.runtime.collector")
 
-CHECK_S = 1.0  # how often the pacer looks
+CHECK_S = 0.25  # how often the pacer looks (a burst of starts is frozen within a quarter second)
 FREEZE_AFTER_STARTS = 50  # sessions started since the last freeze that make a new one worth it
 SWEEP_AFTER_ENDS = 1000  # sessions ended since the last full pass, at least ...
 SWEEP_SHARE = 0.5  # ... and at least this share of the sessions alive
