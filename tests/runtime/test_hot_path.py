@@ -115,3 +115,28 @@ def test_ended_sessions_are_freed_although_live_ones_are_frozen_out_of_the_colle
         assert gc.get_freeze_count() == 0  # stopped: nothing stays frozen
 
     run(main())
+
+
+def test_a_change_nobody_waits_for_is_committed_in_about_a_commits_time_not_the_flush_interval(tmp_path):
+    chart = tmp_path / "pingpong.scxml"
+    chart.write_text(PINGPONG)
+
+    async def main():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(
+            idle_eviction=None, durable_acks=False, flush_interval=30.0)).start()
+        try:
+            sid = await rt.start_session(chart.as_uri())
+            for ticks in (1, 2):
+                await rt.send_event(sid, "tick")
+                deadline = asyncio.get_running_loop().time() + 5.0  # far below the 30 s interval
+                while True:
+                    row = await asyncio.to_thread(rt.store.load, sid)
+                    if row is not None and json.loads(row.snapshot)["interpreter"]["datamodel"][
+                            "variables"]["ticks"] == ticks:
+                        break
+                    assert asyncio.get_running_loop().time() < deadline, "not committed in time"
+                    await asyncio.sleep(0.01)
+        finally:
+            await rt.stop()
+
+    run(main())

@@ -7,7 +7,9 @@ the whole batch in one transaction on a single writer thread. Ended sessions are
 batches. Batches are sequential, so a delete always lands after the session's last save.
 
 Batches size themselves by load: while one commits, whatever changes joins the next, so a busy
-server commits many sessions at a time and an idle one commits each change at once. Snapshots
+server commits many sessions at a time and an idle one commits each change at once; a change
+nobody waits for waits about as long as the last commit took (`interval` at most), not a fixed
+`interval`. Snapshots
 are taken in slices of at most `SLICE_S` seconds with a loop turn between them, so a large batch
 never keeps requests waiting longer than a slice.
 
@@ -46,6 +48,7 @@ log = logging.getLogger("openors.runtime.writer")
 
 MAX_RETRY_DELAY_S = 2.0  # a store that keeps refusing is retried at least this often
 TAKEN_OVER = "another node owns this session now (this node stalled past its heartbeat)"
+MIN_GATHER_S = 0.001  # shortest wait for more changes to join a batch nobody waits for
 SLICE_S = 0.002  # longest run of snapshots before the loop serves sockets and timers again
 _HASHES_KEPT = 256  # documents whose hash is remembered (documents are few; reloads make new ones)
 
@@ -66,7 +69,7 @@ class SnapshotWriter:
         self._raw: dict[str, StoredSession] = {}  # rows that are not live sessions (scheduled starts)
         self.unsaved: dict[str, str] = {}  # session id -> why its latest snapshot is not in the store
         self._waiters: list[tuple[asyncio.Future, str | None]] = []  # (caller, the session it waits on)
-        self._delay = interval  # grows while the store refuses batches
+        self._delay = MIN_GATHER_S  # the last commit's time; grows while the store refuses batches
         self._has_work = asyncio.Event()
         self._urgent = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openors-store")
@@ -133,19 +136,23 @@ class SnapshotWriter:
         rows = raw + snapshots
         self.in_flight = ids
         started = time.perf_counter()
+        committed = started
         try:
             refused = None
             if rows or deletes:
                 refused = await asyncio.get_running_loop().run_in_executor(
                     self._executor, self.store.write_batch, rows, deletes)
-                self.metrics.persistence_latency.observe(time.perf_counter() - started)
+                committed = time.perf_counter()
+                self.metrics.persistence_latency.observe(committed - started)
                 self.metrics.persistence_batch_size.observe(len(rows) + len(deletes))
         except Exception as exc:
             self._batch_failed(exc, ids, failed, deletes, raw, waiters)
             return False
         finally:
             self.in_flight = set()
-        self._delay = self.interval
+        # Group commit sized by load: a change nobody waits for waits about as long as the last
+        # commit took, the time in which the store would have taken it anyway (`interval` at most).
+        self._delay = min(self.interval, max(MIN_GATHER_S, committed - started))
         for row in snapshots:
             self.unsaved.pop(row.id, None)
         for sid in refused or ():  # fenced: another node took the session over meanwhile
@@ -170,7 +177,7 @@ class SnapshotWriter:
         cause = _store_reason(exc)
         log.error("the store refused a batch of %d saves, %d deletes: %s; retrying", len(ids) + len(raw),
                   len(deletes), cause, exc_info=not _is_store_error(exc))
-        self._delay = min(self._delay * 2, MAX_RETRY_DELAY_S)
+        self._delay = min(max(self._delay, self.interval) * 2, MAX_RETRY_DELAY_S)
         self.dirty |= ids - deletes - failed  # kept for the next batch
         self._deleted |= deletes
         for row in raw:
