@@ -1,20 +1,34 @@
-"""Server benchmark: N concurrent sessions through the HTTP API of a real `openors serve` process.
+"""Server benchmark: a real `openors serve` process, driven over HTTP by the same client that
+drives a bare uvicorn app in the same run.
 
     python bench/server_bench.py                  # 1k sessions
     python bench/server_bench.py --sessions 10000 # or --big
     python bench/server_bench.py --timers 100000  # also: cost of pending delayed sends on the clock
+    python bench/server_bench.py --no-redis       # without the two-node Redis part
 
-Prints sessions started/s, events/s, p50/p99 event latency (one HTTP POST, acknowledged after the
-snapshot is committed), and server RSS per session, live and evicted. Evicted memory is measured as
-RSS growth while sessions are started and evicted in batches (freed memory is reused, so what
-remains is the wake-up records)."""
+Prints, for the bare app (the anchor) and for OpenORS with N live sessions:
+* requests/s at saturation (32 keep-alive connections, one request at a time on each); the bare
+  app is also driven by two client processes: if that is not faster, one client is not the limit;
+* session starts/s at saturation and one start's latency when nothing else runs;
+* events/s at saturation, each event one HTTP POST acknowledged after its snapshot is committed,
+  and the ratio to the bare app;
+* p50/p99 at a fixed open-loop rate of 50% of that maximum (latency counted from when the request
+  was due, so a request waiting for a free connection counts its wait);
+* events/s with two `serve` processes sharing one redis-server (started here, as the tests do);
+* server RSS per session, live and evicted. Evicted memory is measured as RSS growth while sessions
+  are started and evicted in batches (freed memory is reused, so what remains is the wake-up
+  records)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
+import multiprocessing
 import os
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +38,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+
+from openors.server import loops
 
 CHART = """<?xml version="1.0" encoding="UTF-8"?>
 <scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript" initial="talking">
@@ -122,61 +138,255 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(p / 100 * len(values)))]
 
 
-async def run_http(args, url: str, pid: int, src: str) -> None:
-    async with LoadClient(url, args.concurrency) as load, \
-            httpx.AsyncClient(base_url=url, timeout=60, trust_env=False) as http:
-        async def start_many(n: int) -> list[str]:
-            results = await load.many([("/scxml/session/start", {"src": src, "ani": f"555{i:06d}"})
-                                       for i in range(n)])
-            bad = [(status, body) for _, status, body in results if status != 200]
-            if bad:
-                raise SystemExit(f"start failed: {bad[0]}")
-            return [json.loads(body)["sessionid"] for _, _, body in results]
+def bare_app_main(port: int, stack: str) -> None:
+    """The anchor: uvicorn and an app that answers like /event. Stack "fast": the loop and parser
+    `serve` uses (uvloop and httptools when installed); "pure": uvicorn's pure-Python h11 parser
+    on asyncio's loop, what `serve` ran on before it took the fast ones."""
+    import uvicorn
 
-        warm = await start_many(50)
-        await load.many([(f"/scxml/session/{s}/terminate", None) for s in warm])
-        await asyncio.sleep(0.5)
-        base = rss_kib(pid)
+    body = b'{"sessionid":"x","event":"update","status":"queued"}'
 
-        t0 = time.perf_counter()
-        sids = await start_many(args.sessions)
-        start_s = time.perf_counter() - t0
-        await asyncio.sleep(0.3)
-        live = rss_kib(pid)
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        more = True
+        while more:
+            more = (await receive()).get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
-        jobs = [(f"/scxml/session/{sid}/event/update", {"seq": str(k)}) for k in range(args.events) for sid in sids]
+    options = {"loop": "asyncio", "http": "h11"} if stack == "pure" else {}
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", **options)
+
+
+def start_bare_app(stack: str) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, __file__, "--bare-app", str(port), "--bare-stack", stack])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("the bare app did not start")
+
+
+async def saturate(url: str, jobs: list[tuple[str, dict | None]], connections: int,
+                   start_at: float | None = None) -> tuple[int, float, list[float]]:
+    """Send every job, `connections` at a time: (answered 200, seconds, latencies)."""
+    async with LoadClient(url, connections) as load:
+        if start_at is not None:
+            await asyncio.sleep(max(0.0, start_at - time.time()))
         t0 = time.perf_counter()
         results = await load.many(jobs)
-        events_s = time.perf_counter() - t0
-        latencies = [t for t, status, _ in results if status == 200]
-        failed = len(results) - len(latencies)
-        check = (await http.get(f"/scxml/session/{sids[-1]}/query")).json()["data"]["events"]
+        elapsed = time.perf_counter() - t0
+    latencies = [t for t, status, _ in results if status == 200]
+    return len(latencies), elapsed, latencies
 
+
+def _saturate_in_process(args) -> tuple[int, float, list[float]]:
+    gc.disable()  # the client's own collections would count as the server's latency
+    return loops.run(saturate(*args))
+
+
+def saturate_in_processes(parts: list[tuple[str, list, int]]) -> tuple[float, int]:
+    """One client process per (url, jobs, connections), started together: (requests/s, failed)."""
+    start_at = time.time() + 1.0  # every process connected before any sends
+    with multiprocessing.get_context("spawn").Pool(len(parts)) as pool:
+        results = pool.map(_saturate_in_process, [(*part, start_at) for part in parts])
+    ok = sum(r[0] for r in results)
+    return ok / max(r[1] for r in results), sum(len(p[1]) for p in parts) - ok
+
+
+async def open_loop(url: str, jobs: list[tuple[str, dict | None]], rate: float,
+                    connections: int) -> tuple[list[float], int]:
+    """Send job i when it is due (i / rate seconds in), whatever came back: latencies counted from
+    when each request was due, and the number of failed ones."""
+    async with LoadClient(url, connections) as load:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time() + 0.1
+        latencies: list[float] = []
+        failed = 0
+
+        async def one(due: float, path: str, fields: dict | None) -> None:
+            nonlocal failed
+            _, status, _ = await load.post(path, fields)
+            if status == 200:
+                latencies.append(loop.time() - due)
+            else:
+                failed += 1
+
+        tasks = []
+        for i, (path, fields) in enumerate(jobs):
+            due = t0 + i / rate
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.ensure_future(one(due, path, fields)))
+        await asyncio.gather(*tasks)
+    return latencies, failed
+
+
+async def start_many(load: LoadClient, src: str, n: int) -> list[str]:
+    results = await load.many([("/scxml/session/start", {"src": src, "ani": f"555{i:06d}"}) for i in range(n)])
+    bad = [(status, body) for _, status, body in results if status != 200]
+    if bad:
+        raise SystemExit(f"start failed: {bad[0]}")
+    return [json.loads(body)["sessionid"] for _, _, body in results]
+
+
+def event_jobs(sids: list[str], per_session: int) -> list[tuple[str, dict]]:
+    return [(f"/scxml/session/{sid}/event/update", {"seq": str(k)}) for k in range(per_session) for sid in sids]
+
+
+def measure_bare(args) -> dict:
+    jobs = [("/scxml/session/x/event/update", {"seq": "1"})] * (args.sessions * args.events)
+    half = args.concurrency // 2
+    out = {}
+    for stack in ("fast", "pure"):
+        proc, url = start_bare_app(stack)
+        try:
+            out[stack] = saturate_in_processes([(url, jobs, args.concurrency)])[0]
+            if stack == "fast":  # the client is not the limit if two of them get no more
+                out["two"] = saturate_in_processes([(url, jobs, half), (url, jobs, args.concurrency - half)])[0]
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    return out
+
+
+async def measure_openors(args, url: str, pid: int, src: str) -> dict:
+    out: dict = {}
+    async with LoadClient(url, args.concurrency) as load, LoadClient(url, 1) as single:
+        warm = await start_many(load, src, 50)
+        await load.many([(f"/scxml/session/{s}/terminate", None) for s in warm])
+        await asyncio.sleep(0.5)
+        out["base"] = rss_kib(pid)
+
+        alone = []
+        for _ in range(100):
+            took, status, body = await single.post("/scxml/session/start", {"src": src})
+            alone.append(took)
+            await single.post(f"/scxml/session/{json.loads(body)['sessionid']}/terminate")
+        out["start_alone"] = statistics.median(alone)
+
+        t0 = time.perf_counter()
+        sids = await start_many(load, src, args.sessions)
+        out["starts_s"] = args.sessions / (time.perf_counter() - t0)
+        await asyncio.sleep(0.3)
+        out["live"] = rss_kib(pid)
+    out["sids"] = sids
+    return out
+
+
+async def measure_memory(args, url: str, pid: int, src: str, sids: list[str]) -> dict:
+    async with LoadClient(url, args.concurrency) as load, \
+            httpx.AsyncClient(base_url=url, timeout=60, trust_env=False) as http:
+        check = (await http.get(f"/scxml/session/{sids[-1]}/query")).json()["data"]["events"]
         evicted = (await http.post("/ors/evict", params={"idle": 0})).json()["evicted"]
         await asyncio.sleep(0.3)
         after_evict = rss_kib(pid)
         batch = 500
         for done in range(0, args.sessions, batch):
-            await start_many(min(batch, args.sessions - done))
+            await start_many(load, src, min(batch, args.sessions - done))
             await asyncio.sleep(0.1)  # let the writer commit, so the sessions may be evicted
             evicted += (await http.post("/ors/evict", params={"idle": 0})).json()["evicted"]
         await asyncio.sleep(0.3)
         final = rss_kib(pid)
         counts = (await http.get("/ors/sessions")).json()["counts"]
         sample = (await http.post(f"/scxml/session/{sids[0]}/query")).json()["data"]["events"]  # restores one
+    return {"after_evict": after_evict, "final": final, "evicted": evicted, "counts": counts, "check": check,
+            "sample": sample}
+
+
+def measure_redis(args, workdir: Path, src: str) -> float | None:
+    """Events/s with two `serve` processes on one redis-server, each driven by its own client."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.redis_server import RedisServer
+
+    if shutil.which("redis-server") is None:
+        return None
+    with RedisServer(workdir) as redis_server:
+        nodes = []
+        try:
+            for node in ("a", "b"):
+                config = workdir / f"node-{node}.yaml"
+                store = {"type": "redis", "url": redis_server.url, "node": node}
+                config.write_text("listen: {host: 127.0.0.1, port: 0}\n"
+                                  f"store: {json.dumps(store)}\nlogging: {{level: INFO}}\n"
+                                  "runtime: {idle_eviction_s: null, max_inflight_events: 1000000}\n")
+                nodes.append(serve(config))
+
+            async def sessions_on(url: str) -> list[str]:
+                async with LoadClient(url, args.concurrency) as load:
+                    return await start_many(load, src, args.sessions // 2)
+
+            parts = []
+            half = args.concurrency // 2
+            for _, url in nodes:
+                sids = loops.run(sessions_on(url))
+                parts.append((url, event_jobs(sids, args.events), half))
+            rate, failed = saturate_in_processes(parts)
+            if failed:
+                print(f"  (redis: {failed} events failed)")
+            return rate
+        finally:
+            for proc, _ in nodes:
+                proc.terminate()
+                proc.wait(30)
+
+
+def run_all(args, workdir: Path) -> None:
+    bare = measure_bare(args)
+    (workdir / "bench.scxml").write_text(CHART)
+    src = (workdir / "bench.scxml").as_uri()
+    proc, url = start_server(workdir, args.flush_ms)
+    try:
+        o = loops.run(measure_openors(args, url, proc.pid, src))
+        events_s, failed = saturate_in_processes([(url, event_jobs(o["sids"], args.events), args.concurrency)])
+        _, _, latencies = loops.run(saturate(url, event_jobs(o["sids"], 1), args.concurrency))
+        rate = events_s / 2
+        jobs = event_jobs(o["sids"], max(1, round(rate * args.open_loop_s / len(o["sids"]))))
+        gc.disable()  # as in the client processes
+        paced, paced_failed = loops.run(open_loop(url, jobs, rate, 4 * args.concurrency))
+        gc.enable()
+        m = loops.run(measure_memory(args, url, proc.pid, src, o["sids"]))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    db = (workdir / "bench.db").stat().st_size
+    redis_rate = None if args.no_redis else measure_redis(args, workdir, src)
 
     n = args.sessions
-    print(f"sessions: {n}, events per session: {args.events}, client concurrency: {args.concurrency}")
-    print(f"  sessions started/s       {n / start_s:10.0f}   ({start_s:.2f} s)")
-    print(f"  events/s                 {len(latencies) / events_s:10.0f}   ({len(results)} events, {failed} failed)")
-    print(f"  event latency p50        {statistics.median(latencies) * 1000:10.2f} ms")
-    print(f"  event latency p99        {pct(latencies, 99) * 1000:10.2f} ms")
-    print(f"  RSS baseline             {base / 1024:10.1f} MiB")
-    print(f"  memory per live session  {(live - base) / n:10.1f} KiB   (RSS {live / 1024:.1f} MiB)")
-    print(f"  memory per evicted sess. {(final - after_evict) / n:10.2f} KiB   "
-          f"(RSS {after_evict / 1024:.1f} -> {final / 1024:.1f} MiB over {n} start+evict)")
-    print(f"  evicted {evicted}, counts {counts}, events seen by a session: {check}/{args.events}, "
-          f"restored one: {sample}")
+    print(f"sessions: {n}, events per session: {args.events}, client connections: {args.concurrency}")
+    print(f"  bare uvicorn app           {bare['fast']:10.0f} requests/s   (two client processes: "
+          f"{bare['two']:.0f}/s)")
+    print(f"  ... on h11 and asyncio     {bare['pure']:10.0f} requests/s")
+    print(f"  session start alone        {o['start_alone'] * 1000:10.2f} ms")
+    print(f"  sessions started/s         {o['starts_s']:10.0f}")
+    print(f"  events/s at saturation     {events_s:10.0f}   ({failed} failed)   "
+          f"ratio to the bare app {events_s / bare['fast']:.2f} (h11: {events_s / bare['pure']:.2f})")
+    print(f"  latency at saturation      {statistics.median(latencies) * 1000:10.2f} ms p50, "
+          f"{pct(latencies, 99) * 1000:.2f} ms p99")
+    print(f"  open loop at {rate:6.0f}/s     {statistics.median(paced) * 1000:10.2f} ms p50, "
+          f"{pct(paced, 99) * 1000:.2f} ms p99, {pct(paced, 100) * 1000:.1f} ms max "
+          f"({len(paced)} events, {paced_failed} failed; 50% of saturation, {n} live sessions)")
+    if redis_rate is not None:
+        print(f"  2 nodes on one Redis       {redis_rate:10.0f} events/s   ({n // 2} sessions per node)")
+    elif not args.no_redis:
+        print("  2 nodes on one Redis       (redis-server not installed)")
+    print(f"  RSS baseline               {o['base'] / 1024:10.1f} MiB")
+    print(f"  memory per live session    {(o['live'] - o['base']) / n:10.1f} KiB   (RSS {o['live'] / 1024:.1f} MiB)")
+    print(f"  memory per evicted sess.   {(m['final'] - m['after_evict']) / n:10.2f} KiB   "
+          f"(RSS {m['after_evict'] / 1024:.1f} -> {m['final'] / 1024:.1f} MiB over {n} start+evict)")
+    print(f"  SQLite file                {db / 1024:10.0f} KiB   ({db / (2 * n):.0f} bytes per session)")
+    print(f"  evicted {m['evicted']}, counts {m['counts']}, events seen by the last session: {m['check']}, "
+          f"restored one: {m['sample']}")
 
 
 async def run_timers(count: int) -> None:
@@ -223,25 +433,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--big", action="store_true", help="10k sessions")
-    parser.add_argument("--events", type=int, default=5, help="events per session")
+    parser.add_argument("--events", type=int, default=5, help="events per session at saturation")
     parser.add_argument("--concurrency", type=int, default=32, help="HTTP connections (requests in flight)")
     parser.add_argument("--flush-ms", type=int, default=20, help="store batch interval")
+    parser.add_argument("--open-loop-s", type=float, default=5.0, help="seconds of open-loop load")
+    parser.add_argument("--no-redis", action="store_true", help="skip the two nodes on one Redis")
     parser.add_argument("--timers", type=int, default=0, help="also measure N pending timers (e.g. 100000)")
+    parser.add_argument("--bare-app", type=int, help=argparse.SUPPRESS)  # the anchor's own process
+    parser.add_argument("--bare-stack", default="fast", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bare_app:
+        bare_app_main(args.bare_app, args.bare_stack)
+        return
     if args.big:
         args.sessions = 10_000
     if args.timers:
         asyncio.run(run_timers(args.timers))
     with tempfile.TemporaryDirectory(prefix="openors-bench-") as tmp:
-        workdir = Path(tmp)
-        (workdir / "bench.scxml").write_text(CHART)
-        proc, url = start_server(workdir, args.flush_ms)
-        try:
-            asyncio.run(run_http(args, url, proc.pid, (workdir / "bench.scxml").as_uri()))
-        finally:
-            proc.terminate()
-            proc.wait(30)
-        print(f"  store file {(workdir / 'bench.db').stat().st_size / 1024:.0f} KiB")
+        run_all(args, Path(tmp))
 
 
 if __name__ == "__main__":

@@ -51,6 +51,28 @@ def test_start_with_a_form_puts_parameters_into_data_and_sets_the_cookie(http):
     assert query["data"]["who"] == "alice" and query["data"]["n"] == 0
 
 
+def test_multipart_bodies_reach_the_session_like_forms_do(http):
+    # the fast path leaves multipart to FastAPI's routes: same parameters, same answers
+    response = http.post("/scxml/session/start", files={"src": (None, WAITER), "who": (None, "dora")})
+    assert response.status_code == 200, response.text
+    sid = response.json()["sessionid"]
+    assert response.cookies["ORSSESSIONID"] == sid
+    answer = http.post(f"/scxml/session/{sid}/event/bump", files={"seq": (None, "7")})
+    assert answer.json() == {"sessionid": sid, "event": "bump", "status": "queued"}
+    wait_for(lambda: http.get(f"/scxml/session/{sid}/query").json()["data"]["n"] == 1)
+    query = http.get(f"/scxml/session/{sid}/query").json()
+    assert query["data"]["who"] == "dora" and query["data"]["last"] == {"seq": "7"}
+    missing = http.post("/scxml/session/start", files={"who": (None, "erin")})
+    assert missing.status_code == 400 and missing.json()["error"] == "MalformedBody"
+
+
+def test_an_unknown_session_gets_the_same_404_whichever_way_its_body_is_sent(http):
+    fast = http.post("/scxml/session/nosuch/event/bump", data={"a": "1"})
+    routed = http.post("/scxml/session/nosuch/event/bump", files={"a": (None, "1")})
+    assert fast.status_code == routed.status_code == 404
+    assert fast.json() == routed.json() and fast.json()["error"] == "UnknownSession"
+
+
 def test_start_with_json_and_with_query_parameters(http):
     sid = http.post("/scxml/session/start", json={"src": WAITER, "who": {"name": "bob"}}).json()["sessionid"]
     assert http.get(f"/scxml/session/{sid}/query").json()["data"]["who"] == {"name": "bob"}

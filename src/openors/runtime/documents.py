@@ -12,6 +12,7 @@ when the first cannot be fetched or compiled.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import time
@@ -240,6 +241,8 @@ class DocumentCache:
         compile_document rather than load_string: the latter keeps the source text on the
         document, and the engine then copies it into every snapshot."""
         try:
-            return compile_document(parse_xml(data, url), url, self.extensions, sources=self.sources)
+            document, root = compile_document(parse_xml(data, url), url, self.extensions, sources=self.sources)
+            document.source_sha256 = hashlib.sha256(data).hexdigest()  # snapshots keep it, not the text
+            return document, root
         except RecursionError:  # the compiler recurses per nesting level: refuse rather than crash
             raise ScxmlLoadError("the document nests elements too deeply to compile", url) from None

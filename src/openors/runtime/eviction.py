@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from openors.scxml import Session, SessionHost
 
+from .host import check_document
 from .store import Store
 from .writer import SnapshotWriter
 
@@ -157,6 +158,7 @@ class Evictor:
         try:
             snapshot = json.loads(row.snapshot)
             document = self.load_document(row.document)
+            check_document(snapshot, document)
             session = self.host.restore_session(snapshot, document=document)
         except Exception as exc:
             log.exception("cannot restore evicted session", extra={"session_id": session_id})

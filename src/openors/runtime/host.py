@@ -4,15 +4,21 @@ the waiting time of queued events (backpressure and the queuing-time metric)."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
 
 from openors.scxml import Event, Session
+from openors.scxml import model as m
 from openors.scxml.listeners import SessionListener
 from openors.scxml.session import PARTS_KEY
 
-__all__ = ["PARTS_KEY", "QueueWatch", "SessionTable"]
+from .writer import document_hash
+
+log = logging.getLogger("openors.runtime")
+
+__all__ = ["PARTS_KEY", "QueueWatch", "SessionTable", "check_document"]
 
 
 class SessionTable(dict):
@@ -29,6 +35,20 @@ class SessionTable(dict):
         if session is None and self.restorer is not None:
             session = self.restorer(key)
         return default if session is None else session
+
+
+def check_document(snap: dict, document: m.Document | None) -> None:
+    """A session saved with its document's hash is restored on the document its URL gives now. If
+    that changed, the session goes on with the new version, as ORS does when a strategy is
+    redeployed (a snapshot whose states the new version lacks fails to restore and is quarantined):
+    flagged in the log, so a restore that behaves oddly can be traced to the redeployment."""
+    if document is None:
+        return  # loaded later from the snapshot's own URL or text
+    saved = snap.get("document_sha256")
+    now = document.source_sha256 or document_hash(document.source_text)
+    if saved is not None and now is not None and saved != now:
+        log.warning("session restored on a document that changed since its snapshot", extra={
+            "session_id": snap.get("id"), "url": document.url})
 
 
 class QueueWatch(SessionListener):

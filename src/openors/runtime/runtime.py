@@ -31,6 +31,7 @@ from openors.scxml.budgets import Breach, Budgets
 from openors.scxml.extensions import Extensions
 from openors.scxml.sources import DEFAULT_POLICY, SourcePolicy
 
+from .collector import CollectorPacer
 from .documents import DocumentCache
 from .errors import (
     Overloaded,
@@ -43,7 +44,7 @@ from .errors import (
     UnknownSession,
 )
 from .eviction import Evictor
-from .host import PARTS_KEY, QueueWatch, SessionTable
+from .host import PARTS_KEY, QueueWatch, SessionTable, check_document
 from .metrics import Metrics
 from .quarantine import Quarantine, quarantine_marker
 from .replies import REPLY_TYPE, ReplyProcessor, SessionEndedBeforeReply, reply_origin
@@ -150,8 +151,10 @@ class Runtime:
         # computed when scraped: counting on every start/end would cost O(sessions) each time
         self.metrics.active_sessions.set_function(lambda: self._live_count() + len(self.evictor.evicted))
         self.metrics.evicted_sessions.set_function(lambda: len(self.evictor.evicted))
+        self.collector = CollectorPacer(lambda: len(self.host.sessions))
         self.writer.start()
         self.evictor.start()
+        self.collector.start()
         self._tasks.append(asyncio.get_running_loop().create_task(self._dispatch_forever(),
                                                                   name="openors-dispatcher"))
         self.accepting = True
@@ -161,6 +164,7 @@ class Runtime:
         """Stop taking work, let queued events run, commit every snapshot, close the store."""
         self.accepting = False
         await self.evictor.stop()
+        await self.collector.stop()
         self.host.run_ready()
         for task in self._tasks:
             task.cancel()
@@ -240,7 +244,9 @@ class Runtime:
                     due = min((p["due"] for p in snap.get("pending_sends", {}).values()), default=None)
                     self.evictor.adopt(row.id, row.document, due)
                 else:
-                    session = self.host.restore_session(snap, document=self.documents.cached(row.document))
+                    document = self.documents.cached(row.document)
+                    check_document(snap, document)
+                    session = self.host.restore_session(snap, document=document)
                     self.evictor.touch(session.id)
                 count += 1
             except Exception as exc:
@@ -302,6 +308,7 @@ class Runtime:
     def _start_now(self, document, params: dict, session_id: str) -> Session:
         session = self.host.start_session(document, params, session_id=session_id)
         self.metrics.sessions_created.inc()
+        self.collector.note_started()
         session_log.debug("session started", extra={"session_id": session_id, "url": document.url})
         return session
 
@@ -478,6 +485,7 @@ class Runtime:
             self.traces.drop(session.id)
             self.evictor.forget(session.id)
             self.metrics.sessions_ended.inc()
+            self.collector.note_ended()
             session_log.debug("session ended", extra={"session_id": session.id,
                                                      "final_state": session.final_state})
 

@@ -6,6 +6,17 @@ durability — snapshots those sessions on the loop (they are between macrosteps
 the whole batch in one transaction on a single writer thread. Ended sessions are deleted in the same
 batches. Batches are sequential, so a delete always lands after the session's last save.
 
+Batches size themselves by load: while one commits, whatever changes joins the next, so a busy
+server commits many sessions at a time and an idle one commits each change at once; a change
+nobody waits for waits about as long as the last commit took (`interval` at most), not a fixed
+`interval`. Snapshots
+are taken in slices of at most `SLICE_S` seconds with a loop turn between them, so a large batch
+never keeps requests waiting longer than a slice.
+
+A top-level session's document is reloaded from its URL on restore, so its snapshot keeps only
+the SHA-256 of the source (`document_sha256`), never the text: the restore compares it (see
+`check_document` in host.py). Invoked children with inline content keep their text.
+
 Failures never pass for success: a session whose snapshot cannot be taken fails the callers
 waiting on it (and only them: the rest of the batch is written) and stays in `unsaved` until a
 snapshot of it is committed, which keeps it from being evicted; a batch the store refuses fails
@@ -15,6 +26,7 @@ every caller waiting on it and is retried with a growing delay.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import sqlite3
@@ -22,6 +34,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import orjson
 import redis
 
 from openors.scxml import Session
@@ -33,8 +46,11 @@ from .store import Store, StoredSession
 
 log = logging.getLogger("openors.runtime.writer")
 
-MAX_RETRY_DELAY_S = 2.0
-TAKEN_OVER = "another node owns this session now (this node stalled past its heartbeat)"  # a store that keeps refusing is retried at least this often
+MAX_RETRY_DELAY_S = 2.0  # a store that keeps refusing is retried at least this often
+TAKEN_OVER = "another node owns this session now (this node stalled past its heartbeat)"
+MIN_GATHER_S = 0.001  # shortest wait for more changes to join a batch nobody waits for
+SLICE_S = 0.002  # longest run of snapshots before the loop serves sockets and timers again
+_HASHES_KEPT = 256  # documents whose hash is remembered (documents are few; reloads make new ones)
 
 
 class SnapshotWriter:
@@ -53,12 +69,13 @@ class SnapshotWriter:
         self._raw: dict[str, StoredSession] = {}  # rows that are not live sessions (scheduled starts)
         self.unsaved: dict[str, str] = {}  # session id -> why its latest snapshot is not in the store
         self._waiters: list[tuple[asyncio.Future, str | None]] = []  # (caller, the session it waits on)
-        self._delay = interval  # grows while the store refuses batches
+        self._delay = MIN_GATHER_S  # the last commit's time; grows while the store refuses batches
         self._has_work = asyncio.Event()
         self._urgent = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openors-store")
         self._task: asyncio.Task | None = None
         self._stopping = False
+        self._hashes: dict[int, tuple[object, str]] = {}  # id(document) -> (document, its hash)
 
     # --- what the runtime calls on the hot path ---------------------------------------------------
     def mark_dirty(self, session_id: str) -> None:
@@ -115,23 +132,27 @@ class SnapshotWriter:
         deletes, self._deleted = self._deleted, set()
         raw, self._raw = list(self._raw.values()), {}
         waiters, self._waiters = self._waiters, []
-        snapshots, failed = self._snapshot_rows(ids)
+        snapshots, failed = await self._snapshot_rows(ids)
         rows = raw + snapshots
         self.in_flight = ids
         started = time.perf_counter()
+        committed = started
         try:
             refused = None
             if rows or deletes:
                 refused = await asyncio.get_running_loop().run_in_executor(
                     self._executor, self.store.write_batch, rows, deletes)
-                self.metrics.persistence_latency.observe(time.perf_counter() - started)
+                committed = time.perf_counter()
+                self.metrics.persistence_latency.observe(committed - started)
                 self.metrics.persistence_batch_size.observe(len(rows) + len(deletes))
         except Exception as exc:
             self._batch_failed(exc, ids, failed, deletes, raw, waiters)
             return False
         finally:
             self.in_flight = set()
-        self._delay = self.interval
+        # Group commit sized by load: a change nobody waits for waits about as long as the last
+        # commit took, the time in which the store would have taken it anyway (`interval` at most).
+        self._delay = min(self.interval, max(MIN_GATHER_S, committed - started))
         for row in snapshots:
             self.unsaved.pop(row.id, None)
         for sid in refused or ():  # fenced: another node took the session over meanwhile
@@ -156,7 +177,7 @@ class SnapshotWriter:
         cause = _store_reason(exc)
         log.error("the store refused a batch of %d saves, %d deletes: %s; retrying", len(ids) + len(raw),
                   len(deletes), cause, exc_info=not _is_store_error(exc))
-        self._delay = min(self._delay * 2, MAX_RETRY_DELAY_S)
+        self._delay = min(max(self._delay, self.interval) * 2, MAX_RETRY_DELAY_S)
         self.dirty |= ids - deletes - failed  # kept for the next batch
         self._deleted |= deletes
         for row in raw:
@@ -168,17 +189,23 @@ class SnapshotWriter:
             if not waiter.done():
                 waiter.set_exception(fault)
 
-    def _snapshot_rows(self, ids: set[str]) -> tuple[list[StoredSession], set[str]]:
-        """The rows of these sessions, and the ids of those whose snapshot failed (now in `unsaved`)."""
+    async def _snapshot_rows(self, ids: set[str]) -> tuple[list[StoredSession], set[str]]:
+        """The rows of these sessions, and the ids of those whose snapshot failed (now in `unsaved`).
+        Yields to the loop every `SLICE_S`: a session changed meanwhile is dirty again, for the next
+        batch; one ended meanwhile is skipped (its delete is queued)."""
         rows = []
         failed = set()
         now = time.time()
+        slice_end = time.perf_counter() + SLICE_S
         for sid in ids:
+            if time.perf_counter() > slice_end:
+                await asyncio.sleep(0)
+                slice_end = time.perf_counter() + SLICE_S
             session = self.find_session(sid)
             if session is None or session.is_done:
                 continue  # ended meanwhile: its delete is queued
             try:
-                text = json.dumps(self.snapshot(session), separators=(",", ":"), default=str)
+                text = self._snapshot_text(session)
             except Exception as exc:
                 why = f"its state cannot be serialised: {exc}" if isinstance(exc, ExecutionError) \
                     else f"its snapshot failed: {type(exc).__name__}: {exc}"
@@ -190,6 +217,30 @@ class SnapshotWriter:
                 continue
             rows.append(StoredSession(sid, session.document.url, now, text))
         return rows, failed
+
+    def _snapshot_text(self, session: Session) -> str:
+        snap = self.snapshot(session)
+        document = session.document
+        if document.url is not None:  # reloaded from its URL on restore: its hash is enough
+            snap["document_text"] = None
+            digest = document.source_sha256 or self._document_hash(document)
+            if digest is not None:
+                snap["document_sha256"] = digest
+        try:
+            return orjson.dumps(snap, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
+            return json.dumps(snap, separators=(",", ":"), default=str)
+
+    def _document_hash(self, document) -> str | None:
+        """For documents compiled elsewhere than the runtime's cache, from the text they keep."""
+        kept = self._hashes.get(id(document))
+        if kept is not None and kept[0] is document:
+            return kept[1]
+        digest = document_hash(document.source_text)
+        if len(self._hashes) >= _HASHES_KEPT:
+            self._hashes.clear()
+        self._hashes[id(document)] = (document, digest)
+        return digest
 
     async def close(self) -> None:
         """Final flush (graceful shutdown), then stop the task and the writer thread."""
@@ -212,3 +263,7 @@ def _store_reason(exc: Exception) -> str:
     """What the store said, as a client may read it ("database or disk is full")."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return text or type(exc).__name__
+
+
+def document_hash(source_text: str | None) -> str | None:
+    return None if source_text is None else hashlib.sha256(source_text.encode("utf-8", "replace")).hexdigest()

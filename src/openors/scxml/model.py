@@ -272,6 +272,7 @@ class Document:
     dialect: Any = None  # set by an extension (the ORS dialect) when it applies
     extensions: Any = None  # what it was loaded with; documents it invokes load with the same
     source_text: str | None = None
+    source_sha256: str | None = None  # of the bytes it was compiled from (a server's document cache sets it)
 
     def state(self, state_id: str) -> State:
         return self.states_by_id[state_id]

@@ -20,15 +20,14 @@ from openors.runtime import Runtime, RuntimeFault
 from . import numbers
 from .admission import Admission
 from .auth import AuthConfig, TokenAuth
-from .bodies import MalformedBody, read_parameters
+from .bodies import read_parameters
 from .body_limit import BodyLimit
+from .fastpath import OrsCalls, OrsFastPath, json_response
 from .limits import LimitsConfig
 from .logs import current_session
 
 log = logging.getLogger("openors.server")
 
-COOKIE = "ORSSESSIONID"
-TIMEOUT_HEADER = "x-openors-timeout"  # seconds a /request/ call may wait (default: runtime setting)
 
 _FORM_OR_JSON = {"requestBody": {"required": False, "content": {
     "application/x-www-form-urlencoded": {"schema": {"type": "object", "additionalProperties": True}},
@@ -76,7 +75,7 @@ _COMMON_RESPONSES = {
 def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = None,
                auth: AuthConfig | None = None) -> FastAPI:
     limits = limits or LimitsConfig()
-    app = FastAPI(title="OpenORS", version=__version__,
+    app = OrsApi(title="OpenORS", version=__version__,
                   description="ORS-compatible SCXML session API, operator endpoints and metrics.",
                   responses=_COMMON_RESPONSES)
     app.state.runtime = runtime
@@ -84,6 +83,7 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
     admission = app.state.admission = Admission(runtime, limits.max_sessions)
     if center is not None:
         admission.guard_platform(center.world)
+    calls = OrsCalls(runtime, admission)
 
     @app.exception_handler(RequestValidationError)
     async def validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -98,32 +98,20 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
     # --- ORS API --------------------------------------------------------------------------------
     @app.post("/scxml/session/start", tags=["ORS"], openapi_extra=_START_BODY,
               summary="Start a session (src required, idealtime optional, other fields -> <data>)")
-    async def start(request: Request) -> JSONResponse:
-        params = await read_parameters(request)
-        src = params.pop("src", None)
-        if not isinstance(src, str) or not src.strip():
-            raise MalformedBody("'src' (the SCXML document URL) is required")
-        idealtime = numbers.idealtime(params.pop("idealtime", None))
-        admission.check_http()
-        session_id = await runtime.start_session(src, params, idealtime)
-        response = JSONResponse({"sessionid": session_id})
-        response.set_cookie(COOKIE, session_id, httponly=True)
-        return response
+    async def start(request: Request) -> Response:
+        return json_response(*await calls.start(await read_parameters(request), dict(request.scope["headers"])))
 
     @app.post("/scxml/session/{session_id}/event/{name}", tags=["ORS"], openapi_extra=_FORM_OR_JSON,
               summary="Queue an event; parameters become _event.data")
-    async def event(session_id: str, name: str, request: Request) -> JSONResponse:
-        data = await read_parameters(request)
-        await runtime.send_event(session_id, name, data)
-        return JSONResponse({"sessionid": session_id, "event": name, "status": "queued"})
+    async def event(session_id: str, name: str, request: Request) -> Response:
+        return json_response(*await calls.event(await read_parameters(request), dict(request.scope["headers"]),
+                                                session_id, name))
 
     @app.post("/scxml/session/{session_id}/request/{name}", tags=["ORS"], openapi_extra=_FORM_OR_JSON,
               summary="Send a request event and wait for the session's reply (504 on timeout)")
-    async def request_(session_id: str, name: str, request: Request) -> JSONResponse:
-        data = await read_parameters(request)
-        timeout = numbers.request_timeout(request.headers.get(TIMEOUT_HEADER), "X-OpenORS-Timeout")
-        reply = await runtime.request(session_id, name, data, timeout)
-        return JSONResponse(reply["data"], headers={"x-openors-reply-event": reply["event"]})
+    async def request_(session_id: str, name: str, request: Request) -> Response:
+        return json_response(*await calls.request(await read_parameters(request), dict(request.scope["headers"]),
+                                                  session_id, name))
 
     @app.get("/scxml/session/{session_id}/query", tags=["ORS"], operation_id="query_session_get",
              summary="The session's data and state configuration")
@@ -198,12 +186,41 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
     async def metrics() -> Response:
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(SessionLogContext)
-    app.add_middleware(InternalErrors)
-    app.add_middleware(BodyLimit, max_bytes=limits.max_body_bytes)
+    @app.exception_handler(500)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        # what Starlette answers before InternalErrors (outside it) logs the exception
+        return _internal_error(exc)
+
+    # Every request goes through these layers, then the hot ORS calls are answered at once and
+    # the rest goes on to FastAPI's own stack (routing, validation, its middlewares).
+    front = OrsFastPath(app.framework, fastapi_app=app, calls=calls)
+    front = InternalErrors(SessionLogContext(front))
+    front = BodyLimit(front, max_bytes=limits.max_body_bytes)
     if auth is not None and TokenAuth(None, auth).enabled:
-        app.add_middleware(TokenAuth, config=auth)  # outermost: nothing is read before the token is
+        front = TokenAuth(front, config=auth)  # outermost: nothing is read before the token is
+    app.front = front
     return app
+
+
+class OrsApi(FastAPI):
+    """FastAPI behind the server's own ASGI layers (`front`), which every HTTP request crosses
+    first; FastAPI's stack (`framework`) sees only what those layers pass on."""
+
+    front = None
+
+    async def __call__(self, scope, receive, send):
+        if self.front is not None and scope["type"] == "http":
+            await self.front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+    async def framework(self, scope, receive, send):
+        await super().__call__(scope, receive, send)
+
+
+def _internal_error(exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": "InternalError", "message": f"the server failed: {type(exc).__name__}"},
+                        status_code=500)
 
 
 class SessionLogContext:
@@ -249,6 +266,4 @@ class InternalErrors:
             log.exception("internal error", extra={"path": scope.get("path"), "status": 500})
             if started:
                 return
-            response = JSONResponse({"error": "InternalError", "message": f"the server failed: {type(exc).__name__}"},
-                                    status_code=500)
-            await response(scope, receive, send)
+            await _internal_error(exc)(scope, receive, send)

@@ -8,7 +8,9 @@ snapshots, far from Python's recursion limit)."""
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
+import orjson
 from starlette.requests import Request
 
 from openors.runtime import RuntimeFault
@@ -23,6 +25,7 @@ class UnsupportedBody(RuntimeFault):
 
 
 MAX_JSON_DEPTH = 64
+MAX_FORM_FIELDS = 1000  # as many as Starlette's form parser takes
 
 
 def _no_constant(name: str):
@@ -50,14 +53,21 @@ def _check_depth(data) -> None:
 
 
 def parse_json(body: bytes):
+    try:  # orjson is strict JSON already (no NaN, no infinite number); what it refuses, the
+        data = orjson.loads(body)  # standard parser looks at again, for the same messages as ever
+    except orjson.JSONDecodeError:
+        data = _parse_json_slowly(body)
+    _check_depth(data)
+    return data
+
+
+def _parse_json_slowly(body: bytes):
     try:
-        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
+        return json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
     except RecursionError:
         raise MalformedBody(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedBody(f"the body is not valid JSON: {str(exc)[:200]}") from None
-    _check_depth(data)
-    return data
 
 
 def _collect(pairs) -> dict:
@@ -71,26 +81,52 @@ def _collect(pairs) -> dict:
     return out
 
 
-async def read_parameters(request: Request) -> dict:
-    params = _collect(request.query_params.multi_items())
-    body = await request.body()
+def media_type(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def query_parameters(query_string: bytes) -> dict:
+    return _collect(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+
+
+def _form(body: bytes) -> list[tuple[str, str]]:
+    """An url-encoded form, decoded as Starlette decodes it (percent-escapes as UTF-8)."""
+    try:
+        return parse_qsl(body.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except ValueError as exc:
+        raise MalformedBody(f"the form body cannot be read: {exc}") from None
+
+
+def body_parameters(params: dict, content_type: str, body: bytes) -> dict:
+    """`params` (from the query string) with those of a JSON or url-encoded body added."""
     if not body.strip():
         return params
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "application/json" or content_type.endswith("+json"):
+    kind = media_type(content_type)
+    if kind == "application/json" or kind.endswith("+json"):
         data = parse_json(body)
         if not isinstance(data, dict):
             raise MalformedBody(f"a JSON body must be an object of parameters, not {type(data).__name__}")
         params.update(data)
-    elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        try:
-            form = await request.form()
-        except RuntimeFault:
-            raise  # BodyTooLarge
-        except Exception as exc:  # python-multipart errors have no common base class
-            raise MalformedBody(f"the form body cannot be read: {exc}") from None
-        params.update(_collect((k, v) for k, v in form.multi_items() if isinstance(v, str)))
+    elif kind == "application/x-www-form-urlencoded":
+        params.update(_collect(_form(body)))
     else:
-        raise UnsupportedBody(f"unsupported body type '{content_type or 'none'}': send "
+        raise UnsupportedBody(f"unsupported body type '{kind or 'none'}': send "
                               "application/x-www-form-urlencoded or application/json")
+    return params
+
+
+async def read_parameters(request: Request) -> dict:
+    params = query_parameters(request.scope.get("query_string", b""))
+    content_type = request.headers.get("content-type", "")
+    if media_type(content_type) != "multipart/form-data":
+        return body_parameters(params, content_type, await request.body())
+    if not (await request.body()).strip():
+        return params
+    try:
+        form = await request.form()
+    except RuntimeFault:
+        raise  # BodyTooLarge
+    except Exception as exc:  # python-multipart errors have no common base class
+        raise MalformedBody(f"the form body cannot be read: {exc}") from None
+    params.update(_collect((k, v) for k, v in form.multi_items() if isinstance(v, str)))
     return params

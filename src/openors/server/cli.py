@@ -22,6 +22,7 @@ from openors.runtime import MemoryStore, Runtime, SqliteStore, UnknownSession
 from openors.runtime.redis_store import NodeIdInUse, NodeKeeper, RedisStore
 from openors.runtime.store import StoreDamaged
 
+from . import loops
 from .app import create_app
 from .config import ConfigError, ServerConfig, load_config
 from .contact_center import attach_contact_center, attach_modules
@@ -50,7 +51,7 @@ def serve(config_path: str) -> int:
         return 2
     configure_logging(config.log_level)
     try:
-        return asyncio.run(run_server(config))
+        return loops.run(run_server(config))
     except (OSError, NodeIdInUse, StoreDamaged) as exc:
         log.error("cannot serve: %s", exc)
         return 1

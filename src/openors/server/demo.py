@@ -17,6 +17,7 @@ from typing import TextIO
 from openors.net import bind_tcp
 from openors.runtime import RuntimeSettings
 
+from . import loops
 from .cli import run_server
 from .config import ServerConfig
 from .contact_center import SimulatorConfig
@@ -136,6 +137,6 @@ async def run_demo(port: int, duration: float | None, pace: float, out: TextIO =
 
 def demo(port: int = 8080, duration: float | None = None, pace: float = 6.0) -> int:
     try:
-        return asyncio.run(run_demo(port, duration, pace))
+        return loops.run(run_demo(port, duration, pace))
     except KeyboardInterrupt:
         return 0

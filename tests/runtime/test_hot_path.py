@@ -1,0 +1,142 @@
+"""What the server's hot path changed in how sessions are kept: snapshots without the document's
+text, restores that notice a changed document, ended sessions freed although live ones are kept
+out of the garbage collector's way. A real loop, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import hashlib
+import json
+import logging
+import weakref
+from pathlib import Path
+
+from openors.runtime import Runtime, RuntimeSettings, SqliteStore
+from openors.runtime.collector import CollectorPacer
+
+PINGPONG = (Path(__file__).parent / "charts" / "pingpong.scxml").read_text()
+
+
+def run(coro):
+    return asyncio.run(asyncio.wait_for(coro, 20))
+
+
+def stored_snapshot(path: Path, sid: str) -> dict:
+    store = SqliteStore(path)
+    try:
+        return json.loads(store.load(sid).snapshot)
+    finally:
+        store.close()
+
+
+def test_a_snapshot_keeps_the_hash_of_a_reloadable_document_not_its_text(tmp_path):
+    chart = tmp_path / "pingpong.scxml"
+    chart.write_text(PINGPONG)
+
+    async def main():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        sid = await rt.start_session(chart.as_uri())
+        await rt.send_event(sid, "tick")
+        await rt.stop()
+        return sid
+
+    sid = run(main())
+    snap = stored_snapshot(tmp_path / "s.db", sid)
+    assert snap["document_text"] is None
+    assert snap["document_sha256"] == hashlib.sha256(PINGPONG.encode()).hexdigest()
+    assert snap["interpreter"]["datamodel"]["variables"]["ticks"] == 1
+
+
+def test_a_session_restored_on_a_changed_document_goes_on_with_it_and_the_change_is_logged(tmp_path, caplog):
+    chart = tmp_path / "pingpong.scxml"
+    chart.write_text(PINGPONG)
+
+    async def first_run():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        sid = await rt.start_session(chart.as_uri())
+        await rt.send_event(sid, "tick")
+        await rt.stop()
+        return sid
+
+    async def second_run(sid):
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        await rt.recover()
+        await rt.send_event(sid, "tick")
+        await asyncio.sleep(0.05)
+        ticks = rt.query(sid)["data"]["ticks"]
+        await rt.stop()
+        return ticks
+
+    sid = run(first_run())
+    chart.write_text(PINGPONG.replace('<data id="ticks" expr="0"/>', '<data id="ticks" expr="0"/><data id="more"/>'))
+    with caplog.at_level(logging.WARNING, logger="openors.runtime"):
+        assert run(second_run(sid)) == 2
+    changed = [r for r in caplog.records if "document that changed" in r.getMessage()]
+    assert len(changed) == 1 and changed[0].session_id == sid
+
+
+def test_an_unchanged_document_restores_without_a_warning(tmp_path, caplog):
+    chart = tmp_path / "pingpong.scxml"
+    chart.write_text(PINGPONG)
+
+    async def main():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        await rt.start_session(chart.as_uri())
+        await rt.stop()
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        assert await rt.recover() == 1
+        await rt.stop()
+
+    with caplog.at_level(logging.WARNING, logger="openors.runtime"):
+        run(main())
+    assert not [r for r in caplog.records if "document that changed" in r.getMessage()]
+
+
+def test_ended_sessions_are_freed_although_live_ones_are_frozen_out_of_the_collector(tmp_path):
+    chart = tmp_path / "pingpong.scxml"
+    chart.write_text(PINGPONG)
+
+    async def main():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        pacer = rt.collector = CollectorPacer(lambda: len(rt.host.sessions), freeze_after=5, sweep_after=5)
+        try:
+            sids = [await rt.start_session(chart.as_uri()) for _ in range(6)]
+            sessions = [weakref.ref(rt.host.sessions[sid]) for sid in sids]
+            pacer.pace()  # 6 started: frozen
+            assert gc.get_freeze_count() > 0
+            for sid in sids:
+                await rt.terminate(sid)
+            gc.collect()  # a collection of its own cannot reach frozen objects
+            pacer.pace()  # 6 ended: everything unfrozen, collected, frozen again
+            assert [ref() for ref in sessions] == [None] * 6
+        finally:
+            await rt.stop()
+        assert gc.get_freeze_count() == 0  # stopped: nothing stays frozen
+
+    run(main())
+
+
+def test_a_change_nobody_waits_for_is_committed_in_about_a_commits_time_not_the_flush_interval(tmp_path):
+    chart = tmp_path / "pingpong.scxml"
+    chart.write_text(PINGPONG)
+
+    async def main():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(
+            idle_eviction=None, durable_acks=False, flush_interval=30.0)).start()
+        try:
+            sid = await rt.start_session(chart.as_uri())
+            for ticks in (1, 2):
+                await rt.send_event(sid, "tick")
+                deadline = asyncio.get_running_loop().time() + 5.0  # far below the 30 s interval
+                while True:
+                    row = await asyncio.to_thread(rt.store.load, sid)
+                    if row is not None and json.loads(row.snapshot)["interpreter"]["datamodel"][
+                            "variables"]["ticks"] == ticks:
+                        break
+                    assert asyncio.get_running_loop().time() < deadline, "not committed in time"
+                    await asyncio.sleep(0.01)
+        finally:
+            await rt.stop()
+
+    run(main())
