@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for newcomers and CI: creates .venv on first use, then runs what you ask.
 #   ./dev.sh demo   - run OpenORS on the embedded defaults
-#   ./dev.sh test   - lint and run the whole test suite
+#   ./dev.sh test   - lint, type-check and run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=.venv
@@ -32,6 +32,7 @@ cmd="${1:-demo}"; shift || true
 case "$cmd" in
   test)
     "$VENV/bin/ruff" check src tests bench
+    "$VENV/bin/mypy"  # the files and settings are in pyproject.toml
     ensure_redis_server
     exec "$VENV/bin/python" -m pytest -n 2 "$@" ;;
   demo)

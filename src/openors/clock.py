@@ -49,6 +49,10 @@ class Clock:
         if handle is not None:
             handle.cancelled = True
 
+    def advance(self, seconds: float | None = None) -> bool:
+        """Move time on to the next timer (a virtual clock); a real clock never jumps: False."""
+        return False
+
 
 def call_later(clock: Clock, delay: float, callback: Callable[..., Any], *args: Any) -> TimerHandle:
     return clock.call_later(delay, callback, *args)

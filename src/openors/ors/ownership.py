@@ -143,7 +143,7 @@ class Ownership:
         (an evicted owner gets its views pushed when it is restored)."""
         sid = self.owner.get(ixn_id)
         snap = self.platform.get_interaction(ixn_id) if sid is not None else None
-        if snap is None:
+        if sid is None or snap is None:
             return
         self.sessions.setdefault(sid, SessionInteractions()).views[ixn_id] = interaction_view(snap)
         session = dict.get(self.host.sessions, sid)  # plain lookup: never restores an evicted session

@@ -87,6 +87,8 @@ class Requests:
                 interactionid=pending.interactionid))
 
     def outcome(self, ev: PlatformEvent) -> None:
+        if ev.request_id is None:
+            return  # an outcome always names its request
         if ev.request_id in self._own:
             self._own.discard(ev.request_id)
             return

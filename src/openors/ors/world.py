@@ -97,7 +97,7 @@ class OrsWorld(ModuleContext, SessionListener):
         self._record_handlers[kind] = handler
 
     def take_record(self, session: Session, record: dict) -> None:
-        handler = self._record_handlers.get(record.get("kind"))
+        handler = self._record_handlers.get(str(record.get("kind")))
         if handler is not None:
             handler(session, record)
 
@@ -255,7 +255,7 @@ class OrsWorld(ModuleContext, SessionListener):
     def user_data_request(self, session: Session, record: dict) -> None:
         """setuData/deleteuData called by a script: the platform confirms with udata.changed."""
         ixn = record.get("interactionid")
-        if self.ownership.owner.get(ixn) != session.id:
+        if not isinstance(ixn, str) or self.ownership.owner.get(ixn) != session.id:
             return
         if record.get("op") == "set":
             self.platform.update_user_data(ixn, record.get("data") or {})

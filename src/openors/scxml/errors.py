@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ScxmlLoadError(Exception):
     """A document that cannot be run: names the document, the line and the reason."""
@@ -22,9 +24,10 @@ class ScxmlLoadError(Exception):
 class ExecutionError(Exception):
     """Raised inside executable content; the interpreter turns it into `error.execution`."""
 
-    def __init__(self, message: str, node=None, event_name: str = "error.execution"):
+    def __init__(self, message: str, node: Any = None, event_name: str = "error.execution"):
         self.node = node
         self.event_name = event_name
+        self.sendid: str | None = None  # the <send> that failed, when one did
         super().__init__(message)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import model as m
@@ -48,7 +50,7 @@ class ExecutableContent:
     def __init__(self, interp: Interpreter):
         self.interp = interp
         self.dm = interp.datamodel
-        self._handlers = {
+        self._handlers: dict[type, Callable[[Any], None]] = {
             m.Raise: self.exec_raise, m.Log: self.exec_log, m.Assign: self.exec_assign,
             m.Script: self.exec_script, m.If: self.exec_if, m.Foreach: self.exec_foreach,
             m.Send: self.exec_send, m.Cancel: self.exec_cancel, m.CustomAction: self.exec_custom,
@@ -60,7 +62,7 @@ class ExecutableContent:
             for node in block:
                 self._handlers[type(node)](node)
         except ExecutionError as exc:
-            self.raise_error(exc, exc.node or (node if block else None), getattr(exc, "sendid", None))
+            self.raise_error(exc, exc.node or (node if block else None), exc.sendid)
         except RecursionError:
             self.raise_error(ExecutionError("RangeError: nesting too deep"), node)
         except Exception as exc:  # a fault of ours or of an extension: this session's error, not a crash
@@ -87,7 +89,7 @@ class ExecutableContent:
 
     def condition(self, transition: m.Transition) -> bool:
         try:
-            return bool(self.dm.evaluate_cond(transition.cond))
+            return transition.cond is None or bool(self.dm.evaluate_cond(transition.cond))
         except ExecutionError as exc:
             self.raise_error(exc, transition)
         except Exception as exc:
@@ -129,7 +131,8 @@ class ExecutableContent:
         node.handler.execute(self.interp, node)
 
     def exec_cancel(self, node: m.Cancel) -> None:
-        sendid = node.sendid if node.sendid is not None else self.dm.evaluate(node.sendidexpr)
+        # The parser requires one of sendid and sendidexpr.
+        sendid = node.sendid if node.sendid is not None else self.dm.evaluate(node.sendidexpr or "undefined")
         self.interp.host.cancel_send(self.interp, str(sendid))
 
     def exec_send(self, node: m.Send) -> None:
@@ -223,21 +226,23 @@ class ExecutableContent:
             self.dm.declare_unbound(data.id)
 
     def _fetch_data_src(self, data: m.Data) -> Any:
-        cached = getattr(data, "_src_value", _MISSING)
+        cached = _FETCHED.get(data, _MISSING)
         if cached is not _MISSING:
             return cached
+        assert data.src is not None  # only called for <data src>
         url = resolve_url(data.src, data.url)
         try:
             value = decode_text(fetch_text(url, data.url, self.interp.host.sources), normalise=True)
         except OSError as exc:
             raise ExecutionError(f"<data id='{data.id}' src='{data.src}'> cannot be fetched: {exc}", data) from None
-        data._src_value = value
+        _FETCHED[data] = value
         return value
 
     # --- invoke -----------------------------------------------------------------------------
     def start_invoke(self, inv: m.Invoke) -> None:
         interp = self.interp
         state = inv.state
+        assert state is not None  # the parser gives every <invoke> its state
         invokeid = inv.id
         try:
             if invokeid is None:
@@ -264,3 +269,5 @@ class ExecutableContent:
 
 
 _MISSING = object()
+# <data src> read once per document node, shared by the document's sessions.
+_FETCHED: weakref.WeakKeyDictionary[m.Data, Any] = weakref.WeakKeyDictionary()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections import deque
 from time import perf_counter
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import model as m
 from .budgets import Breach, Budgets, MacrostepMeter
@@ -23,6 +23,9 @@ from .errors import ExecutionError
 from .events import Event
 from .executable import ExecutableContent
 from .sources import SourcePolicy
+
+if TYPE_CHECKING:
+    from .session import Session
 
 
 class InterpreterHost(Protocol):
@@ -54,7 +57,7 @@ def is_descendant(state: m.State, ancestor: m.State) -> bool:
 class Interpreter:
     def __init__(self, document: m.Document, host: InterpreterHost, *, session_id: str | None = None,
                  ioprocessors: dict | None = None, datamodel_options: dict | None = None,
-                 budgets: Budgets | None = None):
+                 budgets: Budgets | None = None, session: Session):
         self.doc = document
         self.host = host
         self.session_id = session_id or uuid.uuid4().hex
@@ -86,7 +89,7 @@ class Interpreter:
         self._atomic_cache: list[m.State] | None = None
         self._history_seen = False
         self.current_event: Event | None = None
-        self.session = None  # set by the Session that owns this interpreter
+        self.session: Session = session  # the Session that owns this interpreter
         # A dialect whose states scope their <data> (ORS): `entered(interp, state)` before a state's
         # data are initialised, on every entry; `exited(interp, state)` after its onexit.
         self.state_scopes = getattr(document.dialect, "state_scopes", None)
@@ -118,6 +121,7 @@ class Interpreter:
                         self._declare_unbound(data)
         for script in doc.scripts:
             self.exec.execute_block([script])
+        assert doc.root.initial is not None  # the parser gives <scxml> its initial transition
         self.enter_states([doc.root.initial])
         self.main_event_loop()
 
@@ -505,6 +509,7 @@ class Interpreter:
         for s in t.targets:
             if s.is_history:
                 stored = self.history_value.get(s.id)
+                assert s.initial is not None  # a history state's default transition
                 found = stored if stored else self.get_effective_target_states(s.initial)
                 for x in found:
                     if x not in targets:

@@ -160,13 +160,13 @@ class Invoke(Node):
     params: list[Param] = field(default_factory=list)
     content: Content | None = None
     finalize: list[Executable] = field(default_factory=list)
-    state: State | None = None
+    state: State = None  # type: ignore[assignment]  # the parser sets it for every <invoke>
     index: int = 0  # position among the state's invokes, for generated ids
 
 
 @dataclass(eq=False)
 class Transition(Node):
-    source: State | None = None
+    source: State = None  # type: ignore[assignment]  # the parser sets it for every transition
     targets: list[State] = field(default_factory=list)
     target_ids: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)  # normalised descriptors, "*" kept

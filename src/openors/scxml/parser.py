@@ -341,6 +341,7 @@ class Parser:
             src = tr.source
             if tr.tag == "initial" or (src is not None and src.kind is m.StateKind.HISTORY):
                 holder = src.parent if src.kind is m.StateKind.HISTORY else src
+                assert holder is not None  # a history state always has a parent
                 for t in targets:
                     if holder not in t.ancestors:
                         raise ScxmlLoadError(
@@ -351,7 +352,7 @@ class Parser:
 
     def _check_history(self) -> None:
         for st in self.all_states:
-            if st.kind is m.StateKind.HISTORY and st.parent.kind is m.StateKind.SCXML:
+            if st.kind is m.StateKind.HISTORY and st.parent is not None and st.parent.kind is m.StateKind.SCXML:
                 raise ScxmlLoadError("<history> must be inside a <state> or <parallel>", st.url, st.line)
 
     # --- data, invoke, donedata ---------------------------------------------------------------

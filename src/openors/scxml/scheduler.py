@@ -192,7 +192,8 @@ class Scheduler:
             interp.running = False
             self.host.invoker.end_children(session)
             parent = session.parent
-            if parent is not None and parent.children.get(session.invokeid) is session:
+            if parent is not None and session.invokeid is not None \
+                    and parent.children.get(session.invokeid) is session:
                 # The invoking session would wait forever for a done event: it hears why instead.
                 del parent.children[session.invokeid]
                 self.deliver(parent, Event(stopping.event_name, "platform",

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import uuid
 from collections import deque
-from collections.abc import Callable, Coroutine, MutableMapping
+from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
 from . import model as m
@@ -67,8 +67,7 @@ class Session:
         self.interpreter = Interpreter(document, self.host, session_id=self.id,
                                        ioprocessors=self.host.ioprocessor_locations(self.id),
                                        datamodel_options=datamodel_options or self.host.datamodel_options,
-                                       budgets=self.host.budgets)
-        self.interpreter.session = self
+                                       budgets=self.host.budgets, session=self)
         self.host.sessions[self.id] = self
         self.host.listeners.notify("session_started", self)
 
@@ -138,7 +137,7 @@ class SessionHost:
 
     def __init__(self, clock: Clock | None = None, *, extensions: Extensions | None = None,
                  datamodel_options: dict | None = None, budgets: Budgets | None = None,
-                 sources: SourcePolicy = DEFAULT_POLICY, sessions: MutableMapping[str, Session] | None = None,
+                 sources: SourcePolicy = DEFAULT_POLICY, sessions: dict[str, Session] | None = None,
                  run_after_start: bool = True, wakeup: asyncio.Event | None = None,
                  document_loader: Callable[[str], m.Document] | None = None):
         self.clock = clock or VirtualClock()
@@ -146,7 +145,7 @@ class SessionHost:
         self.sources = sources  # where sessions may read from and send to
         self.datamodel_options = datamodel_options or {}
         self.budgets = budgets or Budgets()
-        self.sessions: MutableMapping[str, Session] = {} if sessions is None else sessions
+        self.sessions: dict[str, Session] = {} if sessions is None else sessions
         # start_session() goes on with what is queued at once, unless a dispatcher of its own (a
         # server's) schedules that work fairly.
         self.run_after_start = run_after_start
@@ -201,7 +200,7 @@ class SessionHost:
             session.interpreter.running = False
             self.invoker.end_children(session)
             self.scheduler.cancel_timers(session)
-            dict.pop(self.sessions, session.id, None)  # type: ignore[arg-type]
+            dict.pop(self.sessions, session.id, None)
             raise
         if session.external_queue:
             self.scheduler.mark_ready(session)
@@ -257,7 +256,7 @@ class SessionHost:
         finally:
             scheduler.dispatching = was
         # A plain lookup: a server's table may restore evicted sessions on get().
-        if dict.get(self.sessions, session.id) is session:  # type: ignore[arg-type]
+        if dict.get(self.sessions, session.id) is session:
             self.end_session(session)
         if scheduler.wakeup is not None:
             scheduler.wakeup.set()  # a dispatcher notices what the ended session leaves behind

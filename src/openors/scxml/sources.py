@@ -60,7 +60,7 @@ class SourcePolicy:
     def check_reference(self, url: str, referrer: str | None) -> None:
         """Something a document refers to (include, data/script/invoke src, session:start)."""
         if _is_local(url) and _is_remote(referrer):
-            raise SourceError(url, f"a document read over {urlsplit(referrer).scheme} may not read local "
+            raise SourceError(url, f"a document read over {urlsplit(str(referrer)).scheme} may not read local "
                                    f"files (referenced from {referrer})")
         self.check_document(url)
 

@@ -87,7 +87,7 @@ async def _run_async(path: Path, timeout: float, snapshots: bool = False) -> Run
     try:
         session = host.start_session(document)
         # In snapshot mode the session object is replaced after every macrostep: ask for the latest.
-        latest = host.latest if snapshots else (lambda s: s)
+        latest = host.latest if isinstance(host, RestoringHost) else (lambda s: s)
         run.finished = await host.run_until(lambda: latest(session).is_done, timeout=timeout)
         run.final_state = latest(session).final_state
         run.restores = getattr(host, "restores", 0)

@@ -93,7 +93,7 @@ def stories(trace: list[dict]) -> dict[str, Story]:
 
 def _platform(out: dict[str, Story], t: float, ev: dict) -> None:
     kind, ixn = ev["kind"], ev.get("interaction_id")
-    if kind == "interaction.created":
+    if kind == "interaction.created" and ixn:
         data = ev.get("data") or {}
         props = data.get("properties") or {}
         origin = str(props.get("ani") or props.get("from") or "")
@@ -103,9 +103,10 @@ def _platform(out: dict[str, Story], t: float, ev: dict) -> None:
         out[ixn] = s
         s.steps.append((t, f"arrived {destination}" if destination else "arrived"))
         return
-    s = out.get(ixn) if ixn else None
-    if s is None:
+    found = out.get(ixn) if ixn else None
+    if found is None:
         return
+    s = found
     if kind == "interaction.queued":
         if s.media != "voice" and not s.queued_in:
             s.destination = str(ev.get("device"))  # an e-mail's "to" says less than its queue

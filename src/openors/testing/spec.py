@@ -67,8 +67,8 @@ def load_test_file(path: str | Path) -> list[TestCase]:
     names: set[str] = set()
     for i, test in enumerate(data["tests"]):
         if test["name"] in names:
-            line = _line_of(root, ["tests", i, "name"])
-            raise TestFileError(f"{path}:{line}: tests[{i}].name: {test['name']!r} is used twice")
+            at = _line_of(root, ["tests", i, "name"])
+            raise TestFileError(f"{path}:{at}: tests[{i}].name: {test['name']!r} is used twice")
         names.add(test["name"])
         settings = {**defaults, **{k: test[k] for k in WORLD_KEYS if k in test}}
         cases.append(TestCase(str(path), i, test["name"], str(path.resolve().parent), settings,

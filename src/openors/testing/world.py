@@ -69,7 +69,7 @@ class World:
             config.epoch = epoch_of(start, zone)
         elif epoch is not None:
             config.epoch = epoch
-        names = {h.application for h in list(topo.devices.values()) + list(topo.queues.values())
+        names = {str(h.application) for h in list(topo.devices.values()) + list(topo.queues.values())
                  if getattr(h, "application", None)}
         given = {name: _as_url(src) for name, src in (applications or {}).items()}
         apps = {name: find_application(name, topo_path, given) for name in names | set(given)}

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ExecutionError
+
+if TYPE_CHECKING:
+    from ..budgets import MacrostepMeter
 
 
 @dataclass
@@ -22,7 +25,7 @@ class SessionInfo:
 class Datamodel:
     """Evaluates expressions and holds variables. Every failure is raised as ExecutionError."""
 
-    meter = None  # the running macrostep's CPU deadline (budgets.MacrostepMeter), set by the interpreter
+    meter: MacrostepMeter | None = None  # the running macrostep's CPU deadline, set by the interpreter
     # Where the records user code queues go (the `outbox` option names the JS function that drains
     # them), set by the dialect that asked for it in `setup_interpreter`.
     on_outbox: Callable[[list[dict]], None] | None = None

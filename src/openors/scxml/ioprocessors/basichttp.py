@@ -18,7 +18,7 @@ import contextlib
 import logging
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,6 +35,9 @@ from ..events import Event
 from ..reading import read_body
 from ..sources import SourceError, SourceTooLarge
 from .wire import MalformedMessage, decode_request, encode_send, raw_request
+
+if TYPE_CHECKING:
+    from ..session import SessionHost
 
 log = logging.getLogger("openors.scxml.basichttp")
 
@@ -92,7 +95,7 @@ class _EmbeddedServer(uvicorn.Server):
 
 class BasicHttpProcessor:
     def __init__(self, *, timeout: float = 10.0, trust_env: bool = False):
-        self.host = None
+        self.host: SessionHost = None  # type: ignore[assignment]  # given by start(), before any use
         self.port: int | None = None
         self.host_ip = "127.0.0.1"
         self._timeout = timeout
@@ -131,7 +134,7 @@ class BasicHttpProcessor:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-        if self._serve_task is not None:
+        if self._serve_task is not None and self._server is not None:
             self._server.request_exit()
             await self._serve_task
             self._serve_task = None
@@ -204,6 +207,7 @@ class BasicHttpProcessor:
     async def _post(self, session, sendid: str, url: str, message, headers: dict) -> None:
         problem = None
         limit = self.host.sources.max_fetch_bytes
+        assert self._client is not None  # made by start(); sends only happen while started
         try:
             async with asyncio.timeout(self._timeout):  # the whole exchange, however slow the answer
                 async with self._client.stream("POST", url, params=message.query or None, content=message.body,
