@@ -24,6 +24,8 @@ from openors.platform.sim import SimulatedPlatform
 from openors.platform.sim.scenario_driver import schedule_scenario
 from openors.platform.topology import default_topology_path, load_topology
 
+from .center_metrics import ContactCenterGauges
+
 
 @dataclass
 class SimulatorConfig:
@@ -105,6 +107,7 @@ def attach_contact_center(runtime, config: SimulatorConfig, applications: dict[s
     share_documents(runtime, world)
     world.observe_starts(lambda session, seconds: count_platform_session(runtime, seconds))
     center = ContactCenter(platform, world, trace_size=config.trace_size)
+    runtime.metrics.registry.register(ContactCenterGauges(platform))
     if config.scenario is not None:
         schedule_scenario(platform, load_scenario(config.scenario))
     return center

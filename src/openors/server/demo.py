@@ -1,8 +1,9 @@
 """`openors demo`: the server on its embedded defaults, a simulated contact center in real time,
-sample strategies, generated traffic, and a live view of what happens.
+sample strategies, generated traffic, and a live view of what happens; the KPIs when it stops.
 
-SQLite store in a fresh temporary folder, the bundled sample site (routing points 5000/5001,
-agents alice, bob, carol, dave; e-mail, SMS and chat servers) and the bundled strategies.
+SQLite store in a fresh temporary folder, the bundled sample site (sales on 5000/5001, support on
+5003; agents alice and bob for sales, bob, carol and dave for support; e-mail, SMS and chat
+servers) and the bundled strategies.
 """
 
 from __future__ import annotations
@@ -24,6 +25,19 @@ from .contact_center import SimulatorConfig
 from .logs import configure_logging
 
 DEMO_CALLERS = ["+33142685300", "+441632960961", "+15551110001", "+4930901820", "+34915550123"]
+MAX_KPI_RECORDS = 500_000  # what the closing KPI summary is computed from (a long demo keeps the latest)
+
+
+class Recorder:
+    """Every trace record of the demo, for the KPIs printed when it stops."""
+
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+
+    def __call__(self, record: dict) -> None:
+        self.records.append(record)
+        if len(self.records) > MAX_KPI_RECORDS:
+            del self.records[: len(self.records) - MAX_KPI_RECORDS]
 
 
 class LiveView:
@@ -75,16 +89,20 @@ async def generate_traffic(center, rng: random.Random, stop: asyncio.Event, pace
     while not stop.is_set():
         n += 1
         kind = rng.random()
-        if kind < 0.7:
-            platform.inbound_call(rng.choice(DEMO_CALLERS), rng.choice(["5000", "5000", "5001"]),
+        if kind < 0.7:  # sales on 5000/5001, support on 5003 (bob, carol, dave)
+            platform.inbound_call(rng.choice(DEMO_CALLERS), rng.choice(["5000", "5000", "5001", "5003"]),
                                   patience=rng.uniform(30, 90))
         elif kind < 0.85:
             platform.inbound_chat(f"Visitor{n}", messages=[{"after": 2, "text": "Hello, I need help"}],
                                   leave_after=120)
         else:
             platform.inbound_email(f"customer{n}@example.org", subject=f"Order {1000 + n}", body="Where is it?")
-        if n % 7 == 0:
-            platform.agent_ready("carol")
+        if n == 1:  # dave starts his shift
+            platform.agent_login("dave", origin="desktop")
+        elif n == 2:
+            platform.agent_ready("dave", origin="desktop")
+        if n % 7 == 0:  # carol comes back from her other work now and then
+            platform.agent_ready("carol", origin="desktop")
         try:
             await asyncio.wait_for(stop.wait(), timeout=rng.uniform(0.5, 1.5) * pace)
         except TimeoutError:
@@ -116,10 +134,13 @@ async def run_demo(port: int, duration: float | None, pace: float, out: TextIO =
     server = asyncio.create_task(run_server(config, ready=ready, stop=stop, on_center=centers.append))
     url = await ready
     center = centers[0]
-    center.listeners.append(LiveView(out, center.platform.now()))
+    started = center.platform.now()
+    center.listeners.append(LiveView(out, started))
+    recorder = Recorder()
+    center.listeners.append(recorder)
     out.write(f"OpenORS demo: HTTP API at {url}  (docs {url}/docs, sessions {url}/ors/sessions,\n"
               f"  agents {url}/ors/platform/agents, metrics {url}/metrics); store {config.store_path}\n"
-              f"  place a call yourself: curl -d from=+15550001 -d to=5000 {url}/ors/platform/calls\n"
+              f"  place a call yourself: curl --data-urlencode from=+15550001 -d to=5000 {url}/ors/platform/calls\n"
               f"Ctrl-C to stop.\n\n")
     traffic = asyncio.create_task(generate_traffic(center, random.Random(7), stop, pace))
     try:
@@ -132,7 +153,16 @@ async def run_demo(port: int, duration: float | None, pace: float, out: TextIO =
         traffic.cancel()
         await asyncio.gather(traffic, return_exceptions=True)
         code = await server
+        out.write("\n" + kpi_summary(recorder.records, center, started) + "\n")
     return code
+
+
+def kpi_summary(records: list[dict], center, started: float) -> str:
+    """The same KPIs as `openors simulate` and `openors test` report (docs/testing.md)."""
+    from openors.testing.kpi import compute, format_text
+
+    shifted = [{**r, "t": r.get("t", started) - started} for r in records]
+    return format_text(compute(shifted, center.platform.topology, center.platform.now() - started))
 
 
 def demo(port: int = 8080, duration: float | None = None, pace: float = 6.0) -> int:
