@@ -17,6 +17,7 @@ from typing import TextIO
 
 from openors.net import bind_tcp
 from openors.runtime import RuntimeSettings
+from openors.testing.console import describe
 
 from . import loops
 from .cli import run_server
@@ -56,30 +57,7 @@ class LiveView:
 
     @staticmethod
     def describe(record: dict) -> str | None:
-        kind = record["kind"]
-        session = (record.get("session") or "")[:8]
-        if kind == "platform":
-            ev = record["event"]
-            data = ev.get("data") or {}
-            if ev["kind"] == "interaction.created":
-                return f"{data.get('media', 'interaction')} {ev['interaction_id']} arrives ({data.get('category')})"
-            if ev["kind"] == "party.changed" and ev.get("party_state") == "established" and ev.get("agent_id"):
-                return f"agent {ev['agent_id']} answers {ev['interaction_id']} at {ev.get('device')}"
-            if ev["kind"] == "interaction.ended":
-                return f"{ev['interaction_id']} ends ({(data or {}).get('reason') or 'cleared'})"
-            if ev["kind"] == "agent.statechanged" and ev.get("state") and ev.get("state") != ev.get("previous_state"):
-                return f"agent {ev['agent_id']} is {ev['state']}"
-            return None
-        if kind == "session.start":
-            return f"session {session} starts strategy '{record['application']}' for {record.get('interaction')}"
-        if kind == "session.end":
-            return f"session {session} ends in '{record.get('final')}'"
-        if kind == "action":
-            return f"session {session} <{record['action']}>"
-        if kind == "log":
-            label = f"{record['label']}: " if record.get("label") else ""
-            return f"session {session} log {label}{record.get('value')}"
-        return None
+        return describe(record)  # the same lines as `openors simulate --format text`
 
 
 async def generate_traffic(center, rng: random.Random, stop: asyncio.Event, pace: float) -> None:
