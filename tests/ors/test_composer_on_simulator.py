@@ -78,3 +78,19 @@ def test_ipd_reaches_its_first_routing_action_after_application_start(ipd):
     ends = [r for r in records if r["kind"] == "session.end"]
     if not expected:
         assert ends and ends[0]["final"] == "_composer_global_exit"
+
+
+def test_coverage_of_a_composer_application_reports_the_ipd_and_its_included_workflow_apart():
+    from openors.testing.coverage import Coverage
+
+    ipd = IPDS[0]
+    coverage = Coverage()
+    run = World(applications={"main-inbound": ipd.resolve().as_uri()}, coverage=coverage)
+    run.platform.inbound_call("+15551110002", "5000", patience=300, ivr=[GVP_MENU_RESULT] * 4)
+    run.run_until(60)
+    files = coverage.to_dict()["files"]
+    # The IPD includes its workflow (a file of its own): each is reported under its own name.
+    assert any(name.endswith(ipd.name) for name in files), list(files)
+    assert len(files) >= 2, list(files)
+    entered = {name: [s for s, v in data["states"].items() if v["count"]] for name, data in files.items()}
+    assert all(entered.values()), entered  # the call went through both the IPD and the workflow
