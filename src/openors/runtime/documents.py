@@ -158,6 +158,8 @@ class DocumentCache:
 
     def _stat(self, url: str) -> tuple[Path, int]:
         path = url_to_path(url)
+        if path is None:
+            raise ScxmlLoadError("not a file: URL", url)
         try:
             return path, path.stat().st_mtime_ns
         except OSError as exc:

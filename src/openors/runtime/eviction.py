@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from openors.scxml import Session, SessionHost
+from openors.scxml import model as m
 
 from .host import check_document
 from .store import Store
@@ -37,7 +38,7 @@ class EvictedSession:
 
 class Evictor:
     def __init__(self, host: SessionHost, store: Store, writer: SnapshotWriter, *,
-                 load_document: Callable[[str], object], may_evict: Callable[[Session], bool],
+                 load_document: Callable[[str], m.Document], may_evict: Callable[[Session], bool],
                  on_restored: Callable[[Session], None], on_evicted: Callable[[str], None],
                  idle_after: float | None,
                  on_restore_failed: Callable[[str, str | None, object, Exception], None] | None = None):
@@ -71,11 +72,13 @@ class Evictor:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="openors-evictor")
 
     async def _run(self) -> None:
-        period = min(max(self.idle_after / 4, 0.25), 30.0)
+        idle_after = self.idle_after
+        assert idle_after is not None  # start() runs this task only with a policy
+        period = min(max(idle_after / 4, 0.25), 30.0)
         while True:
             await asyncio.sleep(period)
             try:
-                self.sweep(self.idle_after)
+                self.sweep(idle_after)
             except Exception:
                 log.exception("eviction sweep failed")
 
@@ -157,7 +160,7 @@ class Evictor:
         snapshot = None
         try:
             snapshot = json.loads(row.snapshot)
-            document = self.load_document(row.document)
+            document = self.load_document(row.document) if row.document is not None else None
             check_document(snapshot, document)
             session = self.host.restore_session(snapshot, document=document)
         except Exception as exc:
@@ -186,4 +189,4 @@ def _dismantle(session: Session) -> None:
         close()
     vars(datamodel).clear()
     vars(interpreter).clear()
-    session.interpreter = None
+    vars(session)["interpreter"] = None

@@ -28,6 +28,7 @@ they compute, which a cluster would need in one hash slot.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import logging
 import re
 import time
@@ -40,6 +41,11 @@ import redis
 from .store import Store, StoredSession
 
 log = logging.getLogger("openors.runtime.redis")
+
+
+def _text(value: bytes | str) -> str:
+    """A Redis reply as text (the client answers bytes unless told to decode)."""
+    return value.decode() if isinstance(value, bytes) else value
 
 NODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TTL_FACTOR = 3  # a heartbeat missed three times in a row means the node is dead
@@ -153,7 +159,7 @@ class RedisStore(Store):
         """One MULTI/EXEC pipeline: one round trip, and no other client sees half a batch."""
         saves, deletes = list(saves), list(deletes)
         if not saves and not deletes:
-            return
+            return None
         pipe = self.redis.pipeline(transaction=True)
         mine = self._owned(self.node)
         for row in saves:
@@ -176,22 +182,22 @@ class RedisStore(Store):
     def load_all(self) -> Iterator[StoredSession]:
         """This node's sessions, after taking over those of dead nodes (startup recovery)."""
         self.take_over_dead()
-        ids = sorted(s.decode() for s in self.redis.smembers(self._owned(self.node)))
+        ids = sorted(_text(s) for s in self.redis.smembers(self._owned(self.node)))
         rows = [row for row in self._rows(ids) if row is not None]
         return iter(sorted(rows, key=lambda r: r.updated_at))
 
-    def list(self) -> list[tuple[str, str | None, float]]:
+    def list(self) -> builtins.list[tuple[str, str | None, float]]:
         """Every stored session of every node."""
         ids = []
         for key in self.redis.scan_iter(match=self._owned("*"), count=1000):
-            ids += [s.decode() for s in self.redis.smembers(key)]
+            ids += [_text(s) for s in self.redis.smembers(key)]
         return [(r.id, r.document, r.updated_at) for r in self._rows(sorted(ids)) if r is not None]
 
     def close(self) -> None:
         self.redis.close()
 
-    def _rows(self, ids: list[str]) -> list[StoredSession | None]:
-        out: list[StoredSession | None] = []
+    def _rows(self, ids: builtins.list[str]) -> builtins.list[StoredSession | None]:
+        out: builtins.list[StoredSession | None] = []
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start:start + _CHUNK]
             pipe = self.redis.pipeline(transaction=False)
@@ -221,22 +227,22 @@ class RedisStore(Store):
                                   f"(heartbeat key {self._alive(self.node)})")
             time.sleep(min(0.1, self.heartbeat_s))
 
-    def dead_nodes(self) -> list[str]:
-        nodes = [n.decode() for n in self.redis.hkeys(self._nodes) if n.decode() != self.node]
+    def dead_nodes(self) -> builtins.list[str]:
+        nodes = [_text(n) for n in self.redis.hkeys(self._nodes) if _text(n) != self.node]
         pipe = self.redis.pipeline(transaction=False)
         for node in nodes:
             pipe.exists(self._alive(node))
         return [node for node, alive in zip(nodes, pipe.execute()) if not alive]
 
-    def take_over(self, dead: str) -> list[str]:
+    def take_over(self, dead: str) -> builtins.list[str]:
         """Take every session of `dead` if its heartbeat is still expired; returns their ids."""
         ids = self._take_over(keys=[self._alive(dead), self._owned(dead), self._owned(self.node), self._nodes],
                               args=[self.node, dead, f"{self.prefix}:session:"])
-        return [i.decode() for i in ids]
+        return [_text(i) for i in ids]
 
-    def take_over_dead(self) -> list[StoredSession]:
+    def take_over_dead(self) -> builtins.list[StoredSession]:
         """Take over the sessions of every dead node; returns their rows."""
-        rows: list[StoredSession] = []
+        rows: builtins.list[StoredSession] = []
         for dead in self.dead_nodes():
             ids = self.take_over(dead)
             if ids:

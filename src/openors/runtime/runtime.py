@@ -118,7 +118,7 @@ class Runtime:
         self.scheduled: dict[str, ScheduledStart] = {}
         self._entered_at: dict[str, dict[str, float]] = {}  # session id -> state id -> entered (monotonic)
         self.accepting = False
-        self.host: SessionHost | None = None
+        self.host: SessionHost  # made by start(), on the running loop
         self._tasks: list[asyncio.Task] = []
         self._background: set[asyncio.Task] = set()
 
@@ -130,8 +130,9 @@ class Runtime:
                                        base_dir=s.base_dir, sources=s.sources)
         # The runtime's dispatcher runs queued work in fair slices (run_after_start=False); the
         # engine sets `_wake` whenever it queues an event or an async I/O ends.
+        table = SessionTable()
         self.host = SessionHost(RealClock(asyncio.get_running_loop()), extensions=self.extensions,
-                                budgets=s.budgets, sources=s.sources, sessions=SessionTable(),
+                                budgets=s.budgets, sources=s.sources, sessions=table,
                                 run_after_start=False, wakeup=self._wake,
                                 document_loader=self.documents.load_sync)
         self.queue_watch = QueueWatch()
@@ -147,7 +148,7 @@ class Runtime:
                                idle_after=s.idle_eviction)
         self.quarantine = Quarantine(self.writer)
         self.metrics.quarantined_sessions.set_function(lambda: len(self.quarantine))
-        self.host.sessions.restorer = self.evictor.restore
+        table.restorer = self.evictor.restore  # lookups of evicted sessions bring them back
         # computed when scraped: counting on every start/end would cost O(sessions) each time
         self.metrics.active_sessions.set_function(lambda: self._live_count() + len(self.evictor.evicted))
         self.metrics.evicted_sessions.set_function(lambda: len(self.evictor.evicted))
@@ -236,7 +237,8 @@ class Runtime:
                     self._schedule(row.id, ScheduledStart(**snap["scheduled"]))
                     count += 1
                     continue
-                await self.documents.get(row.document)  # compiled and cached before any restore
+                if row.document is not None:
+                    await self.documents.get(row.document)  # compiled and cached before any restore
                 # A session with parts (module requests in flight) is restored now: those whose
                 # work died with the previous process are answered at once, with their error.
                 if self.settings.idle_eviction is not None and not snap.get("external_queue") \
@@ -244,7 +246,7 @@ class Runtime:
                     due = min((p["due"] for p in snap.get("pending_sends", {}).values()), default=None)
                     self.evictor.adopt(row.id, row.document, due)
                 else:
-                    document = self.documents.cached(row.document)
+                    document = self.documents.cached(row.document) if row.document is not None else None
                     check_document(snap, document)
                     session = self.host.restore_session(snap, document=document)
                     self.evictor.touch(session.id)

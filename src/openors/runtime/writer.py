@@ -75,7 +75,7 @@ class SnapshotWriter:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openors-store")
         self._task: asyncio.Task | None = None
         self._stopping = False
-        self._hashes: dict[int, tuple[object, str]] = {}  # id(document) -> (document, its hash)
+        self._hashes: dict[int, tuple[object, str | None]] = {}  # id(document) -> (document, its hash)
 
     # --- what the runtime calls on the hot path ---------------------------------------------------
     def mark_dirty(self, session_id: str) -> None:
