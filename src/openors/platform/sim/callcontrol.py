@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openors.platform.errors import ErrorCode, PlatformError
 from openors.platform.events import EventKind
@@ -20,10 +20,15 @@ from openors.platform.model import (
 from openors.platform.sim.core import DEFERRED, Request
 from openors.platform.sim.delivery import DeliveryMixin, _label
 
+if TYPE_CHECKING:
+    from openors.platform.sim.treatments import MediaServer
+
 S = InteractionState
 
 
 class CallControlMixin(DeliveryMixin):
+    media_server: MediaServer  # the simulator's part that plays treatments (treatments.py)
+
     # -- customers calling in ----------------------------------------------------------------
     def inbound_call(self, ani: str, dnis: str, *, patience: float | None = 120.0,
                      hangup_after: float | None = None, udata: dict | None = None,
@@ -34,7 +39,7 @@ class CallControlMixin(DeliveryMixin):
         ixn = self._create("TMediaVoice", "inbound", properties={"ani": ani, "dnis": dnis},
                            udata=udata)
         if digits or ivr:
-            self.set_caller_script(ixn.interaction_id, digits, ivr)
+            self.media_server.set_caller_script(ixn.interaction_id, digits, ivr)
         caller = self._add_party(ixn, ani, DeviceKind.EXTERNAL, PartyState.DIALING,
                                  ccevent=CCEvent.OFFERED, role="origination", sync=False)
         ixn.properties["caller_hangup_after"] = hangup_after
@@ -67,6 +72,11 @@ class CallControlMixin(DeliveryMixin):
 
     def _route(self, req: Request, interaction_id: str, destination: Destination, source: str | None,
                udata: dict | None) -> dict:
+        with self.media_server.routing(interaction_id):  # routing interrupts a treatment
+            return self._route_now(req, interaction_id, destination, source, udata)
+
+    def _route_now(self, req: Request, interaction_id: str, destination: Destination, source: str | None,
+                   udata: dict | None) -> dict:
         ixn = self._live(interaction_id)
         if ixn.category.value != "voice":
             return self._route_multimedia(req, ixn, destination, source, udata)

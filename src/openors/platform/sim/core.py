@@ -12,7 +12,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from openors.platform.clock import Clock, call_later
 from openors.platform.errors import ErrorCode, PlatformError
@@ -41,6 +41,11 @@ _DN_KIND = {DnType.ROUTING_POINT: DeviceKind.ROUTEPOINT, DnType.ACD_QUEUE: Devic
 _TARGET_STRING = re.compile(r"^(?P<name>[^@]+?)(?:@(?P<where>[^@]*))?\.(?P<type>DN|A|AP|Q|RP)$", re.IGNORECASE)
 
 DEFERRED = object()  # a request handler returns this when it will complete the request later
+
+
+class EndListener(Protocol):
+    def interaction_ending(self, ixn: Interaction) -> None: ...
+    def interaction_ended(self, ixn: Interaction) -> None: ...
 
 
 @dataclass
@@ -76,6 +81,9 @@ class SimCore(Platform):
         self._pending: dict[str, Request] = {}  # deferred requests
         self._agent_seen: dict[str, tuple[str, bool]] = {
             a.agent_id: (a.state.value, a.available) for a in self.agents.values()}
+        # Parts told when an interaction ends: `interaction_ending(ixn)` before its parties go,
+        # `interaction_ended(ixn)` after its end events (the media server).
+        self.end_listeners: list[EndListener] = []
 
     # -- time and ids -----------------------------------------------------------------------
     def now(self) -> float:
@@ -222,6 +230,8 @@ class SimCore(Platform):
              cause: CCEventCause = CCEventCause.NORMAL, reason: str = "released") -> None:
         if ixn.ended:
             return
+        for listener in self.end_listeners:
+            listener.interaction_ending(ixn)
         for party in list(ixn.parties.values()):
             self._remove_party(ixn, party, cause=cause, callstate=callstate, check_end=False)
         for handle in self._timers.pop(ixn.interaction_id, []):
@@ -249,6 +259,8 @@ class SimCore(Platform):
         self._last_state.pop(ixn.interaction_id, None)
         if parent is not None:
             self._sync_state(parent)
+        for listener in self.end_listeners:
+            listener.interaction_ended(ixn)
 
     # -- parties ----------------------------------------------------------------------------
     def _add_party(self, ixn: Interaction, device: str, kind: DeviceKind, state: PartyState, *,

@@ -9,12 +9,14 @@ collection, in order) and `ivr` (one result per VoiceXML application, in order).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from openors.platform.errors import ErrorCode, PlatformError
-from openors.platform.model import InteractionState
-from openors.platform.sim.core import DEFERRED, Request
+from openors.platform.model import Interaction, InteractionState
+from openors.platform.sim.core import DEFERRED, Request, SimCore
 
 DIGIT_KEYS = set("0123456789*#")
 DEFAULT_FIRST_DIGIT_TIMEOUT = 5.0
@@ -62,17 +64,21 @@ def collect_outcome(answer: str | None, collect: dict) -> tuple[str, str, float]
     return digits, "timeout", inter
 
 
-class TreatmentMixin:
-    """Mixed into SimulatedPlatform before CallControlMixin (it wraps `_route` and `_end`)."""
+class MediaServer:
+    """The simulated media server, a part of the simulator that owns what plays and the callers'
+    answers. It reaches the interactions and the request machinery through the simulator's core, and
+    hears of an interaction's end through the core's end listeners."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._playing: dict[str, Playing] = {}  # interaction id -> the treatment playing
-        self._callers: dict[str, CallerScript] = {}
+    def __init__(self, sim: SimCore):
+        self.sim = sim
+        self.playing: dict[str, Playing] = {}  # interaction id -> the treatment playing
+        self.callers: dict[str, CallerScript] = {}
+        self._ending: dict[str, Playing] = {}  # treatments of interactions being ended
+        sim.end_listeners.append(self)
 
     def set_caller_script(self, interaction_id: str, digits: list[str] | None = None,
                           ivr: list[dict] | None = None) -> None:
-        self._callers[interaction_id] = CallerScript(list(digits or []), [dict(r) for r in ivr or []])
+        self.callers[interaction_id] = CallerScript(list(digits or []), [dict(r) for r in ivr or []])
 
     def start_treatment(self, interaction_id: str, treatment: str, duration: float, *,
                         collect: dict | None = None, application: str | None = None,
@@ -81,101 +87,111 @@ class TreatmentMixin:
         abort_digits, first_digit_timeout, digit_timeout, total_timeout) the caller's next `digits`
         answer is collected: done data `digits`, `reason`. With `application` (a VoiceXML URI) the
         caller's next `ivr` result decides the duration, attaches its `udata` and gives `extensions`."""
-        return self._submit("treatment", interaction_id, self._treat, interaction_id, treatment, duration,
-                            collect, application, origin=origin)
+        return self.sim._submit("treatment", interaction_id, self._treat, interaction_id, treatment, duration,
+                                collect, application, origin=origin)
 
     def stop_treatment(self, interaction_id: str) -> str:
-        return self._submit("treatment", interaction_id, self._stop_request, interaction_id)
+        return self.sim._submit("treatment", interaction_id, self._stop_request, interaction_id)
 
     def _stop_request(self, req: Request, interaction_id: str) -> Any:
-        self._live(interaction_id)
-        playing = interaction_id in self._playing
-        self._stop_treatment(interaction_id, "stopped")
-        ixn = self.interactions.get(interaction_id)
+        self.sim._live(interaction_id)
+        playing = interaction_id in self.playing
+        self.interrupt(interaction_id, "stopped")
+        ixn = self.sim.interactions.get(interaction_id)
         if ixn is not None and playing:
-            self._sync_state(ixn)
+            self.sim._sync_state(ixn)
         return {"interaction_id": interaction_id, "stopped": playing}
 
     def _treat(self, req: Request, interaction_id: str, treatment: str, duration: float,
                collect: dict | None, application: str | None) -> Any:
-        ixn = self._live(interaction_id)
-        self._require_category(ixn, "voice")
-        self._require_state(ixn, InteractionState.TREATING)
-        self._stop_treatment(interaction_id, "replaced")
+        sim = self.sim
+        ixn = sim._live(interaction_id)
+        sim._require_category(ixn, "voice")
+        sim._require_state(ixn, InteractionState.TREATING)
+        self.interrupt(interaction_id, "replaced")
+        result = None
         if application is not None:
             result = self._next_answer(interaction_id, "ivr")
             if result and result.get("duration") is not None:
                 duration = float(result["duration"])
         playing = Playing(req, treatment, collect, application)
-        self._playing[interaction_id] = playing
+        self.playing[interaction_id] = playing
         ixn.treatment = treatment
-        self._sync_state(ixn)
-        playing.timer = self._later(max(0.0, float(duration)), self._prompts_over, interaction_id, playing,
-                                    result if application is not None else None,
-                                    interaction_id=interaction_id)
+        sim._sync_state(ixn)
+        playing.timer = sim._later(max(0.0, float(duration)), self._prompts_over, interaction_id, playing,
+                                   result, interaction_id=interaction_id)
         return DEFERRED
 
     def _next_answer(self, interaction_id: str, kind: str) -> Any:
-        script = self._callers.get(interaction_id)
+        script = self.callers.get(interaction_id)
         answers = getattr(script, kind) if script is not None else []
         return answers.pop(0) if answers else None
 
     def _prompts_over(self, interaction_id: str, playing: Playing, ivr: dict | None) -> None:
-        if self._playing.get(interaction_id) is not playing:
+        if self.playing.get(interaction_id) is not playing:
             return
         if playing.collect is None:
             self._finish(interaction_id, playing, self._ivr_result(interaction_id, ivr) if playing.application else {})
             return
         digits, reason, extra = collect_outcome(self._next_answer(interaction_id, "digits"), playing.collect)
-        playing.timer = self._later(extra, self._finish, interaction_id, playing, {"digits": digits, "reason": reason},
-                                    interaction_id=interaction_id)
+        playing.timer = self.sim._later(extra, self._finish, interaction_id, playing,
+                                        {"digits": digits, "reason": reason}, interaction_id=interaction_id)
 
     def _ivr_result(self, interaction_id: str, ivr: dict | None) -> dict:
-        ixn = self.interactions.get(interaction_id)
+        ixn = self.sim.interactions.get(interaction_id)
         ivr = ivr or {}
         if ixn is not None and ivr.get("udata"):
-            self._change_udata(ixn, set_=dict(ivr["udata"]), source="outside")  # the VoiceXML app attaches it
+            # the VoiceXML application attaches it
+            self.sim._change_udata(ixn, set_=dict(ivr["udata"]), source="outside")
         return {"extensions": dict(ivr.get("extensions") or {})}
 
     def _finish(self, interaction_id: str, playing: Playing, result: dict) -> None:
-        if self._playing.get(interaction_id) is not playing:
+        if self.playing.get(interaction_id) is not playing:
             return
-        del self._playing[interaction_id]
-        ixn = self.interactions.get(interaction_id)
+        del self.playing[interaction_id]
+        ixn = self.sim.interactions.get(interaction_id)
         if ixn is not None:
             ixn.treatment = None
-            self._sync_state(ixn)
-        self._complete(playing.req, {"interaction_id": interaction_id, **result})
+            self.sim._sync_state(ixn)
+        self.sim._complete(playing.req, {"interaction_id": interaction_id, **result})
 
-    def _stop_treatment(self, interaction_id: str, why: str) -> None:
-        playing = self._playing.pop(interaction_id, None)
+    def interrupt(self, interaction_id: str, why: str) -> None:
+        """Stop what plays to a call; its request completes with `interrupted: why`."""
+        playing = self.playing.pop(interaction_id, None)
         if playing is None:
             return
-        self.clock.cancel(playing.timer)
-        ixn = self.interactions.get(interaction_id)
+        self.sim.clock.cancel(playing.timer)
+        ixn = self.sim.interactions.get(interaction_id)
         if ixn is not None:
             ixn.treatment = None
-        self._complete(playing.req, {"interaction_id": interaction_id, "interrupted": why})
+        self.sim._complete(playing.req, {"interaction_id": interaction_id, "interrupted": why})
 
-    # -- wrapped call control -----------------------------------------------------------------
-    def _route(self, req: Request, interaction_id: str, *args: Any) -> Any:
-        ixn = self.interactions.get(interaction_id)
-        playing = self._playing.get(interaction_id)
+    @contextmanager
+    def routing(self, interaction_id: str) -> Iterator[None]:
+        """Routing a call interrupts its treatment: "routed" once the route succeeds, and the
+        treatment stays on when routing fails."""
+        ixn = self.sim.interactions.get(interaction_id)
+        playing = self.playing.get(interaction_id)
         if playing is not None and ixn is not None:
-            ixn.treatment = None  # routing interrupts the treatment; put it back if routing fails
+            ixn.treatment = None
         try:
-            result = super()._route(req, interaction_id, *args)
+            yield
         except PlatformError:
             if playing is not None and ixn is not None:
                 ixn.treatment = playing.treatment
             raise
-        self._stop_treatment(interaction_id, "routed")
-        return result
+        self.interrupt(interaction_id, "routed")
 
-    def _end(self, ixn, **kwargs: Any) -> None:
-        playing = None if ixn.ended else self._playing.pop(ixn.interaction_id, None)
-        super()._end(ixn, **kwargs)  # cancels the interaction's timers, the treatment's too
-        self._callers.pop(ixn.interaction_id, None)
-        if playing is not None:  # after the end events, as a media server would notice it
-            self._fail(playing.req, PlatformError(ErrorCode.NO_INTERACTION,
-                                                  f"interaction {ixn.interaction_id} ended during the treatment"))
+    # -- the core's end listener ---------------------------------------------------------------------
+    def interaction_ending(self, ixn: Interaction) -> None:
+        playing = self.playing.pop(ixn.interaction_id, None)
+        if playing is not None:
+            self._ending[ixn.interaction_id] = playing
+
+    def interaction_ended(self, ixn: Interaction) -> None:
+        """After the end events, as a media server would notice it: the treatment's request fails."""
+        self.callers.pop(ixn.interaction_id, None)
+        playing = self._ending.pop(ixn.interaction_id, None)
+        if playing is not None:
+            self.sim._fail(playing.req, PlatformError(ErrorCode.NO_INTERACTION,
+                                                      f"interaction {ixn.interaction_id} ended during the treatment"))
