@@ -36,6 +36,8 @@
   // which the simulator has no use for.
   var TYPE_CODES = { agent: 'A', place: 'AP', agentgroup: 'GA', placegroup: 'GP', queue: 'Q', dn: 'DN',
                      skill: 'GA', campaigngroup: 'GC', routepoint: 'RP', label: 'DL', queuegroup: 'GQ' };
+  // A target list "a@SS.A, ?:sales > 5@SS.GA" split at the commas outside brackets; shared with
+  // statistic.js (getAvgData and co. take the same lists).
   function splitTargets(text) {
     var out = [], depth = 0, start = 0;
     for (var i = 0; i <= text.length; i++) {
@@ -85,4 +87,6 @@
     post({ op: 'exclude', agents: names });
     return true;
   };
+  Object.defineProperty(globalThis, '__ors_splitTargets', {value: splitTargets, enumerable: false,
+                                                           configurable: true, writable: true});
 })();

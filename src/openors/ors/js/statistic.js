@@ -74,17 +74,7 @@
   // among the targets that have one; undefined when none has.
   function targetsOf(targets) {
     if (Array.isArray(targets)) return targets.map(String);
-    var out = [], depth = 0, start = 0, text = String(targets === undefined || targets === null ? '' : targets);
-    for (var i = 0; i <= text.length; i++) {
-      var c = text.charAt(i);
-      if (c === '{' || c === '[' || c === '(') depth++;
-      else if (c === '}' || c === ']' || c === ')') depth--;
-      else if ((c === ',' && depth === 0) || i === text.length) {
-        if (text.slice(start, i).trim()) out.push(text.slice(start, i).trim());
-        start = i + 1;
-      }
-    }
-    return out;
+    return __ors_splitTargets(String(targets === undefined || targets === null ? '' : targets));  // queue.js
   }
   function valuesOf(targets, statistic) {
     return targetsOf(targets).map(function (t) { return sData(t, statistic); })
