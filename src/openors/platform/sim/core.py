@@ -12,7 +12,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from openors.platform.clock import Clock, call_later
 from openors.platform.errors import ErrorCode, PlatformError
@@ -33,6 +33,9 @@ from openors.platform.model import (
 )
 from openors.platform.scenario import OutboundParty
 from openors.platform.topology import Topology
+
+if TYPE_CHECKING:
+    from openors.platform.sim.agents import AgentDesk
 
 _DN_KIND = {DnType.ROUTING_POINT: DeviceKind.ROUTEPOINT, DnType.ACD_QUEUE: DeviceKind.QUEUE,
             DnType.EXTENSION: DeviceKind.EXTENSION, DnType.ACD_POSITION: DeviceKind.ACDPOSITION}
@@ -57,6 +60,8 @@ class Request:
 
 
 class SimCore(Platform):
+    agent_desk: AgentDesk  # the part that owns agents' behaviour and states (agents.py)
+
     def __init__(self, topology: Topology, clock: Clock, *, seed: int = 0,
                  outbound: dict[str, OutboundParty] | None = None) -> None:
         super().__init__()
@@ -79,8 +84,6 @@ class SimCore(Platform):
         self._timers: dict[str, list[Any]] = {}  # interaction id -> pending behaviour timers
         self._faults: list[list[Any]] = []
         self._pending: dict[str, Request] = {}  # deferred requests
-        self._agent_seen: dict[str, tuple[str, bool]] = {
-            a.agent_id: (a.state.value, a.available) for a in self.agents.values()}
         # Parts told when an interaction ends: `interaction_ending(ixn)` before its parties go,
         # `interaction_ended(ixn)` after its end events (the media server).
         self.end_listeners: list[EndListener] = []
@@ -242,7 +245,7 @@ class SimCore(Platform):
             # Parties that moved to another call (transfer/conference) left this id behind.
             if ixn.interaction_id in agent.active:
                 agent.active.remove(ixn.interaction_id)
-                self._agent_changed(agent)
+                self.agent_desk.changed(agent)
         ixn.treatment = None
         ixn.ended_at = self.now()
         ixn.callstate = int(callstate)
@@ -283,7 +286,7 @@ class SimCore(Platform):
             agent = self.agents[party.agent_id]
             if ixn.interaction_id not in agent.active:
                 agent.active.append(ixn.interaction_id)
-            self._agent_changed(agent)
+            self.agent_desk.changed(agent)
         if sync:
             self._sync_state(ixn)
         return party
@@ -321,7 +324,7 @@ class SimCore(Platform):
                     ccevent=int(ccevent), cause=int(cause),
                     callstate=None if callstate is None else int(callstate))
         if party.agent_id in self.agents and not moving:
-            self._agent_left(self.agents[party.agent_id], ixn)
+            self.agent_desk.left(self.agents[party.agent_id], ixn)
         self._sync_state(ixn)
         if check_end and ixn.category.value == "voice" and len(ixn.parties) < 2 and not moving:
             self._end(ixn, callstate=callstate or CallState.OK, cause=cause)
@@ -411,13 +414,6 @@ class SimCore(Platform):
             if agent.dn == dn and agent.logged_in:
                 return agent
         return None
-
-    # -- hooks the behaviour mixins provide -------------------------------------------------
-    def _agent_changed(self, agent: Agent, reason: str | None = None) -> None:
-        raise NotImplementedError
-
-    def _agent_left(self, agent: Agent, ixn: Interaction) -> None:
-        raise NotImplementedError
 
     # -- queries ----------------------------------------------------------------------------
     def get_interaction(self, interaction_id: str) -> dict[str, Any] | None:

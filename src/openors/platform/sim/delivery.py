@@ -43,7 +43,7 @@ class DeliveryMixin(SimCore):
         agent = self._agent_on_dn(dev.dn)
         new = self._add_party(ixn, dev.dn, self._dn_kind(dev.dn), PartyState.RINGING, ccevent=ccevent,
                               cause=cause, agent_id=agent.agent_id if agent else None)
-        self._party_rings(ixn, new)
+        self.agent_desk.party_rings(ixn, new)
         return new
 
     def _arrived_at_routing_point(self, ixn: Interaction, dn: str) -> None:
@@ -148,7 +148,7 @@ class DeliveryMixin(SimCore):
             else:
                 self._set_party_state(ixn, other, PartyState.ESTABLISHED, ccevent=CCEvent.ESTABLISHED)
         self._call_outcome(ixn, callstate)
-        self._party_connected(ixn, party)
+        self.agent_desk.party_connected(ixn, party)
         if waits_on is not None:
             self._event(EventKind.ROUTE_REQUEST, interaction_id=ixn.interaction_id, device=waits_on)
 
@@ -173,12 +173,6 @@ class DeliveryMixin(SimCore):
                                 how: str) -> dict:
         """Hook: MultimediaMixin transfers/conferences multimedia in one step."""
         raise NotImplementedError
-
-    def _party_rings(self, ixn: Interaction, party: Party) -> None:
-        """Hook: agents pick up; see AgentBehaviourMixin."""
-
-    def _party_connected(self, ixn: Interaction, party: Party) -> None:
-        """Hook: agents start their talk timer; see AgentBehaviourMixin."""
 
     def _agent_completes_multimedia(self, ixn: Interaction, party: Party) -> None:
         """Hook: MultimediaMixin sends the reply / closes the chat."""

@@ -228,7 +228,7 @@ class MultimediaMixin(DeliveryMixin):
         ixn.location = None
         party = self._add_party(ixn, agent_id, DeviceKind.AGENT, PartyState.RINGING, ccevent=CCEvent.OFFERED,
                                 cause=cause, agent_id=agent_id)
-        self._party_rings(ixn, party)
+        self.agent_desk.party_rings(ixn, party)
         return party
 
     def _single_step_multimedia(self, ixn: Interaction, device: str | None, destination: Destination,

@@ -4,15 +4,16 @@ parts with state of their own (the media server); the mixins become parts in tur
 from __future__ import annotations
 
 from openors.platform.clock import Clock
+from openors.platform.model import AgentState
 from openors.platform.scenario import OutboundParty
-from openors.platform.sim.agents import AgentBehaviourMixin
+from openors.platform.sim.agents import LOGGED_IN, AgentDesk
 from openors.platform.sim.callcontrol import CallControlMixin
 from openors.platform.sim.multimedia import MultimediaMixin
 from openors.platform.sim.treatments import MediaServer
 from openors.platform.topology import Topology
 
 
-class SimulatedPlatform(CallControlMixin, MultimediaMixin, AgentBehaviourMixin):
+class SimulatedPlatform(CallControlMixin, MultimediaMixin):
     """A whole contact center in one object, driven by a clock (virtual or real).
 
     Build it from a Topology and a Clock; drive it with requests (the Platform API), with the
@@ -24,6 +25,7 @@ class SimulatedPlatform(CallControlMixin, MultimediaMixin, AgentBehaviourMixin):
                  outbound: dict[str, OutboundParty] | None = None) -> None:
         super().__init__(topology, clock, seed=seed, outbound=outbound)
         self.media_server = MediaServer(self)  # treatments: a part with its own state
+        self.agent_desk = AgentDesk(self)  # agents' behaviour and states: a part with its own state
 
     # --- the media server's requests (treatments.py) ---------------------------------------------
     def set_caller_script(self, interaction_id: str, digits: list[str] | None = None,
@@ -41,6 +43,26 @@ class SimulatedPlatform(CallControlMixin, MultimediaMixin, AgentBehaviourMixin):
 
     def current_interaction(self, agent_id: str) -> str | None:
         """The interaction an agent works on most recently (what a desktop action applies to)."""
-        agent = self._agent(agent_id)
+        agent = self.agent_desk.agent(agent_id)
         live = [i for i in agent.active if i in self.interactions]
         return live[-1] if live else None
+
+    # --- agents' state requests (agents.py) -------------------------------------------------------
+    def agent_login(self, agent_id: str, *, place: str | None = None, dn: str | None = None,
+                    origin: str = "client") -> str:
+        return self.agent_desk.request("agent_login", agent_id, AgentState.NOT_READY, (AgentState.LOGGED_OUT,),
+                                       origin, place=place, dn=dn)
+
+    def agent_ready(self, agent_id: str, *, origin: str = "client") -> str:
+        return self.agent_desk.request("agent_ready", agent_id, AgentState.READY, LOGGED_IN, origin)
+
+    def agent_not_ready(self, agent_id: str, *, reason: str | None = None, origin: str = "client") -> str:
+        return self.agent_desk.request("agent_not_ready", agent_id, AgentState.NOT_READY, LOGGED_IN, origin,
+                                       reason=reason)
+
+    def agent_after_call_work(self, agent_id: str, *, origin: str = "client") -> str:
+        return self.agent_desk.request("agent_after_call_work", agent_id, AgentState.AFTER_CALL_WORK, LOGGED_IN,
+                                       origin)
+
+    def agent_logout(self, agent_id: str, *, origin: str = "client") -> str:
+        return self.agent_desk.request("agent_logout", agent_id, AgentState.LOGGED_OUT, LOGGED_IN, origin)

@@ -59,7 +59,7 @@ def _agent_step(sim: SimulatedPlatform, f: dict) -> None:
     if action == "not_ready":
         sim.agent_not_ready(agent_id, reason=f["reason"], origin=DESKTOP)
         return
-    agent = sim._agent(agent_id)
+    agent = sim.agent_desk.agent(agent_id)
     ixn_id = sim.current_interaction(agent_id)
     if ixn_id is None:
         raise PlatformError("nointeraction", f"agent {agent_id} has no interaction to {action}")
