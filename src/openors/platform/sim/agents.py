@@ -52,7 +52,7 @@ class AgentDesk:
         if ixn.category.value == "voice":
             self.sim._party_hangs_up(party_id)
         else:
-            self.sim._agent_completes_multimedia(ixn, party)
+            self.sim.multimedia.agent_completes(ixn, party)
 
     def left(self, agent: Agent, ixn: Interaction) -> None:
         """The agent's party left an interaction: after-call work if it was the last one."""

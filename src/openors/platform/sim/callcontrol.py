@@ -21,6 +21,7 @@ from openors.platform.sim.core import DEFERRED, Request
 from openors.platform.sim.delivery import DeliveryMixin, _label
 
 if TYPE_CHECKING:
+    from openors.platform.sim.multimedia import Multimedia
     from openors.platform.sim.treatments import MediaServer
 
 S = InteractionState
@@ -28,6 +29,7 @@ S = InteractionState
 
 class CallControlMixin(DeliveryMixin):
     media_server: MediaServer  # the simulator's part that plays treatments (treatments.py)
+    multimedia: Multimedia  # e-mail, SMS and chat, queues and workbins (multimedia.py)
 
     # -- customers calling in ----------------------------------------------------------------
     def inbound_call(self, ani: str, dnis: str, *, patience: float | None = 120.0,
@@ -79,7 +81,7 @@ class CallControlMixin(DeliveryMixin):
                    udata: dict | None) -> dict:
         ixn = self._live(interaction_id)
         if ixn.category.value != "voice":
-            return self._route_multimedia(req, ixn, destination, source, udata)
+            return self.multimedia.route(req, ixn, destination, source, udata)
         if source is not None:
             waiting = self._party_on(ixn, source)
         else:
@@ -349,7 +351,7 @@ class CallControlMixin(DeliveryMixin):
                      how: str) -> dict:
         ixn = self._live(interaction_id)
         if ixn.category.value != "voice":
-            return self._single_step_multimedia(ixn, device, destination, how)
+            return self.multimedia.single_step(ixn, device, destination, how)
         self._require_state(ixn, S.ROUTED)
         party = self._party_on(ixn, device) if device is not None else next(
             (p for p in ixn.parties.values() if p.state == PartyState.ESTABLISHED and p.agent_id), None)

@@ -164,20 +164,6 @@ class DeliveryMixin(SimCore):
     def _call_outcome(self, ixn: Interaction, callstate: CallState) -> None:
         """Hook: predictive calls report their outcome; see CallControlMixin."""
 
-    def _route_multimedia(self, req: Any, ixn: Interaction, destination: Any, source: str | None,
-                          udata: dict | None) -> dict:
-        """Hook: MultimediaMixin routes e-mails and chats."""
-        raise NotImplementedError
-
-    def _single_step_multimedia(self, ixn: Interaction, device: str | None, destination: Any,
-                                how: str) -> dict:
-        """Hook: MultimediaMixin transfers/conferences multimedia in one step."""
-        raise NotImplementedError
-
-    def _agent_completes_multimedia(self, ixn: Interaction, party: Party) -> None:
-        """Hook: MultimediaMixin sends the reply / closes the chat."""
-        raise NotImplementedError
-
 
 def _label(destination: Any) -> str:
     if isinstance(destination, dict):

@@ -1,19 +1,23 @@
-"""SimulatedPlatform: the Platform interface, implemented by the behaviour mixins over the core and by
-parts with state of their own (the media server); the mixins become parts in turn (issue 10)."""
+"""SimulatedPlatform: the Platform interface over the simulator's core, composed of parts that own
+their state: the media server (treatments.py), the agents (agents.py) and the multimedia servers
+(multimedia.py). Voice call control and delivery are still mixins over the core."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from openors.platform.clock import Clock
+from openors.platform.interface import Destination
 from openors.platform.model import AgentState
 from openors.platform.scenario import OutboundParty
 from openors.platform.sim.agents import LOGGED_IN, AgentDesk
 from openors.platform.sim.callcontrol import CallControlMixin
-from openors.platform.sim.multimedia import MultimediaMixin
+from openors.platform.sim.multimedia import Multimedia
 from openors.platform.sim.treatments import MediaServer
 from openors.platform.topology import Topology
 
 
-class SimulatedPlatform(CallControlMixin, MultimediaMixin):
+class SimulatedPlatform(CallControlMixin):
     """A whole contact center in one object, driven by a clock (virtual or real).
 
     Build it from a Topology and a Clock; drive it with requests (the Platform API), with the
@@ -26,6 +30,7 @@ class SimulatedPlatform(CallControlMixin, MultimediaMixin):
         super().__init__(topology, clock, seed=seed, outbound=outbound)
         self.media_server = MediaServer(self)  # treatments: a part with its own state
         self.agent_desk = AgentDesk(self)  # agents' behaviour and states: a part with its own state
+        self.multimedia = Multimedia(self)  # e-mail, SMS and chat servers, queues and workbins
 
     # --- the media server's requests (treatments.py) ---------------------------------------------
     def set_caller_script(self, interaction_id: str, digits: list[str] | None = None,
@@ -66,3 +71,51 @@ class SimulatedPlatform(CallControlMixin, MultimediaMixin):
 
     def agent_logout(self, agent_id: str, *, origin: str = "client") -> str:
         return self.agent_desk.request("agent_logout", agent_id, AgentState.LOGGED_OUT, LOGGED_IN, origin)
+
+    # --- the multimedia servers' requests and customers (multimedia.py) --------------------------
+    def inbound_email(self, sender: str, *, to: str | None = None, subject: str = "", body: str = "",
+                      udata: dict | None = None) -> str:
+        return self.multimedia.inbound_email(sender, to=to, subject=subject, body=body, udata=udata)
+
+    def inbound_sms(self, sender: str, text: str, *, to: str | None = None, udata: dict | None = None) -> str:
+        return self.multimedia.inbound_sms(sender, text, to=to, udata=udata)
+
+    def inbound_chat(self, nickname: str, *, email: str | None = None, subject: str = "",
+                     messages: list[dict] | None = None, leave_after: float | None = None,
+                     udata: dict | None = None) -> str:
+        return self.multimedia.inbound_chat(nickname, email=email, subject=subject, messages=messages,
+                                            leave_after=leave_after, udata=udata)
+
+    def place_in_queue(self, interaction_id: str, queue: Destination, *, origin: str = "client") -> str:
+        return self.multimedia.place_in_queue(interaction_id, queue, origin=origin)
+
+    def pull_from_queue(self, queue: str, interaction_id: str | None = None, *, origin: str = "client") -> str:
+        return self.multimedia.pull_from_queue(queue, interaction_id, origin=origin)
+
+    def revoke(self, interaction_id: str) -> None:
+        self.multimedia.revoke(interaction_id)
+
+    def update_properties(self, interaction_id: str, changes: dict[str, Any], *, origin: str = "client") -> str:
+        return self.multimedia.update_properties(interaction_id, changes, origin=origin)
+
+    def create_message(self, *, media: str = "TMediaEMail", message_type: str = "outbound_new",
+                       parent_id: str | None = None, to: str | None = None, from_: str | None = None,
+                       subject: str | None = None, body: str | None = None, srid: str | None = None,
+                       queue: str | None = None, server: str | None = None, udata: dict | None = None,
+                       origin: str = "client") -> str:
+        return self.multimedia.create_message(media=media, message_type=message_type, parent_id=parent_id, to=to,
+                                              from_=from_, subject=subject, body=body, srid=srid, queue=queue,
+                                              server=server, udata=udata, origin=origin)
+
+    def send_message(self, interaction_id: str, *, queue: str | None = None, origin: str = "client") -> str:
+        return self.multimedia.send_message(interaction_id, queue=queue, origin=origin)
+
+    def send_chat_message(self, interaction_id: str, from_: str, text: str, *, message_type: str = "Message",
+                          origin: str = "client") -> str:
+        return self.multimedia.send_chat_message(interaction_id, from_, text, message_type=message_type, origin=origin)
+
+    def get_transcript(self, interaction_id: str, *, origin: str = "client") -> str:
+        return self.multimedia.get_transcript(interaction_id, origin=origin)
+
+    def get_content(self, interaction_id: str, *, origin: str = "client") -> str:
+        return self.multimedia.get_content(interaction_id, origin=origin)
