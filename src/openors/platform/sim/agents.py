@@ -28,9 +28,9 @@ class AgentDesk:
             self.sim._later(agent.answer_delay, self._picks_up, party.party_id, interaction_id=ixn.interaction_id)
 
     def _picks_up(self, party_id: str) -> None:
-        ixn, party = self.sim._find_party(party_id)
+        ixn, party = self.sim.delivery._find_party(party_id)
         if ixn is not None and party is not None and party.state == PartyState.RINGING:
-            self.sim._answered(ixn, party)
+            self.sim.delivery._answered(ixn, party)
 
     def party_connected(self, ixn: Interaction, party: Party) -> None:
         sim = self.sim
@@ -42,15 +42,15 @@ class AgentDesk:
             ixn.properties["caller_hangup_after"] = None  # only the first answer starts the caller's clock
             caller = next((p for p in ixn.parties.values() if p.kind == DeviceKind.EXTERNAL), None)
             if caller is not None:
-                sim._later(hangup_after, sim._party_hangs_up, caller.party_id, interaction_id=ixn.interaction_id)
+                sim._later(hangup_after, sim.delivery._party_hangs_up, caller.party_id, interaction_id=ixn.interaction_id)
 
     def _finishes(self, party_id: str) -> None:
         """Talk time is over: the agent hangs up (voice) or completes the work item (multimedia)."""
-        ixn, party = self.sim._find_party(party_id)
+        ixn, party = self.sim.delivery._find_party(party_id)
         if ixn is None or party is None or party.state != PartyState.ESTABLISHED:
             return
         if ixn.category.value == "voice":
-            self.sim._party_hangs_up(party_id)
+            self.sim.delivery._party_hangs_up(party_id)
         else:
             self.sim.multimedia.agent_completes(ixn, party)
 
@@ -91,7 +91,7 @@ class AgentDesk:
                    data={"place": agent.place, "available": agent.available, "busy": bool(agent.active),
                          "reason": reason})
         if agent.available:
-            sim._distribute_acd()
+            sim.delivery._distribute_acd()
 
     def agent(self, agent_id: str) -> Agent:
         agent = self.sim.agents.get(agent_id)

@@ -1,4 +1,4 @@
-"""State and primitives of the simulated contact center, shared by the behaviour mixins.
+"""State and primitives of the simulated contact center, shared by the parts of the simulator.
 
 Every change to a party goes through `_add_party` / `_set_party_state` / `_remove_party`, which
 emit the matching platform event and then an `interaction.statechanged` if the derived state moved.
@@ -36,6 +36,8 @@ from openors.platform.topology import Topology
 
 if TYPE_CHECKING:
     from openors.platform.sim.agents import AgentDesk
+    from openors.platform.sim.callcontrol import CallControl
+    from openors.platform.sim.delivery import Delivery
 
 _DN_KIND = {DnType.ROUTING_POINT: DeviceKind.ROUTEPOINT, DnType.ACD_QUEUE: DeviceKind.QUEUE,
             DnType.EXTENSION: DeviceKind.EXTENSION, DnType.ACD_POSITION: DeviceKind.ACDPOSITION}
@@ -60,7 +62,10 @@ class Request:
 
 
 class SimCore(Platform):
-    agent_desk: AgentDesk  # the part that owns agents' behaviour and states (agents.py)
+    # The parts the platform composes (platform.py), which the core's primitives tell of changes.
+    agent_desk: AgentDesk  # agents' behaviour and states (agents.py)
+    delivery: Delivery  # putting interactions on destinations (delivery.py)
+    calls: CallControl  # voice call control (callcontrol.py)
 
     def __init__(self, topology: Topology, clock: Clock, *, seed: int = 0,
                  outbound: dict[str, OutboundParty] | None = None) -> None:

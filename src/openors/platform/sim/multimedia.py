@@ -218,7 +218,7 @@ class Multimedia:
         target = self.sim._require_destination(destination)
         if target["kind"] in ("queue", "workbin"):
             if udata:
-                self.sim._change_udata(ixn, set_=udata, source="request")
+                self.sim.calls._change_udata(ixn, set_=udata, source="request")
             self._to_queue(ixn, target)
             return {"interaction_id": ixn.interaction_id}
         if target["kind"] != "agent":
@@ -228,7 +228,7 @@ class Multimedia:
             raise PlatformError(ErrorCode.invalid_state(ixn.state.value),
                                 f"interaction {ixn.interaction_id} is not under strategy control")
         if udata:
-            self.sim._change_udata(ixn, set_=udata, source="request")
+            self.sim.calls._change_udata(ixn, set_=udata, source="request")
         self._offer(ixn, target["agent"])
         return {"interaction_id": ixn.interaction_id}
 

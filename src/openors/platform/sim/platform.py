@@ -1,6 +1,7 @@
 """SimulatedPlatform: the Platform interface over the simulator's core, composed of parts that own
 their state: the media server (treatments.py), the agents (agents.py) and the multimedia servers
-(multimedia.py). Voice call control and delivery are still mixins over the core."""
+(multimedia.py), delivery (delivery.py) and voice call control (callcontrol.py). Its public methods
+are the `Platform` interface and the customers' and agents' entry points, each handed to its part."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from openors.platform.interface import Destination
 from openors.platform.model import AgentState
 from openors.platform.scenario import OutboundParty
 from openors.platform.sim.agents import LOGGED_IN, AgentDesk
-from openors.platform.sim.callcontrol import CallControlMixin
+from openors.platform.sim.callcontrol import CallControl
+from openors.platform.sim.core import SimCore
+from openors.platform.sim.delivery import Delivery
 from openors.platform.sim.multimedia import Multimedia
 from openors.platform.sim.treatments import MediaServer
 from openors.platform.topology import Topology
 
 
-class SimulatedPlatform(CallControlMixin):
+class SimulatedPlatform(SimCore):
     """A whole contact center in one object, driven by a clock (virtual or real).
 
     Build it from a Topology and a Clock; drive it with requests (the Platform API), with the
@@ -28,6 +31,8 @@ class SimulatedPlatform(CallControlMixin):
     def __init__(self, topology: Topology, clock: Clock, *, seed: int = 0,
                  outbound: dict[str, OutboundParty] | None = None) -> None:
         super().__init__(topology, clock, seed=seed, outbound=outbound)
+        self.delivery = Delivery(self)  # putting interactions on destinations
+        self.calls = CallControl(self)  # voice call control
         self.media_server = MediaServer(self)  # treatments: a part with its own state
         self.agent_desk = AgentDesk(self)  # agents' behaviour and states: a part with its own state
         self.multimedia = Multimedia(self)  # e-mail, SMS and chat servers, queues and workbins
@@ -119,3 +124,72 @@ class SimulatedPlatform(CallControlMixin):
 
     def get_content(self, interaction_id: str, *, origin: str = "client") -> str:
         return self.multimedia.get_content(interaction_id, origin=origin)
+
+    # --- voice call control (callcontrol.py) ------------------------------------------------------
+    def inbound_call(self, ani: str, dnis: str, *, patience: float | None = 120.0,
+                     hangup_after: float | None = None, udata: dict | None = None,
+                     digits: list[str] | None = None, ivr: list[dict] | None = None) -> str:
+        return self.calls.inbound_call(ani, dnis, patience=patience, hangup_after=hangup_after, udata=udata, digits=digits, ivr=ivr)
+
+    def customer_hangup(self, ani: str) -> bool:
+        return self.calls.customer_hangup(ani)
+
+    def route(self, interaction_id: str, destination: Destination, *, source: str | None = None,
+              route_type: str = "default", udata: dict | None = None, hints: dict | None = None,
+              origin: str = "client") -> str:
+        return self.calls.route(interaction_id, destination, source=source, route_type=route_type, udata=udata, hints=hints, origin=origin)
+
+    def answer(self, interaction_id: str, device: Destination, *, origin: str = "client") -> str:
+        return self.calls.answer(interaction_id, device, origin=origin)
+
+    def terminate(self, interaction_id: str, *, reason: str | None = None, device: str | None = None,
+                  origin: str = "client") -> str:
+        return self.calls.terminate(interaction_id, reason=reason, device=device, origin=origin)
+
+    def clear(self, interaction_id: str, device: str, *, origin: str = "client") -> str:
+        return self.calls.clear(interaction_id, device, origin=origin)
+
+    def hold(self, interaction_id: str, device: str, *, origin: str = "client") -> str:
+        return self.calls.hold(interaction_id, device, origin=origin)
+
+    def retrieve(self, interaction_id: str, device: str, *, origin: str = "client") -> str:
+        return self.calls.retrieve(interaction_id, device, origin=origin)
+
+    def make_call(self, origin: Destination, destination: Destination, *, call_type: str = "regular",
+                  udata: dict | None = None, hints: dict | None = None, origin_kind: str = "client") -> str:
+        return self.calls.make_call(origin, destination, call_type=call_type, udata=udata, hints=hints, origin_kind=origin_kind)
+
+    def initiate_consultation(self, interaction_id: str, device: str, destination: Destination, *,
+                              udata: dict | None = None, origin: str = "client") -> str:
+        return self.calls.initiate_consultation(interaction_id, device, destination, udata=udata, origin=origin)
+
+    def alternate(self, interaction_id: str, device: str, *, origin: str = "client") -> str:
+        return self.calls.alternate(interaction_id, device, origin=origin)
+
+    def reconnect(self, interaction_id: str, device: str, *, origin: str = "client") -> str:
+        return self.calls.reconnect(interaction_id, device, origin=origin)
+
+    def complete_transfer(self, interaction_id: str, device: str, *, origin: str = "client") -> str:
+        return self.calls.complete_transfer(interaction_id, device, origin=origin)
+
+    def complete_conference(self, interaction_id: str, device: str, *, origin: str = "client") -> str:
+        return self.calls.complete_conference(interaction_id, device, origin=origin)
+
+    def single_step_transfer(self, interaction_id: str, device: str | None, destination: Destination, *,
+                             origin: str = "client") -> str:
+        return self.calls.single_step_transfer(interaction_id, device, destination, origin=origin)
+
+    def single_step_conference(self, interaction_id: str, device: str | None, destination: Destination, *,
+                               origin: str = "client") -> str:
+        return self.calls.single_step_conference(interaction_id, device, destination, origin=origin)
+
+    def private_service(self, interaction_id: str, device: str | None, service_id: int,
+                        data: dict | None = None, *, origin: str = "client") -> str:
+        return self.calls.private_service(interaction_id, device, service_id, data, origin=origin)
+
+    def update_user_data(self, interaction_id: str, data: dict[str, Any], *, origin: str = "client") -> str:
+        return self.calls.update_user_data(interaction_id, data, origin=origin)
+
+    def delete_user_data(self, interaction_id: str, keys: list[str] | None = None, *,
+                         origin: str = "client") -> str:
+        return self.calls.delete_user_data(interaction_id, keys, origin=origin)

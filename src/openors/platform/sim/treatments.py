@@ -142,7 +142,7 @@ class MediaServer:
         ivr = ivr or {}
         if ixn is not None and ivr.get("udata"):
             # the VoiceXML application attaches it
-            self.sim._change_udata(ixn, set_=dict(ivr["udata"]), source="outside")
+            self.sim.calls._change_udata(ixn, set_=dict(ivr["udata"]), source="outside")
         return {"extensions": dict(ivr.get("extensions") or {})}
 
     def _finish(self, interaction_id: str, playing: Playing, result: dict) -> None:
