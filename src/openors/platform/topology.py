@@ -105,9 +105,10 @@ def parse_topology(data: Any, source: str = "topology.yaml") -> Topology:
     if servers is not None:
         servers.only(SERVER_KINDS)
         for kind in SERVER_KINDS:
-            r = servers.child(kind)
-            if r is None:
+            found = servers.child(kind)
+            if found is None:
                 continue
+            r = found
             r.only(("name", "inbound_queue", "address", "state"))
             srv = MediaServer(name=r.str("name", f"{kind.capitalize()}Server"), kind=kind,
                               inbound_queue=r.str("inbound_queue", None), address=r.str("address", None),

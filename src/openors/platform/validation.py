@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,7 @@ class Reader:
             self.fail(f"expected one of {', '.join(sorted(choices))}, got {value!r}", key)
         return value
 
-    def number(self, key: str, default: Any = ..., *, minimum: float | None = 0.0) -> Any:
+    def number(self, key: builtins.str, default: Any = ..., *, minimum: float | None = 0.0) -> Any:
         value = self._get(key, default)
         if value is None and default is None:
             return None
@@ -94,13 +95,13 @@ class Reader:
             self.fail(f"must be >= {minimum:g}, got {value}", key)
         return float(value)
 
-    def bool(self, key: str, default: Any = ...) -> Any:
+    def bool(self, key: builtins.str, default: Any = ...) -> Any:
         value = self._get(key, default)
         if not isinstance(value, bool):
             self.fail(f"expected true or false, got {_kind(value)}", key)
         return value
 
-    def mapping(self, key: str, default: Any = ...) -> Any:
+    def mapping(self, key: builtins.str, default: Any = ...) -> Any:
         value = self._get(key, default)
         if value is None and default is None:
             return None
@@ -108,14 +109,14 @@ class Reader:
             self.fail(f"expected a mapping, got {_kind(value)}", key)
         return value
 
-    def only(self, allowed: Iterable[str]) -> None:
+    def only(self, allowed: Iterable[builtins.str]) -> None:
         """Reject unknown keys: a typo should not silently change the simulation."""
         allowed = set(allowed)
         for key in self.data:
             if key not in allowed:
                 self.fail(f"unknown field (expected one of {', '.join(sorted(allowed))})", str(key))
 
-    def _get(self, key: str, default: Any) -> Any:
+    def _get(self, key: builtins.str, default: Any) -> Any:
         if key in self.data and self.data[key] is not None:
             return self.data[key]
         if default is ...:

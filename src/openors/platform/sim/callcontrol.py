@@ -84,6 +84,7 @@ class CallControl:
         ixn = self.sim._live(interaction_id)
         if ixn.category.value != "voice":
             return self.sim.multimedia.route(req, ixn, destination, source, udata)
+        waiting: Party | None
         if source is not None:
             waiting = self.sim._party_on(ixn, source)
         else:

@@ -67,7 +67,7 @@ class Delivery:
         """Nobody routed the call in time: the switch sends it to the DN's default destination."""
         ixn = self.sim.interactions.get(interaction_id)
         waiting = ixn.party_at(dn) if ixn is not None else None
-        if waiting is None or waiting.state != PartyState.QUEUED:
+        if ixn is None or waiting is None or waiting.state != PartyState.QUEUED:
             return
         self._divert(ixn, waiting, self.sim.devices[dn].default_destination, cause=CCEventCause.REDIRECTED)
 
@@ -90,7 +90,7 @@ class Delivery:
             for interaction_id in list(dev.calls):
                 ixn = self.sim.interactions.get(interaction_id)
                 waiting = ixn.party_at(dev.dn) if ixn is not None else None
-                if waiting is None or waiting.state != PartyState.QUEUED:
+                if ixn is None or waiting is None or waiting.state != PartyState.QUEUED:
                     continue
                 skills = {dev.skill: 0} if dev.skill else None
                 candidates = [a for a in self.sim.ready_agents(skills, "voice") if self.sim.agents[a].dn]
@@ -120,7 +120,7 @@ class Delivery:
 
     def _outside_answers(self, party_id: str, callstate: CallState, hangup_after: float | None) -> None:
         ixn, party = self._find_party(party_id)
-        if party is None or party.state != PartyState.RINGING:
+        if ixn is None or party is None or party.state != PartyState.RINGING:
             return
         self._answered(ixn, party, callstate=callstate)
         if hangup_after is not None:
@@ -128,7 +128,7 @@ class Delivery:
 
     def _outside_fails(self, party_id: str, callstate: CallState, cause: CCEventCause) -> None:
         ixn, party = self._find_party(party_id)
-        if party is None or party.state != PartyState.RINGING:
+        if ixn is None or party is None or party.state != PartyState.RINGING:
             return
         self.sim.calls._call_outcome(ixn, callstate)
         self.sim._remove_party(ixn, party, ccevent=CCEvent.FAILED, cause=cause, callstate=callstate)
@@ -160,7 +160,7 @@ class Delivery:
 
     def _party_hangs_up(self, party_id: str) -> None:
         ixn, party = self._find_party(party_id)
-        if party is None:
+        if ixn is None or party is None:
             return
         answered = any(p.state == PartyState.ESTABLISHED and p.party_id != party_id
                        for p in ixn.parties.values())

@@ -116,6 +116,8 @@ class Multimedia:
     # -- queues ------------------------------------------------------------------------------
     def _enqueue(self, ixn: Interaction, queue: str | None, *, workbin_owner: str | None = None) -> None:
         ixn.pulled = False
+        if queue is None:
+            return  # a server without an inbound queue: the interaction stays where it is
         if queue in self.sim.workbins:
             owner = workbin_owner or "shared"
             self.sim.workbins[queue].interactions.setdefault(owner, []).append(ixn.interaction_id)

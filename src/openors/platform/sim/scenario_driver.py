@@ -64,6 +64,8 @@ def _agent_step(sim: SimulatedPlatform, f: dict) -> None:
     if ixn_id is None:
         raise PlatformError("nointeraction", f"agent {agent_id} has no interaction to {action}")
     me = agent.dn if sim.interactions[ixn_id].category.value == "voice" else agent_id
+    if me is None:
+        raise PlatformError("invalidsource", f"agent {agent_id} is on no DN to {action} from")
     calls = {
         "answer": lambda: sim.answer(ixn_id, me, origin=DESKTOP),
         "release": lambda: sim.clear(ixn_id, me, origin=DESKTOP),
