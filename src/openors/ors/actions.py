@@ -16,6 +16,9 @@ from openors.scxml.errors import ExecutionError
 from openors.scxml.events import Event
 
 if TYPE_CHECKING:
+    from openors.scxml.interpreter import Interpreter
+    from openors.scxml.parser import Parser
+
     from .world import OrsWorld
 
 
@@ -51,11 +54,11 @@ class ActionContext:
         self.args = args
 
     @property
-    def session(self):
+    def session(self) -> Any:  # Session, None once it ended (actions read it while it runs)
         return self.host.sessions.get(self.session_id)
 
     @property
-    def interp(self):
+    def interp(self) -> Any:  # Interpreter, None once the session ended
         session = self.session
         return session.interpreter if session is not None else None
 
@@ -111,7 +114,7 @@ class ModuleAction:
     literals: tuple[str, ...] = ()      # NMTOKEN attributes, taken as written
     required: tuple[str, ...] = ()
 
-    def compile(self, node, parser) -> None:
+    def compile(self, node: Any, parser: Parser) -> None:
         # At load a missing attribute is only a lint finding: at run time it becomes the action's
         # error event, as ORS does, so a strategy is never rejected for it.
         for attr in self.required:
@@ -122,7 +125,7 @@ class ModuleAction:
     # and query) name an earlier request with it instead, as a value expression.
     requestid_names_earlier_request = False
 
-    def execute(self, interp, node) -> None:
+    def execute(self, interp: Interpreter, node: Any) -> None:
         requestid = new_request_id()
         location = node.attributes.get("requestid")
         if location and not self.requestid_names_earlier_request:
@@ -143,7 +146,7 @@ class ModuleAction:
         except ActionError as exc:
             self.fail(interp, requestid, exc)
 
-    def evaluate(self, interp, node) -> dict[str, Any]:
+    def evaluate(self, interp: Interpreter, node: Any) -> dict[str, Any]:
         args: dict[str, Any] = {}
         for attr in self.required:
             if attr not in node.attributes:
@@ -169,11 +172,11 @@ class ModuleAction:
     def error_name(self) -> str:
         return f"error.{self.prefix}.{self.name}"
 
-    def fail(self, interp, requestid: str, exc: ActionError) -> None:
+    def fail(self, interp: Interpreter | None, requestid: str, exc: ActionError) -> None:
         from .catalogue_codes import error_data
 
         if interp is None:
             return  # the session ended before the answer (a context's `interp` is then None)
         data = error_data(self.error_name(), requestid, exc.code, exc.description, exc.extra)
         _answered(interp.host, interp.session.id, self.error_name(), data)
-        interp.host.deliver(interp.session, module_event(self.error_name(), data, self.prefix))
+        interp.session.host.deliver(interp.session, module_event(self.error_name(), data, self.prefix))

@@ -10,6 +10,8 @@ every document, the dialect rewrite only for documents that are ORS documents (o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from openors.scxml.errors import ScxmlLoadError
 from openors.scxml.extensions import Extensions
 
@@ -19,6 +21,11 @@ from .dialect.rewrite import ORS_ACTIONS_NS, rewrite_document
 from .dialect.runtime import OrsDialect
 from .dialect.xinclude import IncludeError, resolve_includes
 from .modules import MODULES, namespace_forms
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+    from openors.scxml.sources import SourcePolicy
 
 
 def _xinclude(root, url, sources):
@@ -33,7 +40,7 @@ def ors_extensions(*, force_dialect: bool = False, modules: dict | None = None) 
     """`modules`: {(module name, action name): handler} for the module actions this server runs."""
     ext = Extensions()
 
-    def dialect_rewrite(root, url, sources):
+    def dialect_rewrite(root: _Element, url: str | None, sources: SourcePolicy) -> None:
         if force_dialect or is_ors_document(root):
             rewrite_document(root)
         return root

@@ -17,10 +17,13 @@ process: the session gets its error event at once.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .actions import module_event
 from .catalogue_codes import error_data
+
+if TYPE_CHECKING:
+    from openors.scxml import Session
 
 log = logging.getLogger("openors.ors")
 
@@ -46,7 +49,7 @@ class InflightRequests:
         self.by_session: dict[str, dict[str, dict[str, Any]]] = {}
 
     # --- while the process runs ------------------------------------------------------------------
-    def opened(self, session_id: str, action, requestid: str, interactionid: Any = None) -> None:
+    def opened(self, session_id: str, action: Any, requestid: str, interactionid: Any = None) -> None:
         record = {"requestid": requestid, "prefix": action.prefix, "action": action.name}
         if interactionid not in (None, ""):
             record["interactionid"] = str(interactionid)
@@ -84,7 +87,7 @@ class InflightRequests:
         return list(self.by_session.get(session_id, {}).values())
 
     # --- snapshots ---------------------------------------------------------------------------------
-    def save(self, session) -> dict[str, list[dict]] | None:
+    def save(self, session: Session) -> dict[str, list[dict]] | None:
         """The open requests of a top-level session and of its invoked children, by session id;
         None when there are none (the snapshot then carries nothing)."""
         out: dict[str, list[dict]] = {}
@@ -97,7 +100,7 @@ class InflightRequests:
             stack.extend(current.children.values())
         return out or None
 
-    def restore(self, session, saved: Any) -> int:
+    def restore(self, session: Session, saved: Any) -> int:
         """A snapshot came back: answer with an error every request of it that this process does
         not know (its work died with an earlier process). Returns how many were answered."""
         if not isinstance(saved, dict):

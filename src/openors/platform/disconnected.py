@@ -7,14 +7,17 @@ so strategies get their error event instead of waiting for a timeout.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import PlatformError
 from .interface import Platform
 
+if TYPE_CHECKING:
+    from openors.platform.interface import Destination
+
 
 def _refused(name: str):
-    def request(self, *args, **kwargs):
+    def request(self: Any, *args: Any, **kwargs: Any) -> str:
         raise PlatformError("invalidserver", f"no contact center is connected to this server ({name} refused)")
 
     request.__name__ = name
@@ -32,10 +35,10 @@ class _Queries:
     def get_interaction(self, interaction_id: str) -> dict[str, Any] | None:
         return None
 
-    def ready_agents(self, skills=None, media: str = "voice") -> list[str]:
+    def ready_agents(self, skills: dict[str, int] | None = None, media: str = "voice") -> list[str]:
         return []
 
-    def resolve(self, destination) -> dict[str, Any] | None:
+    def resolve(self, destination: Destination) -> dict[str, Any] | None:
         return None
 
 

@@ -8,6 +8,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 from openors.scxml import Event, Session
 from openors.scxml import model as m
@@ -30,7 +31,7 @@ class SessionTable(dict):
         super().__init__()
         self.restorer: Callable[[str], Session | None] | None = None
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         session = super().get(key)
         if session is None and self.restorer is not None:
             session = self.restorer(key)

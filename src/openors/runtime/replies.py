@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openors.scxml import Event
+
+if TYPE_CHECKING:
+    from openors.scxml import Session, SessionHost
 
 log = logging.getLogger("openors.runtime.replies")
 
@@ -63,7 +66,7 @@ class ReplyProcessor:
                 self._waiting.pop(requestid, None)
 
     # --- the event I/O processor interface (SessionHost.ioprocessors) ----------------------------
-    def send(self, host, session, req: dict, event: Event) -> None:
+    def send(self, host: SessionHost, session: Session, req: dict, event: Event) -> None:
         target = req.get("target") or ""
         if not isinstance(target, str) or not target.startswith(_TARGET_PREFIX):
             log.warning("reply with target %r names no request", target, extra={"session_id": session.id})

@@ -86,7 +86,7 @@ class ScheduledStart:
     handle: asyncio.TimerHandle | None = None
 
 
-def is_persistent(document) -> bool:
+def is_persistent(document: m.Document) -> bool:
     """False when the document's root says `_persist="false"` (ORS-SPEC §7.1)."""
     for name in PERSIST_ATTRIBUTES:
         value = document.attributes.get(name)

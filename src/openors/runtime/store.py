@@ -62,7 +62,7 @@ class MemoryStore(Store):
         self._rows: dict[str, StoredSession] = {}
         self._lock = threading.Lock()
 
-    def write_batch(self, saves, deletes) -> None:
+    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> None:
         with self._lock:
             for row in saves:
                 self._rows[row.id] = row
@@ -115,22 +115,22 @@ class SqliteStore(Store):
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
 
-    def write_batch(self, saves, deletes) -> None:
-        saves = [(r.id, r.document, r.updated_at, r.snapshot) for r in saves]
-        deletes = [(sid,) for sid in deletes]
-        if not saves and not deletes:
+    def write_batch(self, saves: Iterable[StoredSession], deletes: Iterable[str]) -> None:
+        rows = [(r.id, r.document, r.updated_at, r.snapshot) for r in saves]
+        ids = [(sid,) for sid in deletes]
+        if not rows and not ids:
             return
         with self._write_lock:
             cur = self._writer.cursor()
             cur.execute("BEGIN")
             try:
-                if saves:
+                if rows:
                     cur.executemany(
                         "INSERT INTO sessions (id, document, updated_at, snapshot) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT(id) DO UPDATE SET document=excluded.document, "
-                        "updated_at=excluded.updated_at, snapshot=excluded.snapshot", saves)
-                if deletes:
-                    cur.executemany("DELETE FROM sessions WHERE id = ?", deletes)
+                        "updated_at=excluded.updated_at, snapshot=excluded.snapshot", rows)
+                if ids:
+                    cur.executemany("DELETE FROM sessions WHERE id = ?", ids)
                 cur.execute("COMMIT")
             except BaseException:
                 # SQLite may have rolled back already (a full disk does): ROLLBACK would then fail

@@ -73,7 +73,7 @@ class ExecutableContent:
         for node in nodes:
             self._handlers[type(node)](node)
 
-    def raise_error(self, exc: ExecutionError, node=None, sendid: str | None = None) -> None:
+    def raise_error(self, exc: ExecutionError, node: Any = None, sendid: str | None = None) -> None:
         if isinstance(exc, BudgetError):
             self.interp.note_breach(exc.breach)
         dialect = self.interp.doc.dialect

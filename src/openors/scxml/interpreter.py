@@ -410,7 +410,9 @@ class Interpreter:
             t.cached_entry = plan
         return plan
 
-    def compute_entry_set(self, transitions, states_to_enter, states_for_default_entry, default_history_content):
+    def compute_entry_set(self, transitions: list[m.Transition], states_to_enter: set[m.State],
+                          states_for_default_entry: set[m.State],
+                          default_history_content: dict[str, list[m.Executable]]) -> None:
         for t in transitions:
             for s in t.targets:
                 self.add_descendant_states_to_enter(s, states_to_enter, states_for_default_entry,
@@ -420,8 +422,9 @@ class Interpreter:
                 self.add_ancestor_states_to_enter(s, ancestor, states_to_enter, states_for_default_entry,
                                                   default_history_content)
 
-    def add_descendant_states_to_enter(self, state, states_to_enter, states_for_default_entry,
-                                       default_history_content) -> None:
+    def add_descendant_states_to_enter(self, state: m.State, states_to_enter: set[m.State],
+                                       states_for_default_entry: set[m.State],
+                                       default_history_content: dict[str, list[m.Executable]]) -> None:
         if state.is_history:
             self._history_seen = True
             stored = self.history_value.get(state.id)
@@ -433,6 +436,8 @@ class Interpreter:
                     self.add_ancestor_states_to_enter(s, state.parent, states_to_enter, states_for_default_entry,
                                                       default_history_content)
             else:
+                # the parser gives a history state a parent and a default transition
+                assert state.parent is not None and state.initial is not None
                 default_history_content[state.parent.id] = state.initial.body
                 for s in state.initial.targets:
                     self.add_descendant_states_to_enter(s, states_to_enter, states_for_default_entry,
@@ -444,6 +449,7 @@ class Interpreter:
         states_to_enter.add(state)
         if state.is_compound:
             states_for_default_entry.add(state)
+            assert state.initial is not None  # a compound state's (explicit or default) initial
             for s in state.initial.targets:
                 self.add_descendant_states_to_enter(s, states_to_enter, states_for_default_entry,
                                                     default_history_content)
@@ -458,8 +464,9 @@ class Interpreter:
                     self.add_descendant_states_to_enter(child, states_to_enter, states_for_default_entry,
                                                         default_history_content)
 
-    def add_ancestor_states_to_enter(self, state, ancestor, states_to_enter, states_for_default_entry,
-                                     default_history_content) -> None:
+    def add_ancestor_states_to_enter(self, state: m.State, ancestor: m.State | None, states_to_enter: set[m.State],
+                                     states_for_default_entry: set[m.State],
+                                     default_history_content: dict[str, list[m.Executable]]) -> None:
         for anc in self.get_proper_ancestors(state, ancestor):
             states_to_enter.add(anc)
             if anc.is_parallel:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -19,6 +20,9 @@ from .extensions import DEFAULT_EXTENSIONS, Extensions
 from .resources import fetch_text, read_document, resolve_url
 from .sources import DEFAULT_POLICY, SourcePolicy
 from .values import XmlValue, decode_text
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 SCXML_NS = "http://www.w3.org/2005/07/scxml"
 _Q = "{" + SCXML_NS + "}"
@@ -115,7 +119,7 @@ class Parser:
             return None
 
     # --- helpers --------------------------------------------------------------------------
-    def error(self, reason: str, el=None) -> ScxmlLoadError:
+    def error(self, reason: str, el: _Element = None) -> ScxmlLoadError:
         return ScxmlLoadError(reason, self._url_of(el), el.sourceline if el is not None else None)
 
     def _url_of(self, el) -> str | None:
@@ -147,7 +151,7 @@ class Parser:
                 raise self.error(f"<{name}> cannot have both '{a}' and '{b}'", el)
 
     # --- document ---------------------------------------------------------------------------
-    def parse_root(self, root) -> m.Document:
+    def parse_root(self, root: _Element) -> m.Document:
         ns, name = _local(root)
         if ns != SCXML_NS or name != "scxml":
             raise self.error(f"root element must be <scxml> in namespace {SCXML_NS}, found <{name}>", root)
@@ -207,7 +211,7 @@ class Parser:
         return self._order
 
     # --- states -----------------------------------------------------------------------------
-    def parse_state(self, el, parent: m.State) -> m.State:
+    def parse_state(self, el: _Element, parent: m.State) -> m.State:
         _, name = _local(el)
         self._check_attributes(el, name)
         kind = m.StateKind(name)
@@ -305,7 +309,7 @@ class Parser:
         self.transitions.append(tr)
         return tr
 
-    def parse_transition(self, el, source: m.State) -> m.Transition:
+    def parse_transition(self, el: _Element, source: m.State) -> m.Transition:
         self._check_attributes(el, "transition")
         ttype = el.get("type", "external")
         if ttype not in ("external", "internal"):
@@ -356,7 +360,7 @@ class Parser:
                 raise ScxmlLoadError("<history> must be inside a <state> or <parallel>", st.url, st.line)
 
     # --- data, invoke, donedata ---------------------------------------------------------------
-    def parse_datamodel(self, el) -> list[m.Data]:
+    def parse_datamodel(self, el: _Element) -> list[m.Data]:
         self._check_attributes(el, "datamodel")
         out = []
         for child in self._children(el):
@@ -386,7 +390,7 @@ class Parser:
                              has_value=True)
         return None
 
-    def parse_content(self, el) -> m.Content:
+    def parse_content(self, el: _Element) -> m.Content:
         self._check_attributes(el, "content")
         expr = el.get("expr")
         inline = self._inline_content(el, normalise=True)
@@ -397,7 +401,7 @@ class Parser:
         return m.Content(**self._node_kwargs(el), expr=expr, value="" if expr is None else None,
                          has_value=expr is None)
 
-    def parse_param(self, el) -> m.Param:
+    def parse_param(self, el: _Element) -> m.Param:
         self._check_attributes(el, "param")
         name = el.get("name")
         if not name:
@@ -421,12 +425,12 @@ class Parser:
             raise self.error(f"<{owner}> cannot have both <param> and <content>", el)
         return params, content
 
-    def parse_donedata(self, el) -> m.DoneData:
+    def parse_donedata(self, el: _Element) -> m.DoneData:
         self._check_attributes(el, "donedata")
         params, content = self._params_and_content(el, "donedata")
         return m.DoneData(**self._node_kwargs(el), params=params, content=content)
 
-    def parse_invoke(self, el) -> m.Invoke:
+    def parse_invoke(self, el: _Element) -> m.Invoke:
         self._check_attributes(el, "invoke")
         self._exclusive(el, "invoke", ("type", "typeexpr"), ("src", "srcexpr"), ("id", "idlocation"))
         params, content = [], None
@@ -455,7 +459,7 @@ class Parser:
             params=params, content=content, finalize=finalize,
         )
 
-    def parse_script(self, el) -> m.Script:
+    def parse_script(self, el: _Element) -> m.Script:
         self._check_attributes(el, "script")
         src = el.get("src")
         text = el.text or ""
@@ -470,15 +474,15 @@ class Parser:
         return m.Script(**self._node_kwargs(el), source=text)
 
     # --- executable content ---------------------------------------------------------------
-    def parse_block(self, el) -> list[m.Executable]:
+    def parse_block(self, el: _Element) -> list[m.Executable]:
         self._check_attributes(el, _local(el)[1])
         return self.parse_executables(el)
 
-    def parse_executables(self, el) -> list[m.Executable]:
+    def parse_executables(self, el: _Element) -> list[m.Executable]:
         nodes = (self._attempt(self.parse_executable, c) for c in self._children(el))
         return [n for n in nodes if n is not None]
 
-    def parse_executable(self, el) -> m.Executable:
+    def parse_executable(self, el: _Element) -> m.Executable:
         ns, name = _local(el)
         if ns != SCXML_NS:
             return self.parse_custom(el, ns, name)
@@ -520,7 +524,7 @@ class Parser:
             return m.Cancel(**kw, sendid=el.get("sendid"), sendidexpr=el.get("sendidexpr"))
         raise self.error(f"<{name}> is not executable content", el)  # pragma: no cover
 
-    def parse_if(self, el) -> m.If:
+    def parse_if(self, el: _Element) -> m.If:
         if el.get("cond") is None:
             raise self.error("<if> requires 'cond'", el)
         branches = [m.IfBranch(el.get("cond"), [])]
@@ -542,7 +546,7 @@ class Parser:
             branches[-1].body.append(self.parse_executable(child))
         return m.If(**self._node_kwargs(el), branches=branches)
 
-    def parse_send(self, el) -> m.Send:
+    def parse_send(self, el: _Element) -> m.Send:
         self._exclusive(el, "send", ("event", "eventexpr"), ("target", "targetexpr"), ("type", "typeexpr"),
                         ("id", "idlocation"), ("delay", "delayexpr"))
         params, content = self._params_and_content(el, "send")
@@ -560,7 +564,7 @@ class Parser:
             namelist=(el.get("namelist") or "").split(), params=params, content=content,
         )
 
-    def parse_custom(self, el, ns: str | None, name: str) -> m.Executable:
+    def parse_custom(self, el: _Element, ns: str | None, name: str) -> m.Executable:
         handler = self.ext.find_action(ns or "", name)
         if handler is None and (ns or "") not in self.ext.known_namespaces:
             raise self.error(f"unknown executable content <{name}> in namespace '{ns}'", el)
@@ -584,7 +588,7 @@ def _xml_parser() -> etree.XMLParser:
     return parser
 
 
-def parse_xml(data: bytes, url: str | None):
+def parse_xml(data: bytes, url: str | None) -> _Element:
     try:
         return etree.fromstring(data, _xml_parser(), base_url=url)
     except etree.XMLSyntaxError as exc:
@@ -592,7 +596,7 @@ def parse_xml(data: bytes, url: str | None):
         raise ScxmlLoadError(f"malformed XML: {exc.msg}", url, line) from None
 
 
-def parse_document(root, url: str | None, extensions: Extensions | None = None,
+def parse_document(root: _Element, url: str | None, extensions: Extensions | None = None,
                    problems: list | None = None, sources: SourcePolicy = DEFAULT_POLICY) -> m.Document:
     """With `problems` given (lint), every problem found is appended to it instead of raised.
     `sources` says what the document's includes and script sources may read and how big it may be."""
@@ -601,8 +605,9 @@ def parse_document(root, url: str | None, extensions: Extensions | None = None,
     return document
 
 
-def compile_document(root, url: str | None, extensions: Extensions | None = None,
-                     problems: list | None = None, sources: SourcePolicy = DEFAULT_POLICY):
+def compile_document(root: _Element, url: str | None, extensions: Extensions | None = None,
+                     problems: list | None = None,
+                     sources: SourcePolicy = DEFAULT_POLICY) -> tuple[m.Document, _Element]:
     """The document model and the final tree, without the extensions' document hooks.
 
     Touches nothing but the tree, the extensions' read-only tables and the sources it reads, so a
@@ -627,12 +632,12 @@ def compile_document(root, url: str | None, extensions: Extensions | None = None
     return doc, root
 
 
-def attach_extensions(doc: m.Document, root, extensions: Extensions | None) -> None:
+def attach_extensions(doc: m.Document, root: _Element, extensions: Extensions | None) -> None:
     for hook in (extensions or DEFAULT_EXTENSIONS).document_hooks:
         hook(doc, root)
 
 
-def check_size(root, url: str | None, sources: SourcePolicy) -> None:
+def check_size(root: _Element, url: str | None, sources: SourcePolicy) -> None:
     """Refuse a tree with more elements than `sources.max_document_elements` (compiling a huge
     one would take seconds and memory no real strategy needs)."""
     cap = sources.max_document_elements

@@ -21,6 +21,8 @@ from .clock import Clock, TimerHandle
 from .events import Event
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
     from .session import Session, SessionHost
 
 log = logging.getLogger("openors.scxml")
@@ -272,7 +274,7 @@ class Scheduler:
         finally:
             self.wakeup = None
 
-    def spawn(self, coro) -> asyncio.Task:
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """Run async I/O for a session; the scheduler counts it as pending work."""
         task = asyncio.get_running_loop().create_task(coro)
         self.io_tasks.add(task)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from lxml.etree import _Element
 
 
 class XmlValue:
@@ -21,7 +27,7 @@ class XmlValue:
         self.xml = xml
 
     @classmethod
-    def from_elements(cls, elements) -> XmlValue:
+    def from_elements(cls, elements: Iterable[_Element]) -> XmlValue:
         parts = []
         for el in elements:
             tail, el.tail = el.tail, None
@@ -29,7 +35,7 @@ class XmlValue:
             el.tail = tail
         return cls("".join(parts))
 
-    def root(self):
+    def root(self) -> _Element:
         return etree.fromstring(self.xml)
 
     def __eq__(self, other) -> bool:
@@ -49,7 +55,7 @@ def normalise_space(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def decode_text(text: str, *, normalise: bool):
+def decode_text(text: str, *, normalise: bool) -> Any:
     """Inline or fetched text as a value: JSON when it parses, else XML, else the string."""
     stripped = text.strip()
     if stripped:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .clock import VirtualClock
 from .errors import ScxmlLoadError
@@ -80,7 +81,7 @@ async def _run_async(path: Path, timeout: float, snapshots: bool = False) -> Run
         processor = await enable_basichttp(host)
     run = Run(loaded=True)
 
-    def on_log(session: Session, label, value, level) -> None:
+    def on_log(session: Session, label: str | None, value: Any, level: str | None) -> None:
         (run.logs if session.parent is None else run.child_logs).append((label, value))
 
     host.listeners.on("logged", on_log)

@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ExecutionError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from openors.scxml.events import Event
+
     from ..budgets import MacrostepMeter
 
 
@@ -62,14 +66,14 @@ class Datamodel:
     def execute_script(self, source: str, url: str | None = None, line: int | None = None) -> None:
         raise ExecutionError("<script> is not supported by this datamodel")
 
-    def foreach(self, array: str, item: str, index: str | None, body) -> None:
+    def foreach(self, array: str, item: str, index: str | None, body: Callable[[], None]) -> None:
         raise ExecutionError("<foreach> is not supported by this datamodel")
 
     # interpreter state visible to expressions
-    def set_event(self, event) -> None:
+    def set_event(self, event: Event) -> None:
         pass
 
-    def set_configuration(self, state_ids) -> None:
+    def set_configuration(self, state_ids: Iterable[str]) -> None:
         pass
 
     # lifecycle and persistence

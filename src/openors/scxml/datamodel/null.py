@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..errors import ExecutionError
 from .base import Datamodel
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 _IN = re.compile(r"""^\s*In\(\s*(['"])([^'"]+)\1\s*\)\s*$""")
 
@@ -15,7 +19,7 @@ class NullDatamodel(Datamodel):
         super().__init__(info)
         self._active: set[str] = set()
 
-    def set_configuration(self, state_ids) -> None:
+    def set_configuration(self, state_ids: Iterable[str]) -> None:
         self._active = set(state_ids)
 
     def evaluate_cond(self, expr: str) -> bool:

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -37,6 +38,8 @@ from ..sources import SourceError, SourceTooLarge
 from .wire import MalformedMessage, decode_request, encode_send, raw_request
 
 if TYPE_CHECKING:
+    from openors.scxml import Session
+
     from ..session import SessionHost
 
 log = logging.getLogger("openors.scxml.basichttp")
@@ -55,7 +58,7 @@ class _EmbeddedServer(uvicorn.Server):
     _wake: asyncio.Event | None = None  # set by request_exit(); made inside the serving loop
 
     @contextlib.contextmanager
-    def capture_signals(self):
+    def capture_signals(self) -> Iterator[None]:
         yield
 
     def install_signal_handlers(self) -> None:  # older uvicorn releases
@@ -76,7 +79,7 @@ class _EmbeddedServer(uvicorn.Server):
             counter = (counter + 1) % 864000
             self.should_exit = self.should_exit or await self.on_tick(counter)
 
-    async def shutdown(self, sockets=None) -> None:
+    async def shutdown(self, sockets: Any = None) -> None:
         # uvicorn always lingers 0.1 s for open connections; with none left there is nothing to wait for
         for _ in range(20):
             if not self.server_state.connections:
@@ -107,7 +110,7 @@ class BasicHttpProcessor:
         self._sending: set[asyncio.Task] = set()
 
     # --- lifecycle -------------------------------------------------------------------------------
-    async def start(self, host, host_ip: str = "127.0.0.1", port: int = 0) -> BasicHttpProcessor:
+    async def start(self, host: SessionHost, host_ip: str = "127.0.0.1", port: int = 0) -> BasicHttpProcessor:
         """Serve on host_ip:port (0: any free port) until stop(); returns once accepting."""
         if self._serve_task is not None:
             raise RuntimeError("the Basic HTTP processor is already started")
@@ -153,7 +156,7 @@ class BasicHttpProcessor:
         return f"{self.base_url}{PATH_PREFIX}{session_id}"
 
     # --- sending ---------------------------------------------------------------------------------
-    def send(self, host, session, req: dict, event: Event) -> None:
+    def send(self, host: SessionHost, session: Session, req: dict, event: Event) -> None:
         """Start the POST for a <send>; failures arrive later as error.communication."""
         try:
             url = self._check_target(req.get("target"))
@@ -274,7 +277,7 @@ async def _bounded_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def enable_basichttp(host, host_ip: str = "127.0.0.1", port: int = 0, **options) -> BasicHttpProcessor:
+async def enable_basichttp(host: SessionHost, host_ip: str = "127.0.0.1", port: int = 0, **options) -> BasicHttpProcessor:
     """Start a Basic HTTP processor for `host` and register it under its URI and `basichttp`."""
     processor = await BasicHttpProcessor(**options).start(host, host_ip, port)
     host.ioprocessors[BASIC_HTTP] = processor
