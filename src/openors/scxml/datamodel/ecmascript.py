@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import quickjs
 
@@ -23,6 +23,11 @@ from ..errors import BudgetError, ExecutionError
 from ..events import _data_to_xml
 from ..values import XmlValue
 from .base import Datamodel, SessionInfo
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from openors.scxml.events import Event
 
 _PRELUDE = resources.files(__package__).joinpath("prelude.js").read_text()
 _DOM = resources.files(__package__).joinpath("dom.js").read_text()
@@ -74,7 +79,7 @@ def _xml_spec(el, parent_ns: str | None = None) -> list:
 
 
 class _Encoder(json.JSONEncoder):
-    def default(self, o):
+    def default(self, o: Any) -> Any:
         if isinstance(o, XmlValue):
             from lxml import etree
 
@@ -132,16 +137,15 @@ class EcmaScriptDatamodel(Datamodel):
         self._baseline = baseline
         self._dom_loaded = False
         self._drain = self.ctx.get(outbox) if outbox else None
-        self.on_outbox = None
         self.meter: MacrostepMeter | None = None  # the running macrostep's CPU deadline (budgets.py)
         self.ctx.set_memory_limit(memory_limit)
         self.ctx.set_time_limit(time_limit)
         self._cond_fns: dict[str, Any] = {}
         self._value_fns: dict[str, Any] = {}
         self._assign_fns: dict[tuple, Any] = {}
-        self._pending_event = None
+        self._pending_event: Event | None = None
         self._event_applied = True
-        self._pending_config = None
+        self._pending_config: list[str] | None = None
         self._to_json = self.ctx.get("__scxml_toJSON")
         self._parse = self.ctx.get("__scxml_parse")
         self._set_event = self.ctx.get("__scxml_setEvent")
@@ -188,6 +192,8 @@ class EcmaScriptDatamodel(Datamodel):
                 self.meter.excuse(time.perf_counter() - started)
 
     def _after_user_code(self) -> None:
+        if self._drain is None:
+            return
         text = self._drain()
         if text != "[]" and self.on_outbox is not None:
             self.on_outbox(json.loads(text))
@@ -199,7 +205,7 @@ class EcmaScriptDatamodel(Datamodel):
         try:
             return self._call(fn, *args)
         except BudgetError as exc:
-            if clamped and exc.breach.budget == "eval_cpu":
+            if clamped and self.meter is not None and exc.breach.budget == "eval_cpu":
                 raise self._macrostep_over(self.meter) from None
             raise
         finally:
@@ -305,7 +311,7 @@ class EcmaScriptDatamodel(Datamodel):
         self._sync()
         return self._to_python(self._user(fn))
 
-    def evaluate_js(self, expr: str):
+    def evaluate_js(self, expr: str) -> Any:
         """The raw JS value (for engine-internal use where identity must be kept)."""
         fn = self._value_fn(expr)
         self._sync()
@@ -409,7 +415,8 @@ class EcmaScriptDatamodel(Datamodel):
             self.ctx.eval(source + "\n;void 0")  # the completion value stays in JS (it may be a rope)
         except quickjs.JSException as exc:
             error = self._js_error(exc, "script error: ")
-            if clamped and isinstance(error, BudgetError) and error.breach.budget == "eval_cpu":
+            if clamped and self.meter is not None and isinstance(error, BudgetError) \
+                    and error.breach.budget == "eval_cpu":
                 error = self._macrostep_over(self.meter)
             raise error from None
         except quickjs.StackOverflow as exc:
@@ -420,7 +427,7 @@ class EcmaScriptDatamodel(Datamodel):
             if self._drain is not None:
                 self._after_user_code()
 
-    def foreach(self, array: str, item: str, index: str | None, body) -> None:
+    def foreach(self, array: str, item: str, index: str | None, body: Callable[[], None]) -> None:
         items = self.evaluate_js(array)
         if not isinstance(items, quickjs.Object) or not self._call(self.ctx.get("__scxml_isArray"), items):
             raise ExecutionError(f"<foreach> array '{array}' is not an array")
@@ -436,11 +443,11 @@ class EcmaScriptDatamodel(Datamodel):
             self._user(step, snapshot, i)
             body()
 
-    def set_event(self, event) -> None:
+    def set_event(self, event: Event) -> None:
         self._pending_event = event
         self._event_applied = False
 
-    def set_configuration(self, state_ids) -> None:
+    def set_configuration(self, state_ids: Iterable[str]) -> None:
         self._pending_config = list(state_ids)
 
     def snapshot(self) -> dict:
