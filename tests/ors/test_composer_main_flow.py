@@ -86,7 +86,7 @@ def simulate(cdp, scenario: str | Path, done=None) -> World:
     done = done or (lambda r: bool(kind(r, "session.end")) and (bool(established(r)) or bool(ended(r))))
 
     async def main() -> bool:
-        return await run.host.run_until(lambda: done(run), timeout=10)
+        return await run.host.run_until(lambda: done(run), timeout=30)  # real HTTP: a bound, not a timing
 
     assert asyncio.run(main()), [e["name"] for e in kind(run, "event")]
     return run

@@ -37,20 +37,26 @@ _BASELINES: dict[tuple[str, ...], frozenset[str]] = {}
 
 # The session's globals as JSON, built only from built-ins captured when the context is created, so
 # a document that replaces JSON.stringify, Object.getOwnPropertyNames or a prototype setter cannot
-# make a snapshot silently wrong. what = "names": the global names; "values": the globals named by
-# the JSON array `arg` (functions left out); "value": `arg` itself.
+# make a snapshot silently wrong. Compiled once per context: "baseline" tells it once which globals
+# the context had before the document's data (built-ins, preludes); "all" then gives, in one call,
+# every other global that is not a function (nor named `__...`) and the data root (`arg`).
 _SNAPSHOT_JS = """(function () {
   var stringify = JSON.stringify, parse = JSON.parse, ownNames = Object.getOwnPropertyNames,
-      create = Object.create, g = globalThis;
+      create = Object.create, g = globalThis, baseline = create(null);
   return function (what, arg) {
-    if (what === "names") return stringify(ownNames(g));
-    if (what === "value") return arg === undefined ? undefined : stringify(arg);
-    var names = parse(arg), out = create(null);
-    for (var i = 0; i < names.length; i++) {
-      var v = g[names[i]];
-      if (typeof v !== "function") out[names[i]] = v === undefined ? {__undefined__: true} : v;
+    if (what === "baseline") {
+      var known = parse(arg);
+      for (var k = 0; k < known.length; k++) baseline[known[k]] = true;
+      return undefined;
     }
-    return stringify(out);
+    var names = ownNames(g), out = create(null);
+    for (var i = 0; i < names.length; i++) {
+      var name = names[i];
+      if (baseline[name] === true || name.charAt(0) === "_" && name.charAt(1) === "_") continue;
+      var v = g[name];
+      if (typeof v !== "function") out[name] = v === undefined ? {__undefined__: true} : v;
+    }
+    return stringify({variables: out, data_root: arg === undefined ? null : arg});
   };
 })()"""
 
@@ -135,6 +141,7 @@ class EcmaScriptDatamodel(Datamodel):
         if baseline is None:
             baseline = _BASELINES[prelude_scripts] = frozenset(self._global_names()) | {"__scxml_dom"}
         self._baseline = baseline
+        self._call(self._snapshot_js, "baseline", json.dumps(sorted(baseline)))
         self._dom_loaded = False
         self._drain = self.ctx.get(outbox) if outbox else None
         self.meter: MacrostepMeter | None = None  # the running macrostep's CPU deadline (budgets.py)
@@ -453,14 +460,12 @@ class EcmaScriptDatamodel(Datamodel):
     def snapshot(self) -> dict:
         """The session's data as JSON-ready values. Raises ExecutionError when they cannot be
         serialised (a cycle, a throwing getter or toJSON, out of memory): never a partial snapshot."""
-        snap_js = self._snapshot_js
-        names = [n for n in json.loads(self._call(snap_js, "names"))
-                 if n not in self._baseline and not n.startswith("__")]
-        # XML values stay {"__xml__": text} here, as in snapshotted events: plain JSON for the store.
-        data = json.loads(self._call(snap_js, "values", json.dumps(names)))
-        snap = {"variables": data}
-        if self.data_root:
-            snap["data_root"] = json.loads(self._call(snap_js, "value", self.evaluate_js(self.data_root)) or "null")
+        # One call into JS, with a serializer compiled once per context. XML values stay
+        # {"__xml__": text} here, as in snapshotted events: plain JSON for the store.
+        root = self.evaluate_js(self.data_root) if self.data_root else None
+        snap = json.loads(self._call(self._snapshot_js, "all", root))
+        if not self.data_root:
+            del snap["data_root"]
         return snap
 
     def restore(self, data: dict) -> None:
