@@ -51,9 +51,11 @@ typedef struct BlockHeader {
 static Account shared_account;        /* the runtime's own allocations and frozen templates */
 static Account *current = &shared_account;
 static size_t total_used;
+static size_t closed_bytes;  /* still held by accounts whose context is closed (cycles, mostly) */
 
 static void account_release_if_done(Account *a)
 {
+    /* closed_bytes is kept up to date by acct_free for closed accounts */
     if (a != &shared_account && a->closed && a->used == 0)
         free(a);
 }
@@ -106,6 +108,8 @@ static void acct_free(void *opaque, void *ptr)
     Account *owner = h->owner;
     owner->used -= h->size;
     total_used -= h->size;
+    if (owner->closed)
+        closed_bytes -= h->size;
     free(h);
     account_release_if_done(owner);
 }
@@ -125,6 +129,8 @@ static void *acct_realloc(void *opaque, void *ptr, size_t size)
         return NULL;
     owner->used = owner->used - old + size;
     total_used = total_used - old + size;
+    if (owner->closed)
+        closed_bytes = closed_bytes - old + size;
     n->size = size;
     return n + 1;
 }
@@ -152,7 +158,12 @@ static struct {
 } deadline;
 
 static double gc_seconds_total;
-static size_t gc_next = 4 * 1024 * 1024;  /* total bytes above which the next entry collects */
+/* Total bytes above which the next entry collects. A collection visits every object of every
+   context, so it waits for the heap to double: reference counting frees all but cycles, and a
+   closed context's cycles are counted in closed_bytes, which has its own trigger. */
+#define GC_MIN (8 * 1024 * 1024)
+static size_t gc_next = GC_MIN;
+
 
 static double now_of(clockid_t id)
 {
@@ -206,9 +217,7 @@ static void collect(void)
     JS_RunGC(runtime);
     current = saved;
     gc_seconds_total += now_of(CLOCK_MONOTONIC) - t0;
-    gc_next = total_used + total_used / 2;
-    if (gc_next < 4 * 1024 * 1024)
-        gc_next = 4 * 1024 * 1024;
+    gc_next = total_used * 2 > GC_MIN ? total_used * 2 : GC_MIN;
 }
 
 /* ------------------------------------------------------------------ Context */
@@ -242,7 +251,8 @@ static int enter(ContextObject *self, Entry *e)
         return -1;
     }
     Account *a = self->account;
-    if (total_used > gc_next || (a->limit && a->used > a->limit / 2 && a->used > self->gc_used * 2)) {
+    if (total_used > gc_next || closed_bytes > GC_MIN + total_used / 4 ||
+        (a->limit && a->used > a->limit / 2 && a->used > self->gc_used * 2)) {
         collect();
         self->gc_used = a->used;
     }
@@ -425,10 +435,53 @@ static PyObject *finish(ContextObject *self, JSValue r)
     return to_python(self, r);
 }
 
+/* Typed arrays are the biggest set of intrinsics (about 13 KiB and 40 us a context) and few
+   documents use them: a context gets stand-in getters under their global names, and the first
+   read of one installs the real set. */
+static const char *const typed_array_globals[] = {
+    "ArrayBuffer", "SharedArrayBuffer", "Uint8ClampedArray", "Int8Array", "Uint8Array",
+    "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array",
+    "Float16Array", "Float32Array", "Float64Array", "DataView", "Atomics",
+};
+#define N_TYPED_ARRAY_GLOBALS (int)(sizeof(typed_array_globals) / sizeof(typed_array_globals[0]))
+
+static JSValue install_typed_arrays(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv,
+                                    int magic)
+{
+    (void)this_val; (void)argc; (void)argv;
+    JSValue global = JS_GetGlobalObject(ctx);
+    for (int i = 0; i < N_TYPED_ARRAY_GLOBALS; i++) {
+        JSAtom atom = JS_NewAtom(ctx, typed_array_globals[i]);
+        JS_DeleteProperty(ctx, global, atom, 0);
+        JS_FreeAtom(ctx, atom);
+    }
+    JSValue r = JS_EXCEPTION;
+    if (JS_AddIntrinsicTypedArrays(ctx) == 0)
+        r = JS_GetPropertyStr(ctx, global, typed_array_globals[magic]);
+    JS_FreeValue(ctx, global);
+    return r;
+}
+
+static int add_lazy_typed_arrays(JSContext *ctx)
+{
+    JSValue global = JS_GetGlobalObject(ctx);
+    int failed = 0;
+    for (int i = 0; i < N_TYPED_ARRAY_GLOBALS && !failed; i++) {
+        JSValue getter = JS_NewCFunctionMagic(ctx, install_typed_arrays, typed_array_globals[i], 0,
+                                              JS_CFUNC_generic_magic, i);
+        JSAtom atom = JS_NewAtom(ctx, typed_array_globals[i]);
+        failed = JS_IsException(getter) ||
+                 JS_DefinePropertyGetSet(ctx, global, atom, getter, JS_UNDEFINED, JS_PROP_CONFIGURABLE) < 0;
+        JS_FreeAtom(ctx, atom);
+    }
+    JS_FreeValue(ctx, global);
+    return failed;
+}
+
 static int Context_init(ContextObject *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"typed_arrays", NULL};
-    int typed_arrays = 1;
+    int typed_arrays = 1;  /* 0: none at all (a compiler's context) */
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p", kwlist, &typed_arrays))
         return -1;
     if (ensure_runtime() < 0)
@@ -445,18 +498,19 @@ static int Context_init(ContextObject *self, PyObject *args, PyObject *kwds)
     current = a;
     JSContext *ctx = JS_NewContextRaw(runtime);
     int failed = !ctx;
-    /* The intrinsics a document may use: no Promise (no job queue runs), no WeakRef, no Proxy-free
-       shortcuts; typed arrays only when asked (they are the biggest set). */
+    /* The intrinsics a document may use; no Promise (no job queue ever runs), no WeakRef, no
+       performance/atob. Typed arrays come on first use. */
     if (!failed)
         failed = JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicDate(ctx) || JS_AddIntrinsicEval(ctx) ||
                  JS_AddIntrinsicRegExp(ctx) || JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) ||
                  JS_AddIntrinsicMapSet(ctx) || JS_AddIntrinsicBigInt(ctx) ||
-                 (typed_arrays && JS_AddIntrinsicTypedArrays(ctx));
+                 (typed_arrays && add_lazy_typed_arrays(ctx));
     current = saved;
     if (failed) {
         if (ctx)
             JS_FreeContext(ctx);
         a->closed = 1;
+        closed_bytes += a->used;
         account_release_if_done(a);
         self->account = NULL;
         PyErr_SetString(PyExc_MemoryError, "cannot create a QuickJS context");
@@ -478,6 +532,7 @@ static void context_close(ContextObject *self)
     }
     if (self->account) {
         self->account->closed = 1;
+        closed_bytes += self->account->used;
         account_release_if_done(self->account);  /* or later, when its last block goes */
         self->account = NULL;
     }
