@@ -209,6 +209,8 @@ static int ensure_runtime(void)
     return 0;
 }
 
+static PyObject *gc_callback;  /* called with the seconds of each collection (budgets excuse them) */
+
 static void collect(void)
 {
     double t0 = now_of(CLOCK_MONOTONIC);
@@ -218,6 +220,14 @@ static void collect(void)
     current = saved;
     gc_seconds_total += now_of(CLOCK_MONOTONIC) - t0;
     gc_next = total_used * 2 > GC_MIN ? total_used * 2 : GC_MIN;
+    if (gc_callback) {
+        double spent = now_of(CLOCK_MONOTONIC) - t0;
+        PyObject *r = PyObject_CallFunction(gc_callback, "d", spent);
+        if (r)
+            Py_DECREF(r);
+        else
+            PyErr_WriteUnraisable(gc_callback);
+    }
 }
 
 /* ------------------------------------------------------------------ Context */
@@ -251,8 +261,9 @@ static int enter(ContextObject *self, Entry *e)
         return -1;
     }
     Account *a = self->account;
-    if (total_used > gc_next || closed_bytes > GC_MIN + total_used / 4 ||
-        (a->limit && a->used > a->limit / 2 && a->used > self->gc_used * 2)) {
+    /* The host collects between macrosteps (collect_if_due); here only a heap that ran far past
+       its threshold, or a context filling its own account, makes the entry collect. */
+    if (total_used > 2 * gc_next || (a->limit && a->used > a->limit / 2 && a->used > self->gc_used * 2)) {
         collect();
         self->gc_used = a->used;
     }
@@ -780,6 +791,16 @@ static PyObject *mod_gc(PyObject *m, PyObject *unused)
     Py_RETURN_NONE;
 }
 
+static PyObject *mod_collect_if_due(PyObject *m, PyObject *unused)
+{
+    (void)m; (void)unused;
+    if (runtime && (total_used > gc_next || closed_bytes > GC_MIN + total_used / 4)) {
+        collect();
+        Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyObject *mod_gc_seconds(PyObject *m, PyObject *unused)
 {
     (void)m; (void)unused;
@@ -792,8 +813,18 @@ static PyObject *mod_memory_used(PyObject *m, PyObject *unused)
     return PyLong_FromSize_t(total_used);
 }
 
+static PyObject *mod_set_gc_callback(PyObject *m, PyObject *fn)
+{
+    (void)m;
+    Py_XDECREF(gc_callback);
+    gc_callback = fn == Py_None ? NULL : Py_NewRef(fn);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"set_gc_callback", mod_set_gc_callback, METH_O, "fn(seconds) after each collection, or None"},
     {"gc", mod_gc, METH_NOARGS, "collect the runtime's cycles now"},
+    {"collect_if_due", mod_collect_if_due, METH_NOARGS, "collect when the heap doubled or closed contexts left garbage"},
     {"gc_seconds", mod_gc_seconds, METH_NOARGS, "wall seconds spent collecting so far"},
     {"memory_used", mod_memory_used, METH_NOARGS, "bytes the runtime holds, all contexts together"},
     {NULL, NULL, 0, NULL},

@@ -13,6 +13,7 @@ Why it looks the way it does:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from importlib import resources
@@ -55,7 +56,21 @@ _PUSH_TIME_PER_MIB = 2.0  # seconds allowed per MiB of pushed JSON (a MiB of tin
 DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
 _INTERRUPTED = "InternalError: interrupted"
 _OUT_OF_MEMORY = "InternalError: out of memory"
-_gc_seconds = qjs.gc_seconds
+# The runtime's cycle collector visits every session's objects: it runs when the host enters JS
+# between macrosteps. When it must run within one (a heap far past its threshold), its pause is
+# left out of the budget of the macrostep that last entered JS.
+_RUNNING: list = [None]
+
+
+def _excuse_collection(seconds: float) -> None:
+    meter = _RUNNING[0]
+    if meter is not None:
+        meter.excuse(seconds)
+
+
+qjs.set_gc_callback(_excuse_collection)
+_collect_if_due = qjs.collect_if_due
+_NO_MACROSTEP = float("inf")  # MacrostepMeter.watch while no macrostep runs
 # Bytecode of the scripts every context runs (preludes, built-ins), compiled once per process.
 _COMPILED: dict[str, bytes] = {}
 _COMPILER: list = []
@@ -68,6 +83,52 @@ def _compiled(source: str) -> bytes:
             _COMPILER.append(qjs.Context(typed_arrays=False))
         code = _COMPILED[source] = _COMPILER[0].compile(source, "<prelude>")
     return code
+
+
+# Contexts with their preludes already run, per prelude set: a session starting takes one, and
+# when an asyncio loop runs, the pool is refilled from it one context per turn of the loop, after
+# whatever request took one. Without a loop (CLI, tests) a context is built on the spot.
+POOL_SIZE = 8
+_POOLS: dict[tuple[str, ...], list] = {}
+_REFILLING: set[tuple[str, ...]] = set()
+
+
+def _new_context(prelude_scripts: tuple[str, ...]):
+    ctx = qjs.Context()
+    ctx.run_compiled(_compiled(_PRELUDE))
+    snapshot_js = ctx.run_compiled(_compiled(_SNAPSHOT_JS))  # before other code can touch the built-ins
+    for script in prelude_scripts:
+        ctx.run_compiled(_compiled(script))
+    return ctx, snapshot_js
+
+
+def _take_context(prelude_scripts: tuple[str, ...]):
+    pool = _POOLS.get(prelude_scripts)
+    ready = pool.pop() if pool else _new_context(prelude_scripts)
+    if prelude_scripts not in _REFILLING:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return ready
+        _REFILLING.add(prelude_scripts)
+        loop.call_soon(_refill, loop, prelude_scripts)
+    return ready
+
+
+def _refill(loop, prelude_scripts: tuple[str, ...]) -> None:
+    pool = _POOLS.setdefault(prelude_scripts, [])
+    if len(pool) >= POOL_SIZE or loop.is_closed():
+        _REFILLING.discard(prelude_scripts)
+        return
+    pool.append(_new_context(prelude_scripts))
+    loop.call_soon(_refill, loop, prelude_scripts)
+
+
+def prewarm(prelude_scripts: tuple[str, ...] = (), count: int = POOL_SIZE) -> None:
+    """Fill the pool for sessions with these preludes now (benchmarks, a server's start)."""
+    pool = _POOLS.setdefault(prelude_scripts, [])
+    while len(pool) < min(count, 10 * POOL_SIZE):
+        pool.append(_new_context(prelude_scripts))
 
 
 def _xml_spec(el, parent_ns: str | None = None) -> list:
@@ -134,13 +195,8 @@ class EcmaScriptDatamodel(Datamodel):
         self.time_limit = time_limit
         self.memory_limit = memory_limit
         self.strict_assign = strict_assign
-        self.ctx = qjs.Context()
-        self.ctx.run_compiled(_compiled(_PRELUDE))
-        # before any other code can touch the built-ins
-        self._snapshot_js = self.ctx.run_compiled(_compiled(_SNAPSHOT_JS))
+        self.ctx, self._snapshot_js = _take_context(prelude_scripts)
         self._set_system()
-        for script in prelude_scripts:
-            self.ctx.run_compiled(_compiled(script))
         baseline = _BASELINES.get(prelude_scripts)
         if baseline is None:
             baseline = _BASELINES[prelude_scripts] = frozenset(self._global_names()) | {"__scxml_dom"}
@@ -211,7 +267,6 @@ class EcmaScriptDatamodel(Datamodel):
         """Run user code within the macrostep's budget; hand whatever it queued for the host over,
         even when it failed."""
         clamped = self._clamp_to_macrostep()
-        gc_before = _gc_seconds()
         try:
             return self._call(fn, *args)
         except BudgetError as exc:
@@ -219,17 +274,10 @@ class EcmaScriptDatamodel(Datamodel):
                 raise self._macrostep_over(self.meter) from None
             raise
         finally:
-            self._excuse_gc(gc_before)
             if clamped:
                 self.ctx.set_time_limit(self.time_limit)
             if self._drain is not None:
                 self._after_user_code()
-
-    def _excuse_gc(self, before: float) -> None:
-        """The runtime's cycle collector may run on entry; its pause is everyone's, not this session's."""
-        spent = _gc_seconds() - before
-        if spent and self.meter is not None:
-            self.meter.excuse(spent)
 
     def _clamp_to_macrostep(self) -> bool:
         """Near the end of the macrostep's budget, the next evaluation may only have what is left,
@@ -251,6 +299,11 @@ class EcmaScriptDatamodel(Datamodel):
             self._dom_loaded = True
 
     def _call(self, fn, *args):
+        meter = self.meter
+        if meter is None or meter.watch == _NO_MACROSTEP:
+            _collect_if_due()  # between macrosteps: the pause is no session's
+        else:
+            _RUNNING[0] = meter
         try:
             return fn(*args)
         except qjs.JSException as exc:  # also a JS value the host cannot take (a symbol)
@@ -424,7 +477,8 @@ class EcmaScriptDatamodel(Datamodel):
     def execute_script(self, source: str, url: str | None = None, line: int | None = None) -> None:
         self._sync()
         clamped = self._clamp_to_macrostep()
-        gc_before = _gc_seconds()
+        if self.meter is not None:
+            _RUNNING[0] = self.meter
         try:
             self.ctx.eval(source + "\n;void 0")  # the completion value stays in JS (it may be a symbol)
         except qjs.JSException as exc:
@@ -433,7 +487,6 @@ class EcmaScriptDatamodel(Datamodel):
                 error = self._macrostep_over(self.meter)
             raise error from None
         finally:
-            self._excuse_gc(gc_before)
             if clamped:
                 self.ctx.set_time_limit(self.time_limit)
             if self._drain is not None:
