@@ -87,7 +87,7 @@ def main() -> None:
     print(f"JS call with a deadline                 {call_us:8.3f} us   ({call_us / py_us:.2f}x anchor)")
     print(f"JS heap of a bare context               {bare:8.1f} KiB")
     print(f"JS heap of a W3C datamodel              {w3c_kib:8.1f} KiB")
-    del contexts, dms, kept
+    del contexts, dms
 
 
 if __name__ == "__main__":
