@@ -8,9 +8,24 @@ VENV=.venv
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-# Reinstall when pyproject.toml changed since the last install.
-stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+# The ECMAScript datamodel's QuickJS binding is compiled at install time (setup.py): it needs a C
+# compiler and Python's headers. Install them when missing and we can (root with apt-get, as in CI).
+ensure_c_toolchain() {
+  local inc
+  inc="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')"
+  command -v gcc >/dev/null && [ -f "$inc/Python.h" ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "dev.sh: installing gcc and python3-dev (to build the QuickJS binding)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc python3-dev >/dev/null
+  else
+    echo "dev.sh: gcc or Python.h is missing: install a C compiler and your Python's headers" >&2
+    exit 1
+  fi
+}
+# Reinstall when pyproject.toml or setup.py changed since the last install.
+stamp="$VENV/.installed-$(cat pyproject.toml setup.py | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
+  ensure_c_toolchain
   "$VENV/bin/pip" install -q --upgrade pip
   "$VENV/bin/pip" install -q -e ".[dev,bench]"
   rm -f "$VENV"/.installed-*; touch "$stamp"

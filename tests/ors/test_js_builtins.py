@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-import quickjs
 
 from openors.ors.js import BUILTIN_SCRIPTS, builtins_source, load_js
+from openors.scxml.datamodel import _quickjs as quickjs
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "composer-corpus"
 

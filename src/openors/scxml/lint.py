@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import quickjs
-
 from . import model as m
 from .errors import ScxmlLoadError
 from .extensions import Extensions
@@ -50,7 +48,9 @@ def lint_document(path_or_url: str, extensions: Extensions | None = None) -> lis
 
 
 def _check_scripts(document: m.Document) -> list[Problem]:
-    ctx = quickjs.Context()
+    from .datamodel import _quickjs
+
+    ctx = _quickjs.Context()
     check = ctx.eval("""(function (kind, text) {
         try { if (kind === 'expr') new Function('return (' + text + '\\n);'); else new Function(text); return ''; }
         catch (e) {

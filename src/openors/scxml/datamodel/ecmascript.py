@@ -1,27 +1,29 @@
-"""The ECMAScript datamodel on QuickJS (quickjs-ng), one context per session.
+"""The ECMAScript datamodel on QuickJS-ng: one context per session, all on one shared runtime.
 
 Why it looks the way it does:
+* The binding is ours (`_quickjs.c`): contexts share the process's runtime, each with its own
+  globals, memory account and per-evaluation deadline (read its header).
 * Expressions are compiled once per context into JS functions and called from Python: a call
-  costs far less than parsing the expression again.
-* The binding refuses calls into Python while a time limit is set, so nothing in JS calls out:
-  `In()` reads a configuration pushed in before evaluation, `_event` is pushed in lazily (only when
-  an expression runs while that event is current).
+  costs far less than parsing the expression again. Preludes are compiled once per process and
+  each context runs the bytecode.
+* Nothing in JS calls out to Python: `In()` reads a configuration pushed in before evaluation,
+  `_event` is pushed in lazily (only when an expression runs while that event is current).
 * Values cross the boundary as JSON; XML values travel as a parsed spec and become a small DOM.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-import quickjs
-
 from ..budgets import Breach, MacrostepMeter
 from ..errors import BudgetError, ExecutionError
 from ..events import _data_to_xml
 from ..values import XmlValue
+from . import _quickjs as qjs
 from .base import Datamodel, SessionInfo
 
 if TYPE_CHECKING:
@@ -65,6 +67,80 @@ _BIG_PUSH = 16 * 1024  # bytes of JSON above which pushing event data gets its o
 _PUSH_TIME_PER_MIB = 2.0  # seconds allowed per MiB of pushed JSON (a MiB of tiny objects parses in ~0.1 s)
 DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024
 _INTERRUPTED = "InternalError: interrupted"
+_OUT_OF_MEMORY = "InternalError: out of memory"
+# The runtime's cycle collector visits every session's objects: it runs when the host enters JS
+# between macrosteps. When it must run within one (a heap far past its threshold), its pause is
+# left out of the budget of the macrostep that last entered JS.
+_RUNNING: list = [None]
+
+
+def _excuse_collection(seconds: float) -> None:
+    meter = _RUNNING[0]
+    if meter is not None:
+        meter.excuse(seconds)
+
+
+qjs.set_gc_callback(_excuse_collection)
+_collect_if_due = qjs.collect_if_due
+_NO_MACROSTEP = float("inf")  # MacrostepMeter.watch while no macrostep runs
+# Bytecode of the scripts every context runs (preludes, built-ins), compiled once per process.
+_COMPILED: dict[str, bytes] = {}
+_COMPILER: list = []
+
+
+def _compiled(source: str) -> bytes:
+    code = _COMPILED.get(source)
+    if code is None:
+        if not _COMPILER:
+            _COMPILER.append(qjs.Context(typed_arrays=False))
+        code = _COMPILED[source] = _COMPILER[0].compile(source, "<prelude>")
+    return code
+
+
+# Contexts with their preludes already run, per prelude set: a session starting takes one, and
+# when an asyncio loop runs, the pool is refilled from it one context per turn of the loop, after
+# whatever request took one. Without a loop (CLI, tests) a context is built on the spot.
+POOL_SIZE = 8
+_POOLS: dict[tuple[str, ...], list] = {}
+_REFILLING: set[tuple[str, ...]] = set()
+
+
+def _new_context(prelude_scripts: tuple[str, ...]):
+    ctx = qjs.Context()
+    ctx.run_compiled(_compiled(_PRELUDE))
+    snapshot_js = ctx.run_compiled(_compiled(_SNAPSHOT_JS))  # before other code can touch the built-ins
+    for script in prelude_scripts:
+        ctx.run_compiled(_compiled(script))
+    return ctx, snapshot_js
+
+
+def _take_context(prelude_scripts: tuple[str, ...]):
+    pool = _POOLS.get(prelude_scripts)
+    ready = pool.pop() if pool else _new_context(prelude_scripts)
+    if prelude_scripts not in _REFILLING:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return ready
+        _REFILLING.add(prelude_scripts)
+        loop.call_soon(_refill, loop, prelude_scripts)
+    return ready
+
+
+def _refill(loop, prelude_scripts: tuple[str, ...]) -> None:
+    pool = _POOLS.setdefault(prelude_scripts, [])
+    if len(pool) >= POOL_SIZE or loop.is_closed():
+        _REFILLING.discard(prelude_scripts)
+        return
+    pool.append(_new_context(prelude_scripts))
+    loop.call_soon(_refill, loop, prelude_scripts)
+
+
+def prewarm(prelude_scripts: tuple[str, ...] = (), count: int = POOL_SIZE) -> None:
+    """Fill the pool for sessions with these preludes now (benchmarks, a server's start)."""
+    pool = _POOLS.setdefault(prelude_scripts, [])
+    while len(pool) < min(count, 10 * POOL_SIZE):
+        pool.append(_new_context(prelude_scripts))
 
 
 def _xml_spec(el, parent_ns: str | None = None) -> list:
@@ -131,12 +207,8 @@ class EcmaScriptDatamodel(Datamodel):
         self.time_limit = time_limit
         self.memory_limit = memory_limit
         self.strict_assign = strict_assign
-        self.ctx = quickjs.Context()
-        self.ctx.eval(_PRELUDE)
-        self._snapshot_js = self.ctx.eval(_SNAPSHOT_JS)  # before any other code can touch the built-ins
+        self.ctx, self._snapshot_js = _take_context(prelude_scripts)
         self._set_system()
-        for script in prelude_scripts:
-            self.ctx.eval(script)
         baseline = _BASELINES.get(prelude_scripts)
         if baseline is None:
             baseline = _BASELINES[prelude_scripts] = frozenset(self._global_names()) | {"__scxml_dom"}
@@ -237,18 +309,19 @@ class EcmaScriptDatamodel(Datamodel):
 
     def _ensure_dom(self) -> None:
         if not self._dom_loaded:
-            self.ctx.eval(_DOM)
+            self.ctx.run_compiled(_compiled(_DOM))
             self._dom_loaded = True
 
     def _call(self, fn, *args):
+        meter = self.meter
+        if meter is None or meter.watch == _NO_MACROSTEP:
+            _collect_if_due()  # between macrosteps: the pause is no session's
+        else:
+            _RUNNING[0] = meter
         try:
             return fn(*args)
-        except quickjs.JSException as exc:
+        except qjs.JSException as exc:  # also a JS value the host cannot take (a symbol)
             raise self._js_error(exc, "") from None
-        except quickjs.StackOverflow as exc:
-            raise ExecutionError(f"stack overflow: {_message(exc)}") from None
-        except TypeError as exc:  # a JS value the binding cannot hand over (it names its tag)
-            raise ExecutionError(f"TypeError: {exc}") from None
 
     def _macrostep_over(self, meter: MacrostepMeter) -> BudgetError:
         ms = round(meter.budget * 1000)
@@ -263,7 +336,7 @@ class EcmaScriptDatamodel(Datamodel):
             return BudgetError(Breach("eval_cpu", self.time_limit,
                                       f"an evaluation ran past its CPU budget ({ms} ms)"),
                                f"{prefix}{_INTERRUPTED}: an evaluation ran past its CPU budget ({ms} ms)")
-        if self._recover_memory() or text == "null":
+        if self._recover_memory(text):
             mib = self.memory_limit // (1024 * 1024)
             return BudgetError(Breach("memory", self.memory_limit,
                                       f"the session's JS heap reached its limit ({mib} MiB)"),
@@ -271,24 +344,24 @@ class EcmaScriptDatamodel(Datamodel):
                                f"limit ({mib} MiB)")
         return ExecutionError(prefix + text)
 
-    def _recover_memory(self) -> bool:
-        # A context that hit its memory limit needs head-room and a collection before reuse.
-        mem = self.ctx.memory()
-        if mem.get("memory_used_size", 0) > self.memory_limit * 0.9:
-            self.ctx.set_memory_limit(self.memory_limit * 2)
-            self.ctx.gc()
-            self.ctx.set_memory_limit(self.memory_limit)
+    def _recover_memory(self, text: str) -> bool:
+        """True when the evaluation failed because the session's memory account refused an
+        allocation (even if the document caught that error); the runtime then collects, so the
+        garbage the failed evaluation left goes before the session runs again."""
+        refused = self.ctx.take_out_of_memory()
+        if refused or text.startswith(_OUT_OF_MEMORY):
+            qjs.gc()
             return True
         return False
 
     def _compile(self, source: str, what: str):
         try:
             return self.ctx.eval(source)
-        except quickjs.JSException as exc:
+        except qjs.JSException as exc:
             raise ExecutionError(f"invalid {what}: {_message(exc)}") from None
 
     def _to_python(self, value):
-        if isinstance(value, quickjs.Object):
+        if isinstance(value, qjs.Object):
             return _from_json(self._call(self._to_json, value))
         return value
 
@@ -305,11 +378,11 @@ class EcmaScriptDatamodel(Datamodel):
         if fn is None:
             body = expr.rstrip().rstrip(";")
             try:
-                fn = self.ctx.eval(f"(function(){{return __scxml_flat({body}\n);}})")
-            except quickjs.JSException:
+                fn = self.ctx.eval(f"(function(){{return ({body}\n);}})")
+            except qjs.JSException:
                 # Not a plain expression (statements, several of them): evaluate it as a program
                 # at global scope each time; a real syntax error then surfaces as error.execution.
-                fn = self.ctx.eval(f"(function(){{return __scxml_flat((0, eval)({json.dumps(expr)}));}})")
+                fn = self.ctx.eval(f"(function(){{return (0, eval)({json.dumps(expr)});}})")
             self._value_fns[expr] = fn
         return fn
 
@@ -387,7 +460,7 @@ class EcmaScriptDatamodel(Datamodel):
             body = expr.rstrip().rstrip(";")
             try:
                 fn = self.ctx.eval(f"(function(){{ var __v = ({body}\n); {check}{location} = __v; }})")
-            except quickjs.JSException:
+            except qjs.JSException:
                 fn = None  # not a plain expression: the two-step path reports it properly
         self._assign_fns[key] = fn
         return fn
@@ -418,16 +491,16 @@ class EcmaScriptDatamodel(Datamodel):
     def execute_script(self, source: str, url: str | None = None, line: int | None = None) -> None:
         self._sync()
         clamped = self._clamp_to_macrostep()
+        if self.meter is not None:
+            _RUNNING[0] = self.meter
         try:
-            self.ctx.eval(source + "\n;void 0")  # the completion value stays in JS (it may be a rope)
-        except quickjs.JSException as exc:
+            self.ctx.eval(source + "\n;void 0")  # the completion value stays in JS (it may be a symbol)
+        except qjs.JSException as exc:
             error = self._js_error(exc, "script error: ")
             if clamped and self.meter is not None and isinstance(error, BudgetError) \
                     and error.breach.budget == "eval_cpu":
                 error = self._macrostep_over(self.meter)
             raise error from None
-        except quickjs.StackOverflow as exc:
-            raise ExecutionError(f"script error: {_message(exc)}") from None
         finally:
             if clamped:
                 self.ctx.set_time_limit(self.time_limit)
@@ -436,7 +509,7 @@ class EcmaScriptDatamodel(Datamodel):
 
     def foreach(self, array: str, item: str, index: str | None, body: Callable[[], None]) -> None:
         items = self.evaluate_js(array)
-        if not isinstance(items, quickjs.Object) or not self._call(self.ctx.get("__scxml_isArray"), items):
+        if not isinstance(items, qjs.Object) or not self._call(self.ctx.get("__scxml_isArray"), items):
             raise ExecutionError(f"<foreach> array '{array}' is not an array")
         snapshot = self._call(self.ctx.eval("(function(a){ return a.slice(); })"), items)
         length = self._call(self.ctx.eval("(function(a){ return a.length; })"), snapshot)
@@ -478,12 +551,15 @@ class EcmaScriptDatamodel(Datamodel):
             self.declare(name, _data_to_xml(value))
 
     def close(self) -> None:
-        """Let the QuickJS context go now (about 170 KB): nothing may hold a function of it."""
+        """Let the QuickJS context go now; any of its values still held elsewhere is freed with
+        the handle that holds it."""
         self._cond_fns.clear()
         self._value_fns.clear()
         self._assign_fns.clear()
         self._to_json = self._parse = self._set_event = self._set_config = self._drain = None
         self._snapshot_js = None
+        if self.ctx is not None:
+            self.ctx.close()
         self.ctx = None
 
 

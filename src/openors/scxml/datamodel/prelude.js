@@ -1,6 +1,6 @@
 // Run once in every session's QuickJS context, before any document code.
-// Host contract (the binding cannot call into Python while a time limit is set, so nothing here
-// calls out): Python pushes state in with the __scxml_* functions and reads values back as JSON.
+// Host contract (nothing here calls out to Python, so an evaluation never re-enters the host):
+// Python pushes state in with the __scxml_* functions and reads values back as JSON.
 (function () {
   "use strict";
   var g = globalThis;
@@ -52,7 +52,3 @@
   };
   g.__scxml_isArray = function (v) { return Array.isArray(v); };
 })();
-
-// A long concatenation is a rope inside QuickJS-ng, a kind of string its Python binding cannot take:
-// values handed to the host are flattened first.
-function __scxml_flat(v) { return typeof v === "string" && v.length > 512 ? [v].join("") : v; }

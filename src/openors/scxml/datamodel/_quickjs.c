@@ -1,0 +1,855 @@
+/* openors.scxml.datamodel._quickjs: QuickJS-ng contexts on one shared runtime.
+ *
+ * Built at install time against the QuickJS-ng sources of a pinned, hash-checked PyPI sdist
+ * (setup.py says which). Why it exists: the PyPI binding gives every context its own runtime
+ * (about 170 KiB each), reads the CPU clock with a system call on every call, and fails on some
+ * values. Here:
+ *
+ * - One JSRuntime per process. A Context is a JSContext of it with its own global object and
+ *   prototypes. Nothing from Python runs while JS runs (no callbacks), and the GIL is held
+ *   throughout, so the runtime is never entered twice at once.
+ * - Memory: every allocation goes through our allocator, which prefixes it with the account of the
+ *   context that made it (the one whose code runs). Frees credit the owner, whoever runs the
+ *   collector. An account over its limit makes the allocation fail: only that context gets
+ *   "out of memory". (The upstream small-block arena pools blocks of all contexts together, so
+ *   setup.py builds with it off; see the define there.)
+ * - Deadline: the interrupt handler (called by QuickJS every few thousand operations) compares
+ *   the monotonic clock (vDSO, no system call) with the evaluation's wall deadline, set at half the
+ *   limit. Past it, the thread's CPU clock is read (a system call, only for evaluations that
+ *   already ran half their limit) and the first half counts as CPU: an evaluation is never blamed
+ *   for more than half a limit of time it did not run.
+ * - The cycle collector never runs inside an evaluation (its pause would be charged to whichever
+ *   session happened to allocate): it runs on entry when the heap grew by half since the last
+ *   collection, and its time is reported (gc_seconds()) so the host can leave it out of budgets.
+ * - Every JS value handed to Python is converted (strings in any internal form, BigInt as int,
+ *   objects and functions as Object handles) or refused with a JSException (symbols).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <malloc.h>
+
+#include "quickjs.h"
+
+/* ------------------------------------------------------------------ accounts and allocator */
+
+typedef struct Account {
+    size_t used;     /* bytes currently allocated on behalf of this context */
+    size_t limit;    /* 0: no limit */
+    int closed;      /* its context is gone: freed when used reaches 0 */
+    int refused;     /* an allocation was refused since the flag was last taken */
+} Account;
+
+/* Header before every block: the owner. 16 bytes keep the block 16-byte aligned. */
+typedef struct BlockHeader {
+    Account *owner;
+    size_t size;
+} BlockHeader;
+
+static Account shared_account;        /* the runtime's own allocations and frozen templates */
+static Account *current = &shared_account;
+static size_t total_used;
+static size_t closed_bytes;  /* still held by accounts whose context is closed (cycles, mostly) */
+
+static void account_release_if_done(Account *a)
+{
+    /* closed_bytes is kept up to date by acct_free for closed accounts */
+    if (a != &shared_account && a->closed && a->used == 0)
+        free(a);
+}
+
+static int account_admits(Account *a, size_t size)
+{
+    if (a->limit && a->used + size > a->limit) {
+        a->refused = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static void *block_init(BlockHeader *h, size_t size)
+{
+    h->owner = current;
+    h->size = size;
+    current->used += size;
+    total_used += size;
+    return h + 1;
+}
+
+static void *acct_malloc(void *opaque, size_t size)
+{
+    (void)opaque;
+    if (!account_admits(current, size))
+        return NULL;
+    BlockHeader *h = malloc(sizeof(BlockHeader) + size);
+    return h ? block_init(h, size) : NULL;
+}
+
+static void *acct_calloc(void *opaque, size_t count, size_t size)
+{
+    (void)opaque;
+    if (size && count > (SIZE_MAX - sizeof(BlockHeader)) / size)
+        return NULL;
+    size_t n = count * size;
+    if (!account_admits(current, n))
+        return NULL;
+    BlockHeader *h = calloc(1, sizeof(BlockHeader) + n);
+    return h ? block_init(h, n) : NULL;
+}
+
+static void acct_free(void *opaque, void *ptr)
+{
+    (void)opaque;
+    if (!ptr)
+        return;
+    BlockHeader *h = (BlockHeader *)ptr - 1;
+    Account *owner = h->owner;
+    owner->used -= h->size;
+    total_used -= h->size;
+    if (owner->closed)
+        closed_bytes -= h->size;
+    free(h);
+    account_release_if_done(owner);
+}
+
+static void *acct_realloc(void *opaque, void *ptr, size_t size)
+{
+    if (!ptr)
+        return acct_malloc(opaque, size);
+    BlockHeader *h = (BlockHeader *)ptr - 1;
+    Account *owner = h->owner;
+    size_t old = h->size;
+    /* growth is charged to the owner: a context cannot make another's block grow */
+    if (size > old && !account_admits(owner, size - old))
+        return NULL;
+    BlockHeader *n = realloc(h, sizeof(BlockHeader) + size);
+    if (!n)
+        return NULL;
+    owner->used = owner->used - old + size;
+    total_used = total_used - old + size;
+    if (owner->closed)
+        closed_bytes = closed_bytes - old + size;
+    n->size = size;
+    return n + 1;
+}
+
+static size_t acct_usable_size(const void *ptr)
+{
+    return ptr ? ((const BlockHeader *)ptr - 1)->size : 0;
+}
+
+static const JSMallocFunctions acct_funcs = {
+    acct_calloc, acct_malloc, acct_free, acct_realloc, acct_usable_size,
+};
+
+/* ------------------------------------------------------------------ runtime, deadline, GC */
+
+static JSRuntime *runtime;
+static PyObject *JSException;
+
+static struct {
+    int active;
+    int fired;
+    double limit;          /* seconds of CPU this evaluation may use */
+    double wall_deadline;  /* monotonic seconds: until then nothing is read but this clock */
+    double cpu_start;      /* thread CPU seconds at the (virtual) start; < 0 until first needed */
+} deadline;
+
+static double gc_seconds_total;
+/* Total bytes above which the next entry collects. A collection visits every object of every
+   context, so it waits for the heap to double: reference counting frees all but cycles, and a
+   closed context's cycles are counted in closed_bytes, which has its own trigger. */
+#define GC_MIN (8 * 1024 * 1024)
+static size_t gc_next = GC_MIN;
+
+
+static double now_of(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int interrupt_handler(JSRuntime *rt, void *opaque)
+{
+    (void)rt; (void)opaque;
+    if (!deadline.active)
+        return 0;
+    if (deadline.fired)
+        return 1;
+    double now = now_of(CLOCK_MONOTONIC);
+    if (now < deadline.wall_deadline)
+        return 0;
+    double cpu = now_of(CLOCK_THREAD_CPUTIME_ID);
+    if (deadline.cpu_start < 0)  /* first look: the first half counts as CPU */
+        deadline.cpu_start = cpu - deadline.limit / 2;
+    double left = deadline.limit - (cpu - deadline.cpu_start);
+    if (left <= 0) {
+        deadline.fired = 1;
+        return 1;
+    }
+    deadline.wall_deadline = now + left;  /* no CPU clock read before that much wall time */
+    return 0;
+}
+
+static int ensure_runtime(void)
+{
+    if (runtime)
+        return 0;
+    runtime = JS_NewRuntime2(&acct_funcs, NULL);
+    if (!runtime) {
+        PyErr_SetString(PyExc_MemoryError, "cannot create the QuickJS runtime");
+        return -1;
+    }
+    JS_SetGCThreshold(runtime, (size_t)-1);  /* collected on entry instead (see maybe_collect) */
+    JS_SetInterruptHandler(runtime, interrupt_handler, NULL);
+    JS_SetMaxStackSize(runtime, 1024 * 1024);
+    return 0;
+}
+
+static PyObject *gc_callback;  /* called with the seconds of each collection (budgets excuse them) */
+
+static void collect(void)
+{
+    double t0 = now_of(CLOCK_MONOTONIC);
+    Account *saved = current;
+    current = &shared_account;
+    JS_RunGC(runtime);
+    current = saved;
+    gc_seconds_total += now_of(CLOCK_MONOTONIC) - t0;
+    gc_next = total_used * 2 > GC_MIN ? total_used * 2 : GC_MIN;
+    if (gc_callback) {
+        double spent = now_of(CLOCK_MONOTONIC) - t0;
+        PyObject *r = PyObject_CallFunction(gc_callback, "d", spent);
+        if (r)
+            Py_DECREF(r);
+        else
+            PyErr_WriteUnraisable(gc_callback);
+    }
+}
+
+/* ------------------------------------------------------------------ Context */
+
+typedef struct {
+    PyObject_HEAD
+    JSContext *ctx;
+    Account *account;
+    double time_limit;     /* seconds; <= 0: none */
+    size_t gc_used;        /* the account's bytes after the last collection it asked for */
+} ContextObject;
+
+typedef struct {
+    PyObject_HEAD
+    ContextObject *owner;
+    JSValue value;
+} ObjectObject;
+
+static PyTypeObject ContextType;
+static PyTypeObject ObjectType;
+
+/* Enter a context: its account is charged, its deadline runs. */
+typedef struct {
+    Account *saved;
+} Entry;
+
+static int enter(ContextObject *self, Entry *e)
+{
+    if (!self->ctx) {
+        PyErr_SetString(PyExc_RuntimeError, "the QuickJS context is closed");
+        return -1;
+    }
+    Account *a = self->account;
+    /* The host collects between macrosteps (collect_if_due); here only a heap that ran far past
+       its threshold, or a context filling its own account, makes the entry collect. */
+    if (total_used > 2 * gc_next || (a->limit && a->used > a->limit / 2 && a->used > self->gc_used * 2)) {
+        collect();
+        self->gc_used = a->used;
+    }
+    e->saved = current;
+    current = a;
+    a->refused = 0;
+    JS_UpdateStackTop(runtime);
+    if (self->time_limit > 0) {
+        deadline.active = 1;
+        deadline.fired = 0;
+        deadline.limit = self->time_limit;
+        deadline.wall_deadline = now_of(CLOCK_MONOTONIC) + self->time_limit / 2;
+        deadline.cpu_start = -1;
+    } else {
+        deadline.active = 0;
+    }
+    return 0;
+}
+
+static void leave(Entry *e)
+{
+    current = e->saved;
+    deadline.active = 0;
+}
+
+/* The pending JS exception as a Python JSException (message "Name: text"). */
+static PyObject *raise_js_error(ContextObject *self)
+{
+    JSContext *ctx = self->ctx;
+    JSValue exc = JS_GetException(ctx);
+    const char *text = NULL;
+    if (deadline.fired) {
+        PyErr_SetString(JSException, "InternalError: interrupted");
+    } else if (self->account->refused) {  /* whatever was thrown after, this is why */
+        PyErr_SetString(JSException, "InternalError: out of memory");
+    } else {
+        Account *saved = current;
+        current = &shared_account;  /* the message is ours to make, whatever the context's limit */
+        text = JS_ToCString(ctx, exc);
+        if (!text) {
+            JSValue again = JS_GetException(ctx);
+            JS_FreeValue(ctx, again);
+        }
+        current = saved;
+        if (text) {
+            PyObject *msg = PyUnicode_DecodeUTF8(text, strlen(text), "replace");
+            if (msg) {
+                PyErr_SetObject(JSException, msg);
+                Py_DECREF(msg);
+            }
+            JS_FreeCString(ctx, text);
+        } else {
+            PyErr_SetString(JSException, "InternalError: an exception that cannot be described");
+        }
+    }
+    JS_FreeValue(ctx, exc);
+    return NULL;
+}
+
+static PyObject *to_python(ContextObject *self, JSValue v);
+
+/* A JS value as a Python value; takes ownership of v. Refusals raise JSException. */
+static PyObject *to_python(ContextObject *self, JSValue v)
+{
+    JSContext *ctx = self->ctx;
+    int tag = JS_VALUE_GET_NORM_TAG(v);
+    switch (tag) {
+    case JS_TAG_UNDEFINED:
+    case JS_TAG_NULL:
+        Py_RETURN_NONE;
+    case JS_TAG_BOOL:
+        return PyBool_FromLong(JS_VALUE_GET_BOOL(v));
+    case JS_TAG_INT:
+        return PyLong_FromLong(JS_VALUE_GET_INT(v));
+    case JS_TAG_FLOAT64:
+        return PyFloat_FromDouble(JS_VALUE_GET_FLOAT64(v));
+    case JS_TAG_STRING:
+    case JS_TAG_STRING_ROPE: {
+        size_t len;
+        const char *s = JS_ToCStringLen(ctx, &len, v);  /* flattens ropes */
+        JS_FreeValue(ctx, v);
+        if (!s)
+            return raise_js_error(self);
+        /* lone surrogates cannot live in the host's UTF-8 world: they become U+FFFD */
+        PyObject *r = PyUnicode_DecodeUTF8(s, (Py_ssize_t)len, "replace");
+        JS_FreeCString(ctx, s);
+        return r;
+    }
+    case JS_TAG_BIG_INT:
+    case JS_TAG_SHORT_BIG_INT: {
+        int64_t small;
+        JSValue text_v;
+        if (tag == JS_TAG_SHORT_BIG_INT && JS_ToBigInt64(ctx, &small, v) == 0) {
+            JS_FreeValue(ctx, v);
+            return PyLong_FromLongLong(small);
+        }
+        text_v = JS_ToString(ctx, v);
+        JS_FreeValue(ctx, v);
+        if (JS_IsException(text_v))
+            return raise_js_error(self);
+        const char *s = JS_ToCString(ctx, text_v);
+        JS_FreeValue(ctx, text_v);
+        if (!s)
+            return raise_js_error(self);
+        PyObject *r = PyLong_FromString(s, NULL, 10);
+        JS_FreeCString(ctx, s);
+        return r;
+    }
+    case JS_TAG_OBJECT: {
+        ObjectObject *o = PyObject_New(ObjectObject, &ObjectType);
+        if (!o) {
+            JS_FreeValue(ctx, v);
+            return NULL;
+        }
+        Py_INCREF(self);
+        o->owner = self;
+        o->value = v;
+        return (PyObject *)o;
+    }
+    case JS_TAG_SYMBOL:
+        JS_FreeValue(ctx, v);
+        PyErr_SetString(JSException, "TypeError: a symbol cannot be handed to the host");
+        return NULL;
+    default:
+        JS_FreeValue(ctx, v);
+        PyErr_Format(JSException, "TypeError: a JS value of an internal kind (tag %d) cannot be handed to the host", tag);
+        return NULL;
+    }
+}
+
+/* A Python value as a new JS value; JS_EXCEPTION with a Python error set when it cannot be. */
+static JSValue to_js(ContextObject *self, PyObject *o)
+{
+    JSContext *ctx = self->ctx;
+    if (o == Py_None)
+        return JS_NULL;
+    if (PyBool_Check(o))
+        return JS_NewBool(ctx, o == Py_True);
+    if (PyLong_Check(o)) {
+        int overflow;
+        long long n = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow == 0 && !(n == -1 && PyErr_Occurred()))
+            return JS_NewInt64(ctx, n);
+        PyErr_Clear();
+        return JS_NewFloat64(ctx, PyLong_AsDouble(o));
+    }
+    if (PyFloat_Check(o))
+        return JS_NewFloat64(ctx, PyFloat_AS_DOUBLE(o));
+    if (PyUnicode_Check(o)) {
+        Py_ssize_t len;
+        const char *s = PyUnicode_AsUTF8AndSize(o, &len);
+        if (!s) {  /* lone surrogates: replaced, as on the way out */
+            PyErr_Clear();
+            PyObject *b = PyUnicode_AsEncodedString(o, "utf-8", "replace");
+            if (!b)
+                return JS_EXCEPTION;
+            JSValue v = JS_NewStringLen(ctx, PyBytes_AS_STRING(b), PyBytes_GET_SIZE(b));
+            Py_DECREF(b);
+            return v;
+        }
+        return JS_NewStringLen(ctx, s, len);
+    }
+    if (Py_IS_TYPE(o, &ObjectType)) {
+        ObjectObject *obj = (ObjectObject *)o;
+        if (obj->owner != self) {
+            PyErr_SetString(JSException, "TypeError: a value of another session's context cannot be passed in");
+            return JS_EXCEPTION;
+        }
+        return JS_DupValue(ctx, obj->value);
+    }
+    PyErr_Format(PyExc_TypeError, "cannot hand a %.100s to JS", Py_TYPE(o)->tp_name);
+    return JS_EXCEPTION;
+}
+
+/* Result of a JS operation (owned) as Python, or the JS error. Runs inside the entry. */
+static PyObject *finish(ContextObject *self, JSValue r)
+{
+    if (JS_IsException(r))
+        return raise_js_error(self);
+    return to_python(self, r);
+}
+
+/* Typed arrays are the biggest set of intrinsics (about 13 KiB and 40 us a context) and few
+   documents use them: a context gets stand-in getters under their global names, and the first
+   read of one installs the real set. */
+static const char *const typed_array_globals[] = {
+    "ArrayBuffer", "SharedArrayBuffer", "Uint8ClampedArray", "Int8Array", "Uint8Array",
+    "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array",
+    "Float16Array", "Float32Array", "Float64Array", "DataView", "Atomics",
+};
+#define N_TYPED_ARRAY_GLOBALS (int)(sizeof(typed_array_globals) / sizeof(typed_array_globals[0]))
+
+static JSValue install_typed_arrays(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv,
+                                    int magic)
+{
+    (void)this_val; (void)argc; (void)argv;
+    JSValue global = JS_GetGlobalObject(ctx);
+    for (int i = 0; i < N_TYPED_ARRAY_GLOBALS; i++) {
+        JSAtom atom = JS_NewAtom(ctx, typed_array_globals[i]);
+        JS_DeleteProperty(ctx, global, atom, 0);
+        JS_FreeAtom(ctx, atom);
+    }
+    JSValue r = JS_EXCEPTION;
+    if (JS_AddIntrinsicTypedArrays(ctx) == 0)
+        r = JS_GetPropertyStr(ctx, global, typed_array_globals[magic]);
+    JS_FreeValue(ctx, global);
+    return r;
+}
+
+static int add_lazy_typed_arrays(JSContext *ctx)
+{
+    JSValue global = JS_GetGlobalObject(ctx);
+    int failed = 0;
+    for (int i = 0; i < N_TYPED_ARRAY_GLOBALS && !failed; i++) {
+        JSValue getter = JS_NewCFunctionMagic(ctx, install_typed_arrays, typed_array_globals[i], 0,
+                                              JS_CFUNC_generic_magic, i);
+        JSAtom atom = JS_NewAtom(ctx, typed_array_globals[i]);
+        failed = JS_IsException(getter) ||
+                 JS_DefinePropertyGetSet(ctx, global, atom, getter, JS_UNDEFINED, JS_PROP_CONFIGURABLE) < 0;
+        JS_FreeAtom(ctx, atom);
+    }
+    JS_FreeValue(ctx, global);
+    return failed;
+}
+
+static int Context_init(ContextObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"typed_arrays", NULL};
+    int typed_arrays = 1;  /* 0: none at all (a compiler's context) */
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p", kwlist, &typed_arrays))
+        return -1;
+    if (ensure_runtime() < 0)
+        return -1;
+    if (self->ctx)
+        return 0;
+    Account *a = calloc(1, sizeof(Account));
+    if (!a) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->account = a;
+    Account *saved = current;
+    current = a;
+    JSContext *ctx = JS_NewContextRaw(runtime);
+    int failed = !ctx;
+    /* The intrinsics a document may use; no Promise (no job queue ever runs), no WeakRef, no
+       performance/atob. Typed arrays come on first use. */
+    if (!failed)
+        failed = JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicDate(ctx) || JS_AddIntrinsicEval(ctx) ||
+                 JS_AddIntrinsicRegExp(ctx) || JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) ||
+                 JS_AddIntrinsicMapSet(ctx) || JS_AddIntrinsicBigInt(ctx) ||
+                 (typed_arrays && add_lazy_typed_arrays(ctx));
+    current = saved;
+    if (failed) {
+        if (ctx)
+            JS_FreeContext(ctx);
+        a->closed = 1;
+        closed_bytes += a->used;
+        account_release_if_done(a);
+        self->account = NULL;
+        PyErr_SetString(PyExc_MemoryError, "cannot create a QuickJS context");
+        return -1;
+    }
+    self->ctx = ctx;
+    self->time_limit = 0;
+    return 0;
+}
+
+static void context_close(ContextObject *self)
+{
+    if (self->ctx) {
+        Account *saved = current;
+        current = self->account;
+        JS_FreeContext(self->ctx);
+        current = saved;
+        self->ctx = NULL;
+    }
+    if (self->account) {
+        self->account->closed = 1;
+        closed_bytes += self->account->used;
+        account_release_if_done(self->account);  /* or later, when its last block goes */
+        self->account = NULL;
+    }
+}
+
+static void Context_dealloc(ContextObject *self)
+{
+    context_close(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *Context_close(ContextObject *self, PyObject *unused)
+{
+    (void)unused;
+    context_close(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *eval_with_flags(ContextObject *self, PyObject *args, int flags)
+{
+    const char *source;
+    Py_ssize_t len;
+    const char *filename = "<eval>";
+    if (!PyArg_ParseTuple(args, "s#|s", &source, &len, &filename))
+        return NULL;
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    JSValue r = JS_Eval(self->ctx, source, (size_t)len, filename, flags);
+    PyObject *out = finish(self, r);
+    leave(&e);
+    return out;
+}
+
+static PyObject *Context_eval(ContextObject *self, PyObject *args)
+{
+    return eval_with_flags(self, args, JS_EVAL_TYPE_GLOBAL);
+}
+
+/* Compile a script once; the bytes run in any context of this process (run_compiled). */
+static PyObject *Context_compile(ContextObject *self, PyObject *args)
+{
+    const char *source;
+    Py_ssize_t len;
+    const char *filename = "<eval>";
+    if (!PyArg_ParseTuple(args, "s#|s", &source, &len, &filename))
+        return NULL;
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    PyObject *out = NULL;
+    JSValue fn = JS_Eval(self->ctx, source, (size_t)len, filename, JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_COMPILE_ONLY);
+    if (JS_IsException(fn)) {
+        raise_js_error(self);
+    } else {
+        size_t size;
+        uint8_t *buf = JS_WriteObject(self->ctx, &size, fn, JS_WRITE_OBJ_BYTECODE);
+        JS_FreeValue(self->ctx, fn);
+        if (!buf)
+            raise_js_error(self);
+        else {
+            out = PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)size);
+            js_free(self->ctx, buf);
+        }
+    }
+    leave(&e);
+    return out;
+}
+
+static PyObject *Context_run_compiled(ContextObject *self, PyObject *args)
+{
+    Py_buffer buf;
+    if (!PyArg_ParseTuple(args, "y*", &buf))
+        return NULL;
+    Entry e;
+    if (enter(self, &e) < 0) {
+        PyBuffer_Release(&buf);
+        return NULL;
+    }
+    /* trusted input: only bytes compile() made in this process */
+    JSValue fn = JS_ReadObject(self->ctx, buf.buf, (size_t)buf.len, JS_READ_OBJ_BYTECODE);
+    PyBuffer_Release(&buf);
+    PyObject *out;
+    if (JS_IsException(fn))
+        out = raise_js_error(self);
+    else
+        out = finish(self, JS_EvalFunction(self->ctx, fn));
+    leave(&e);
+    return out;
+}
+
+static PyObject *Context_get(ContextObject *self, PyObject *args)
+{
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s", &name))
+        return NULL;
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    JSValue global = JS_GetGlobalObject(self->ctx);
+    JSValue v = JS_GetPropertyStr(self->ctx, global, name);
+    JS_FreeValue(self->ctx, global);
+    PyObject *out = finish(self, v);
+    leave(&e);
+    return out;
+}
+
+static PyObject *Context_set_time_limit(ContextObject *self, PyObject *arg)
+{
+    double s = PyFloat_AsDouble(arg);
+    if (s == -1.0 && PyErr_Occurred())
+        return NULL;
+    self->time_limit = s;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Context_set_memory_limit(ContextObject *self, PyObject *arg)
+{
+    long long n = PyLong_AsLongLong(arg);
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    if (self->account)
+        self->account->limit = n > 0 ? (size_t)n : 0;
+    Py_RETURN_NONE;
+}
+
+static PyObject *Context_memory_used(ContextObject *self, PyObject *unused)
+{
+    (void)unused;
+    return PyLong_FromSize_t(self->account ? self->account->used : 0);
+}
+
+/* True when an allocation was refused in this context's last entry (and clears it). */
+static PyObject *Context_take_out_of_memory(ContextObject *self, PyObject *unused)
+{
+    (void)unused;
+    int r = self->account && self->account->refused;
+    if (self->account)
+        self->account->refused = 0;
+    return PyBool_FromLong(r);
+}
+
+static PyMethodDef Context_methods[] = {
+    {"eval", (PyCFunction)Context_eval, METH_VARARGS, "eval(source[, filename]): run global code, return its value"},
+    {"compile", (PyCFunction)Context_compile, METH_VARARGS, "compile(source[, filename]) -> bytes for run_compiled"},
+    {"run_compiled", (PyCFunction)Context_run_compiled, METH_VARARGS, "run bytes made by compile() in this process"},
+    {"get", (PyCFunction)Context_get, METH_VARARGS, "get(name): a global's value"},
+    {"set_time_limit", (PyCFunction)Context_set_time_limit, METH_O, "CPU seconds per evaluation (<= 0: none)"},
+    {"set_memory_limit", (PyCFunction)Context_set_memory_limit, METH_O, "bytes this context may hold (0: none)"},
+    {"memory_used", (PyCFunction)Context_memory_used, METH_NOARGS, "bytes this context holds now"},
+    {"take_out_of_memory", (PyCFunction)Context_take_out_of_memory, METH_NOARGS,
+     "whether an allocation was refused since the last call"},
+    {"close", (PyCFunction)Context_close, METH_NOARGS, "free the context now"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ContextType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "openors.scxml.datamodel._quickjs.Context",
+    .tp_basicsize = sizeof(ContextObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A QuickJS context of the process's shared runtime, with its own globals and budget.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Context_init,
+    .tp_dealloc = (destructor)Context_dealloc,
+    .tp_methods = Context_methods,
+};
+
+/* ------------------------------------------------------------------ Object */
+
+static void Object_dealloc(ObjectObject *self)
+{
+    /* the value may outlive its context's close(): the runtime frees it */
+    JS_FreeValueRT(runtime, self->value);
+    Py_XDECREF(self->owner);
+    PyObject_Free(self);
+}
+
+static PyObject *Object_call(ObjectObject *self, PyObject *args, PyObject *kwds)
+{
+    ContextObject *owner = self->owner;
+    if (kwds && PyDict_Size(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "JS functions take no keyword arguments");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if (n > 64) {
+        PyErr_SetString(PyExc_TypeError, "at most 64 arguments");
+        return NULL;
+    }
+    Entry e;
+    if (enter(owner, &e) < 0)
+        return NULL;
+    JSValue argv[64];
+    Py_ssize_t i;
+    PyObject *out = NULL;
+    for (i = 0; i < n; i++) {
+        argv[i] = to_js(owner, PyTuple_GET_ITEM(args, i));
+        if (JS_IsException(argv[i])) {
+            if (!PyErr_Occurred())
+                raise_js_error(owner);
+            break;
+        }
+    }
+    if (i == n)
+        out = finish(owner, JS_Call(owner->ctx, self->value, JS_UNDEFINED, (int)n, argv));
+    for (Py_ssize_t j = 0; j < i; j++)
+        JS_FreeValue(owner->ctx, argv[j]);
+    leave(&e);
+    return out;
+}
+
+static PyObject *Object_is_function(ObjectObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (!self->owner->ctx)
+        Py_RETURN_FALSE;
+    return PyBool_FromLong(JS_IsFunction(self->owner->ctx, self->value));
+}
+
+static PyMethodDef Object_methods[] = {
+    {"is_function", (PyCFunction)Object_is_function, METH_NOARGS, "whether the object can be called"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ObjectType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "openors.scxml.datamodel._quickjs.Object",
+    .tp_basicsize = sizeof(ObjectObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A JS object (or function) of one context; calling it calls it with `this` undefined.",
+    .tp_dealloc = (destructor)Object_dealloc,
+    .tp_call = (ternaryfunc)Object_call,
+    .tp_methods = Object_methods,
+};
+
+/* ------------------------------------------------------------------ module */
+
+static PyObject *mod_gc(PyObject *m, PyObject *unused)
+{
+    (void)m; (void)unused;
+    if (ensure_runtime() < 0)
+        return NULL;
+    collect();
+    Py_RETURN_NONE;
+}
+
+static PyObject *mod_collect_if_due(PyObject *m, PyObject *unused)
+{
+    (void)m; (void)unused;
+    if (runtime && (total_used > gc_next || closed_bytes > GC_MIN + total_used / 4)) {
+        collect();
+        Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+static PyObject *mod_gc_seconds(PyObject *m, PyObject *unused)
+{
+    (void)m; (void)unused;
+    return PyFloat_FromDouble(gc_seconds_total);
+}
+
+static PyObject *mod_memory_used(PyObject *m, PyObject *unused)
+{
+    (void)m; (void)unused;
+    return PyLong_FromSize_t(total_used);
+}
+
+static PyObject *mod_set_gc_callback(PyObject *m, PyObject *fn)
+{
+    (void)m;
+    Py_XDECREF(gc_callback);
+    gc_callback = fn == Py_None ? NULL : Py_NewRef(fn);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef module_methods[] = {
+    {"set_gc_callback", mod_set_gc_callback, METH_O, "fn(seconds) after each collection, or None"},
+    {"gc", mod_gc, METH_NOARGS, "collect the runtime's cycles now"},
+    {"collect_if_due", mod_collect_if_due, METH_NOARGS, "collect when the heap doubled or closed contexts left garbage"},
+    {"gc_seconds", mod_gc_seconds, METH_NOARGS, "wall seconds spent collecting so far"},
+    {"memory_used", mod_memory_used, METH_NOARGS, "bytes the runtime holds, all contexts together"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_quickjs",
+    "QuickJS-ng contexts sharing one runtime: per-context memory accounts, cheap deadlines.",
+    -1, module_methods,
+};
+
+PyMODINIT_FUNC PyInit__quickjs(void)
+{
+    if (PyType_Ready(&ContextType) < 0 || PyType_Ready(&ObjectType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&module_def);
+    if (!m)
+        return NULL;
+    JSException = PyErr_NewException("openors.scxml.datamodel._quickjs.JSException", NULL, NULL);
+    if (!JSException || PyModule_AddObjectRef(m, "JSException", JSException) < 0 ||
+        PyModule_AddObjectRef(m, "Context", (PyObject *)&ContextType) < 0 ||
+        PyModule_AddObjectRef(m, "Object", (PyObject *)&ObjectType) < 0 ||
+        PyModule_AddStringConstant(m, "QUICKJS_VERSION", JS_GetVersion()) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,110 @@
+"""The ECMAScript datamodel's contexts on the shared QuickJS runtime: isolation between sessions,
+the per-evaluation deadline, per-session memory accounts and every JS value crossing to Python."""
+
+from __future__ import annotations
+
+import pytest
+
+from openors.scxml import SessionHost, VirtualClock, load_string
+from openors.scxml.budgets import Budgets
+from openors.scxml.datamodel import SessionInfo
+from openors.scxml.datamodel.ecmascript import EcmaScriptDatamodel
+from openors.scxml.errors import BudgetError, ExecutionError
+
+MIB = 1024 * 1024
+
+
+def datamodel(name: str, **options) -> EcmaScriptDatamodel:
+    return EcmaScriptDatamodel(SessionInfo(name, name), **options)
+
+
+def test_one_sessions_globals_and_prototypes_are_invisible_to_another():
+    a, b = datamodel("a"), datamodel("b")
+    a.execute_script("var shared = 1; Array.prototype.sneaky = function () { return 'a'; };"
+                     " Object.prototype.polluted = true; JSON.stringify = null;")
+    assert b.evaluate("typeof shared") == "undefined"
+    assert b.evaluate("typeof [].sneaky") == "undefined"
+    assert b.evaluate("({}).polluted") is None
+    assert b.evaluate("JSON.stringify({x: 1})") == '{"x":1}'
+    assert a.evaluate("[].sneaky()") == "a"
+
+
+def test_an_endless_loop_ends_at_its_deadline_and_the_session_carries_on():
+    dm = datamodel("loop", time_limit=0.02)
+    with pytest.raises(BudgetError) as caught:
+        dm.execute_script("while (true) {}")
+    assert caught.value.breach.budget == "eval_cpu"
+    with pytest.raises(BudgetError):
+        dm.evaluate("(function () { for (;;) { try { while (true) {} } catch (e) {} } })()")
+    assert dm.evaluate("1 + 1") == 2
+
+
+def test_a_memory_bomb_fails_only_its_own_session():
+    bomber, bystander = datamodel("bomber", memory_limit=16 * MIB), datamodel("bystander", memory_limit=16 * MIB)
+    bystander.execute_script("var kept = []; for (var i = 0; i < 1000; i++) kept.push({i: i});")
+    with pytest.raises(BudgetError) as caught:
+        bomber.execute_script("var a = []; while (true) a.push({n: a.length, s: 'x' + a.length});")
+    assert caught.value.breach.budget == "memory"
+    # the bystander allocates as much as it likes within its own account, during and after
+    bystander.execute_script("for (var i = 0; i < 20000; i++) kept.push({i: i, s: 'y' + i});")
+    assert bystander.evaluate("kept.length") == 21000
+    bomber.execute_script("a = null")  # the bomber recovers once it lets go
+    assert bomber.evaluate("[1, 2, 3].length") == 3
+
+
+def test_a_memory_bomb_caught_by_the_document_is_still_reported():
+    dm = datamodel("catcher", memory_limit=8 * MIB)
+    with pytest.raises(BudgetError):
+        dm.execute_script("try { var s = []; while (true) s.push(new Array(1000)); } catch (e) { s = null; throw e; }")
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    ("'x'.repeat(100) + 'y'.repeat(600)", "x" * 100 + "y" * 600),  # a rope
+    ("(function(){ var s = ''; for (var i = 0; i < 2000; i++) s += 'ab'; return s; })()", "ab" * 2000),
+    ("12345678901234567890n", 12345678901234567890),
+    ("-5n", -5),
+    ("2n ** 100n", 2 ** 100),
+    ("new Uint8Array([1, 2, 300])", {"0": 1, "1": 2, "2": 44}),
+    ("new Float64Array(2)", {"0": 0, "1": 0}),
+    ("'a\\ud800'", "a\ufffd\ufffd\ufffd"),  # a lone surrogate cannot live in UTF-8: its bytes are replaced
+    ("[1, 'two', null, {three: 3}]", [1, "two", None, {"three": 3}]),
+    ("0.5", 0.5),
+    ("undefined", None),
+])
+def test_every_plain_value_crosses_to_python(expression, expected):
+    assert datamodel("values").evaluate(expression) == expected
+
+
+@pytest.mark.parametrize("expression", [
+    "Symbol('s')",
+    "(function () { var o = {}; o.self = o; return o; })()",
+    "({big: 1n})",
+    "Symbol.iterator",
+])
+def test_values_python_cannot_take_are_refused_with_an_execution_error(expression):
+    with pytest.raises(ExecutionError):
+        datamodel("refused").evaluate(expression)
+
+
+def test_a_function_value_crosses_as_its_source():
+    assert datamodel("fn").evaluate("(function f(a) { return a; })") == {"__function__": "function f(a) { return a; }"}
+
+
+def test_a_symbol_in_a_document_raises_error_execution_not_a_python_exception():
+    chart = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">
+      <datamodel><data id="v" expr="0"/></datamodel>
+      <state id="s"><onentry><send event="go"><param name="p" expr="Symbol('x')"/></send></onentry>
+        <transition event="error.execution" target="ok"/><transition event="go" target="bad"/></state>
+      <final id="ok"/><final id="bad"/></scxml>"""
+    host = SessionHost(VirtualClock(), budgets=Budgets())
+    session = host.start_session(load_string(chart))
+    host.run_until_idle()
+    assert session.final_state == "ok"
+
+
+def test_a_closed_sessions_values_no_longer_reach_its_context():
+    dm = datamodel("closing")
+    fn = dm.evaluate_js("(function () { return 1; })")
+    dm.close()
+    del fn  # freeing a value of a closed context is safe
+    assert datamodel("after").evaluate("1") == 1
