@@ -47,20 +47,19 @@ def new_id() -> str:
 
 
 class ExecutableContent:
+    # node type -> its handler, one table for all sessions (bound methods per session cost about
+    # 1 KiB each); filled in below the class.
+    HANDLERS: dict[type, Callable[[ExecutableContent, Any], None]] = {}
+
     def __init__(self, interp: Interpreter):
         self.interp = interp
         self.dm = interp.datamodel
-        self._handlers: dict[type, Callable[[Any], None]] = {
-            m.Raise: self.exec_raise, m.Log: self.exec_log, m.Assign: self.exec_assign,
-            m.Script: self.exec_script, m.If: self.exec_if, m.Foreach: self.exec_foreach,
-            m.Send: self.exec_send, m.Cancel: self.exec_cancel, m.CustomAction: self.exec_custom,
-        }
 
     # --- blocks and errors ----------------------------------------------------------------
     def execute_block(self, block: list[m.Executable]) -> None:
         try:
             for node in block:
-                self._handlers[type(node)](node)
+                self.HANDLERS[type(node)](self, node)
         except ExecutionError as exc:
             self.raise_error(exc, exc.node or (node if block else None), exc.sendid)
         except RecursionError:
@@ -71,7 +70,7 @@ class ExecutableContent:
     def run(self, nodes: list[m.Executable]) -> None:
         """Execute nodes, letting errors propagate (inside <if>/<foreach>)."""
         for node in nodes:
-            self._handlers[type(node)](node)
+            self.HANDLERS[type(node)](self, node)
 
     def raise_error(self, exc: ExecutionError, node: Any = None, sendid: str | None = None) -> None:
         if isinstance(exc, BudgetError):
@@ -271,3 +270,12 @@ class ExecutableContent:
 _MISSING = object()
 # <data src> read once per document node, shared by the document's sessions.
 _FETCHED: weakref.WeakKeyDictionary[m.Data, Any] = weakref.WeakKeyDictionary()
+
+
+ExecutableContent.HANDLERS.update({
+    m.Raise: ExecutableContent.exec_raise, m.Log: ExecutableContent.exec_log,
+    m.Assign: ExecutableContent.exec_assign, m.Script: ExecutableContent.exec_script,
+    m.If: ExecutableContent.exec_if, m.Foreach: ExecutableContent.exec_foreach,
+    m.Send: ExecutableContent.exec_send, m.Cancel: ExecutableContent.exec_cancel,
+    m.CustomAction: ExecutableContent.exec_custom,
+})

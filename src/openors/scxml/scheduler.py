@@ -122,7 +122,7 @@ class Scheduler:
                 session.queued = False
                 if not session.external_queue:
                     continue
-                event = session.external_queue.popleft()
+                event = session.external_queue.pop(0)
                 processed += 1
                 if event.invokeid is not None and event.invokeid in session.cancelled_invokes:
                     continue  # events from a cancelled child are never processed

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
@@ -53,7 +52,8 @@ class Session:
         self.id = session_id or new_session_id()
         self.parent = parent
         self.invokeid = invokeid
-        self.external_queue: deque[Event] = deque()
+        # A list, not a deque: it is short (the runtime bounds it), and an empty deque holds 0.6 KiB.
+        self.external_queue: list[Event] = []
         self.children: dict[str, Session] = {}
         self.cancelled_invokes: set[str] = set()
         self.pending_sends: dict[str, dict] = {}  # key -> delayed send, as data

@@ -9,7 +9,7 @@
  *   prototypes. Nothing from Python runs while JS runs (no callbacks), and the GIL is held
  *   throughout, so the runtime is never entered twice at once.
  * - Memory: every allocation goes through our allocator, which prefixes it with the account of the
- *   context that made it (the one whose code runs). Frees credit the owner, whoever runs the
+ *   context that made it (the one whose code runs), in 8 bytes. Frees credit the owner, whoever runs the
  *   collector. An account over its limit makes the allocation fail: only that context gets
  *   "out of memory". (The upstream small-block arena pools blocks of all contexts together, so
  *   setup.py builds with it off; see the define there.)
@@ -42,10 +42,12 @@ typedef struct Account {
     int refused;     /* an allocation was refused since the flag was last taken */
 } Account;
 
-/* Header before every block: the owner. 16 bytes keep the block 16-byte aligned. */
+/* Header before every block: its owner, and nothing else. The block's size is what the C
+   library says it is (malloc_usable_size), so the header is 8 bytes: every block of a context
+   pays it, and a context is mostly small blocks. 8-byte alignment is all QuickJS asks of an
+   allocator (its own arena aligns to 8). */
 typedef struct BlockHeader {
     Account *owner;
-    size_t size;
 } BlockHeader;
 
 static Account shared_account;        /* the runtime's own allocations and frozen templates */
@@ -69,34 +71,46 @@ static int account_admits(Account *a, size_t size)
     return 1;
 }
 
-static void *block_init(BlockHeader *h, size_t size)
+/* Bytes a block holds for its user (what the account is charged). */
+static size_t block_size(BlockHeader *h)
+{
+    return malloc_usable_size(h) - sizeof(BlockHeader);
+}
+
+static void charge(Account *a, ptrdiff_t delta)
+{
+    a->used += delta;
+    total_used += delta;
+    if (a->closed)
+        closed_bytes += delta;
+}
+
+static void *block_init(BlockHeader *h)
 {
     h->owner = current;
-    h->size = size;
-    current->used += size;
-    total_used += size;
+    charge(current, (ptrdiff_t)block_size(h));
     return h + 1;
 }
 
 static void *acct_malloc(void *opaque, size_t size)
 {
     (void)opaque;
-    if (!account_admits(current, size))
+    if (size > SIZE_MAX / 2 || !account_admits(current, size))
         return NULL;
     BlockHeader *h = malloc(sizeof(BlockHeader) + size);
-    return h ? block_init(h, size) : NULL;
+    return h ? block_init(h) : NULL;
 }
 
 static void *acct_calloc(void *opaque, size_t count, size_t size)
 {
     (void)opaque;
-    if (size && count > (SIZE_MAX - sizeof(BlockHeader)) / size)
+    if (size && count > (SIZE_MAX / 2) / size)
         return NULL;
     size_t n = count * size;
     if (!account_admits(current, n))
         return NULL;
     BlockHeader *h = calloc(1, sizeof(BlockHeader) + n);
-    return h ? block_init(h, n) : NULL;
+    return h ? block_init(h) : NULL;
 }
 
 static void acct_free(void *opaque, void *ptr)
@@ -106,10 +120,7 @@ static void acct_free(void *opaque, void *ptr)
         return;
     BlockHeader *h = (BlockHeader *)ptr - 1;
     Account *owner = h->owner;
-    owner->used -= h->size;
-    total_used -= h->size;
-    if (owner->closed)
-        closed_bytes -= h->size;
+    charge(owner, -(ptrdiff_t)block_size(h));
     free(h);
     account_release_if_done(owner);
 }
@@ -120,24 +131,20 @@ static void *acct_realloc(void *opaque, void *ptr, size_t size)
         return acct_malloc(opaque, size);
     BlockHeader *h = (BlockHeader *)ptr - 1;
     Account *owner = h->owner;
-    size_t old = h->size;
+    size_t old = block_size(h);
     /* growth is charged to the owner: a context cannot make another's block grow */
-    if (size > old && !account_admits(owner, size - old))
+    if (size > SIZE_MAX / 2 || (size > old && !account_admits(owner, size - old)))
         return NULL;
     BlockHeader *n = realloc(h, sizeof(BlockHeader) + size);
     if (!n)
         return NULL;
-    owner->used = owner->used - old + size;
-    total_used = total_used - old + size;
-    if (owner->closed)
-        closed_bytes = closed_bytes - old + size;
-    n->size = size;
+    charge(owner, (ptrdiff_t)block_size(n) - (ptrdiff_t)old);
     return n + 1;
 }
 
 static size_t acct_usable_size(const void *ptr)
 {
-    return ptr ? ((const BlockHeader *)ptr - 1)->size : 0;
+    return ptr ? block_size((BlockHeader *)ptr - 1) : 0;
 }
 
 static const JSMallocFunctions acct_funcs = {
@@ -446,44 +453,107 @@ static PyObject *finish(ContextObject *self, JSValue r)
     return to_python(self, r);
 }
 
-/* Typed arrays are the biggest set of intrinsics (about 13 KiB and 40 us a context) and few
-   documents use them: a context gets stand-in getters under their global names, and the first
-   read of one installs the real set. */
+/* Intrinsics few documents use are installed on first use: typed arrays (about 13 KiB and 40 us
+   a context), Map/Set (4 KiB) and Date (2 KiB). A context gets, under each of their global names,
+   one C function serving as both getter and setter (about 150 bytes); the first read or write of
+   any name of a group installs the real group, keeping whatever the document had already put
+   under a sibling name. */
 static const char *const typed_array_globals[] = {
     "ArrayBuffer", "SharedArrayBuffer", "Uint8ClampedArray", "Int8Array", "Uint8Array",
     "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array",
     "Float16Array", "Float32Array", "Float64Array", "DataView", "Atomics",
 };
-#define N_TYPED_ARRAY_GLOBALS (int)(sizeof(typed_array_globals) / sizeof(typed_array_globals[0]))
+static const char *const mapset_globals[] = {"Map", "Set", "WeakMap", "WeakSet"};
+static const char *const date_globals[] = {"Date"};
 
-static JSValue install_typed_arrays(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv,
-                                    int magic)
+typedef struct LazyGroup {
+    const char *const *names;
+    int count;
+    int (*install)(JSContext *ctx);
+} LazyGroup;
+
+#define GROUP(names, install) {names, (int)(sizeof(names) / sizeof(names[0])), install}
+static const LazyGroup lazy_groups[] = {
+    GROUP(typed_array_globals, JS_AddIntrinsicTypedArrays),
+    GROUP(mapset_globals, JS_AddIntrinsicMapSet),
+    GROUP(date_globals, JS_AddIntrinsicDate),
+};
+#undef GROUP
+#define LAZY_GROUP_TYPED_ARRAYS 0
+#define N_LAZY_GROUPS (int)(sizeof(lazy_groups) / sizeof(lazy_groups[0]))
+#define LAZY_STRIDE 32  /* magic = group * LAZY_STRIDE + index of the name in its group */
+
+/* Replace a group's stand-ins with the real intrinsics; a name the document has already set
+   (a data property now) keeps the document's value. */
+static int install_lazy_group(JSContext *ctx, JSValueConst global, const LazyGroup *g)
 {
-    (void)this_val; (void)argc; (void)argv;
-    JSValue global = JS_GetGlobalObject(ctx);
-    for (int i = 0; i < N_TYPED_ARRAY_GLOBALS; i++) {
-        JSAtom atom = JS_NewAtom(ctx, typed_array_globals[i]);
-        JS_DeleteProperty(ctx, global, atom, 0);
+    JSValue kept[LAZY_STRIDE];
+    int ret = 0;
+    for (int i = 0; i < g->count; i++) {
+        JSAtom atom = JS_NewAtom(ctx, g->names[i]);
+        JSPropertyDescriptor desc;
+        int has = JS_GetOwnProperty(ctx, &desc, global, atom);
+        kept[i] = JS_UNINITIALIZED;
+        if (has > 0) {
+            if (desc.flags & JS_PROP_GETSET) {
+                JS_FreeValue(ctx, desc.getter);
+                JS_FreeValue(ctx, desc.setter);
+            } else {
+                kept[i] = desc.value;
+            }
+            JS_DeleteProperty(ctx, global, atom, 0);
+        } else if (has < 0) {
+            ret = -1;
+        }
         JS_FreeAtom(ctx, atom);
     }
+    if (ret == 0)
+        ret = g->install(ctx);
+    for (int i = 0; i < g->count; i++) {
+        if (JS_IsUninitialized(kept[i]))
+            continue;
+        if (ret == 0)
+            JS_DefinePropertyValueStr(ctx, global, g->names[i], kept[i], JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);
+        else
+            JS_FreeValue(ctx, kept[i]);
+    }
+    return ret;
+}
+
+/* The stand-in: called with no argument it is the getter, with one the setter. */
+static JSValue lazy_global(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic)
+{
+    (void)this_val;
+    const LazyGroup *g = &lazy_groups[magic / LAZY_STRIDE];
+    const char *name = g->names[magic % LAZY_STRIDE];
+    JSValue global = JS_GetGlobalObject(ctx);
     JSValue r = JS_EXCEPTION;
-    if (JS_AddIntrinsicTypedArrays(ctx) == 0)
-        r = JS_GetPropertyStr(ctx, global, typed_array_globals[magic]);
+    if (install_lazy_group(ctx, global, g) == 0) {
+        if (argc == 0)
+            r = JS_GetPropertyStr(ctx, global, name);
+        else if (JS_SetPropertyStr(ctx, global, name, JS_DupValue(ctx, argv[0])) >= 0)
+            r = JS_UNDEFINED;
+    }
     JS_FreeValue(ctx, global);
     return r;
 }
 
-static int add_lazy_typed_arrays(JSContext *ctx)
+static int add_lazy_globals(JSContext *ctx, int typed_arrays)
 {
     JSValue global = JS_GetGlobalObject(ctx);
     int failed = 0;
-    for (int i = 0; i < N_TYPED_ARRAY_GLOBALS && !failed; i++) {
-        JSValue getter = JS_NewCFunctionMagic(ctx, install_typed_arrays, typed_array_globals[i], 0,
-                                              JS_CFUNC_generic_magic, i);
-        JSAtom atom = JS_NewAtom(ctx, typed_array_globals[i]);
-        failed = JS_IsException(getter) ||
-                 JS_DefinePropertyGetSet(ctx, global, atom, getter, JS_UNDEFINED, JS_PROP_CONFIGURABLE) < 0;
-        JS_FreeAtom(ctx, atom);
+    for (int gi = 0; gi < N_LAZY_GROUPS && !failed; gi++) {
+        const LazyGroup *g = &lazy_groups[gi];
+        if (gi == LAZY_GROUP_TYPED_ARRAYS && !typed_arrays)
+            continue;
+        for (int i = 0; i < g->count && !failed; i++) {
+            JSValue fn = JS_NewCFunctionMagic(ctx, lazy_global, g->names[i], 0, JS_CFUNC_generic_magic,
+                                              gi * LAZY_STRIDE + i);
+            JSAtom atom = JS_NewAtom(ctx, g->names[i]);
+            failed = JS_IsException(fn) ||
+                     JS_DefinePropertyGetSet(ctx, global, atom, fn, JS_DupValue(ctx, fn), JS_PROP_CONFIGURABLE) < 0;
+            JS_FreeAtom(ctx, atom);
+        }
     }
     JS_FreeValue(ctx, global);
     return failed;
@@ -510,12 +580,11 @@ static int Context_init(ContextObject *self, PyObject *args, PyObject *kwds)
     JSContext *ctx = JS_NewContextRaw(runtime);
     int failed = !ctx;
     /* The intrinsics a document may use; no Promise (no job queue ever runs), no WeakRef, no
-       performance/atob. Typed arrays come on first use. */
+       performance/atob. Typed arrays, Map/Set and Date come on first use. */
     if (!failed)
-        failed = JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicDate(ctx) || JS_AddIntrinsicEval(ctx) ||
+        failed = JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicEval(ctx) ||
                  JS_AddIntrinsicRegExp(ctx) || JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) ||
-                 JS_AddIntrinsicMapSet(ctx) || JS_AddIntrinsicBigInt(ctx) ||
-                 (typed_arrays && add_lazy_typed_arrays(ctx));
+                 JS_AddIntrinsicBigInt(ctx) || add_lazy_globals(ctx, typed_arrays);
     current = saved;
     if (failed) {
         if (ctx)
@@ -584,12 +653,15 @@ static PyObject *Context_eval(ContextObject *self, PyObject *args)
 }
 
 /* Compile a script once; the bytes run in any context of this process (run_compiled). */
-static PyObject *Context_compile(ContextObject *self, PyObject *args)
+static PyObject *Context_compile(ContextObject *self, PyObject *args, PyObject *kwds)
 {
+    static char *kwlist[] = {"source", "filename", "keep_source", "keep_debug", NULL};
     const char *source;
     Py_ssize_t len;
     const char *filename = "<eval>";
-    if (!PyArg_ParseTuple(args, "s#|s", &source, &len, &filename))
+    int keep_source = 1, keep_debug = 1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "s#|spp", kwlist, &source, &len, &filename,
+                                     &keep_source, &keep_debug))
         return NULL;
     Entry e;
     if (enter(self, &e) < 0)
@@ -600,7 +672,9 @@ static PyObject *Context_compile(ContextObject *self, PyObject *args)
         raise_js_error(self);
     } else {
         size_t size;
-        uint8_t *buf = JS_WriteObject(self->ctx, &size, fn, JS_WRITE_OBJ_BYTECODE);
+        uint8_t *buf = JS_WriteObject(self->ctx, &size, fn, JS_WRITE_OBJ_BYTECODE |
+                                      (keep_source ? 0 : JS_WRITE_OBJ_STRIP_SOURCE) |
+                                      (keep_debug ? 0 : JS_WRITE_OBJ_STRIP_DEBUG));
         JS_FreeValue(self->ctx, fn);
         if (!buf)
             raise_js_error(self);
@@ -688,7 +762,9 @@ static PyObject *Context_take_out_of_memory(ContextObject *self, PyObject *unuse
 
 static PyMethodDef Context_methods[] = {
     {"eval", (PyCFunction)Context_eval, METH_VARARGS, "eval(source[, filename]): run global code, return its value"},
-    {"compile", (PyCFunction)Context_compile, METH_VARARGS, "compile(source[, filename]) -> bytes for run_compiled"},
+    {"compile", (PyCFunction)(void (*)(void))Context_compile, METH_VARARGS | METH_KEYWORDS,
+     "compile(source, filename='<eval>', keep_source=True, keep_debug=True) -> bytes for run_compiled;"
+     " without source, functions' toString() shows no body; without debug info, errors no line"},
     {"run_compiled", (PyCFunction)Context_run_compiled, METH_VARARGS, "run bytes made by compile() in this process"},
     {"get", (PyCFunction)Context_get, METH_VARARGS, "get(name): a global's value"},
     {"set_time_limit", (PyCFunction)Context_set_time_limit, METH_O, "CPU seconds per evaluation (<= 0: none)"},
