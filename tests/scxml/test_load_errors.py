@@ -91,3 +91,8 @@ def test_unsupported_datamodel_is_rejected():
     with pytest.raises(ScxmlLoadError) as info:
         load_string(HEAD.replace("ecmascript", "xpath") + "<state id='a'/></scxml>")
     assert "unsupported datamodel 'xpath'" in info.value.reason
+
+
+def test_document_without_states_is_rejected_instead_of_failing_at_start():
+    err = _reject('<datamodel><data id="x" expr="1"/></datamodel>\n<script>x = 2;</script>')
+    assert err.line == 1 and "no <state>, <parallel> or <final>" in err.reason

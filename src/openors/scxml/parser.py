@@ -169,6 +169,8 @@ class Parser:
         for child in self._children(root):
             self._attempt(self._parse_root_child, top, child, scripts)
         top.initial = self._initial_transition(root, top, root.get("initial"))
+        if top.initial is None:
+            self._attempt(self._no_states, root)
         self._resolve_targets()
         for st in self.all_states:
             st.finish()
@@ -292,6 +294,9 @@ class Parser:
             if initial_els:
                 raise self.error("only one <initial> is allowed", child)
             initial_els.append(child)
+
+    def _no_states(self, root: _Element) -> None:
+        raise self.error("<scxml> has no <state>, <parallel> or <final>: a session would have no state to enter", root)
 
     def _initial_transition(self, el, st: m.State, initial_attr: str | None) -> m.Transition | None:
         if initial_attr is not None:
