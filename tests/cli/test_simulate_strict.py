@@ -42,7 +42,7 @@ def test_strict_refuses_scenario_steps_naming_unknown_dns_or_agents_and_unknown_
     proc = simulate("--topology", "site.yaml", "--scenario", "calls.yaml", "--app", "strategy=strategy.scxml",
                     "--app", f"{main}=strategy.scxml", "--strict", cwd=tmp_path)
     assert proc.returncode == 1
-    assert "scenario: steps[1]: unknown destination '9999'" in proc.stderr
+    assert "scenario: calls.yaml: steps[1]: unknown destination '9999'" in proc.stderr
     assert "scenario: calls.yaml: steps[2].agent: unknown agent 'zoe' (the topology has: alice)" in proc.stderr
     assert f"--app {main}: the topology has no application of that name (it has: strategy)" in proc.stderr
 

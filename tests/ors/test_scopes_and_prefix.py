@@ -64,3 +64,26 @@ def test_my_prefix_in_a_string_passed_to_eval_is_the_workflows_resolveid(tmp_pat
     site.run(2)
     assert site.logs("eval") == ["MainWorkflow.Done MainWorkflow"]
     assert site.logs("eval in attribute") == ["MainWorkflow"]
+
+
+def test_a_value_hidden_by_a_state_scope_comes_back_on_exit_after_the_session_was_evicted(tmp_path):
+    from tests.ors.test_evicted_sessions import evict_and_restore
+
+    site = ModuleSite(tmp_path, """
+    <transition event="interaction.present" target="inner"/>
+  </state>
+  <state id="inner">
+    <datamodel><data id="menu" expr="'inner menu'"/></datamodel>
+    <onentry><log label="inner" expr="menu"/><send event="'out'" delay="'5s'"/></onentry>
+    <transition event="out" target="outside"/>
+  </state>
+  <state id="outside">
+    <onentry><log label="outside" expr="menu"/></onentry>
+""", datamodel="<data id=\"menu\" expr=\"'document menu'\"/>")
+    ixn = site.call()
+    site.run(2)
+    assert site.logs("inner") == ["inner menu"]
+    # what the runtime's eviction does while the call waits in the inner state
+    evict_and_restore(site, site.world.owner[ixn])
+    site.run(10)
+    assert site.logs("outside") == ["document menu"]

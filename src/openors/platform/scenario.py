@@ -24,6 +24,12 @@ class Step:
     kind: str  # call | hangup | email | sms | chat | agent | revoke
     fields: dict[str, Any]
     path: str  # where in the file, for messages about this step
+    source: str = "scenario"  # the file
+
+    @property
+    def where(self) -> str:
+        """The file and the place in it, as load errors name them."""
+        return f"{self.source}: {self.path}"
 
 
 @dataclass
@@ -66,7 +72,9 @@ def parse_scenario(data: Any, source: str = "scenario.yaml") -> Scenario:
             answer_after=r.number("answer_after", 4.0),
             hangup_after=None if hang is None else r.number("hangup_after", 60.0))
     for i, raw in enumerate(top.items("steps")):
-        scenario.steps.append(_parse_step(top.item_reader("steps", i, raw)))
+        step = _parse_step(top.item_reader("steps", i, raw))
+        step.source = source
+        scenario.steps.append(step)
     scenario.steps.sort(key=lambda s: s.at)  # stable: equal times keep file order
     return scenario
 

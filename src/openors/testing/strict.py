@@ -55,7 +55,7 @@ def scenario_problems(scenario: Any, topology: Any) -> list[Problem]:
         agent = step.fields.get("agent") if step.kind == "agent" else None
         if agent is not None and agent not in topology.agents:
             known = ", ".join(sorted(topology.agents)) or "none"
-            found.append(Problem(step.at, "scenario", f"{scenario.source}: {step.path}.agent: unknown agent "
+            found.append(Problem(step.at, "scenario", f"{step.where}.agent: unknown agent "
                                  f"{agent!r} (the topology has: {known})"))
     return found
 

@@ -6,26 +6,35 @@
  * an enclosing state (or of the document), whose value comes back on exit. The host calls
  *   __ors_scopeEnter(stateId, ids)   before the state's data are initialised
  *   __ors_scopeExit(stateId, ids)    after its onexit
- * The values live in `_data` (ORS data items); what a scope hides is kept here until it exits.
+ * The values live in `_data` (ORS data items). What a scope hides is kept until it exits in the
+ * global `_ors_hidden_scopes` (state id -> [{id, had, value}]): a global made after the prelude, so
+ * session snapshots carry it and an evicted session gets the hidden values back on exit.
  */
 (function () {
   'use strict';
-  var hidden = {};  // state id -> [{id, had, value}]
+  var HIDDEN = '_ors_hidden_scopes';
 
   function define(name, fn) {
     Object.defineProperty(globalThis, name, { value: fn, writable: true, configurable: true, enumerable: false });
   }
 
+  function hidden() {
+    if (!Object.prototype.hasOwnProperty.call(globalThis, HIDDEN)) {
+      Object.defineProperty(globalThis, HIDDEN, { value: {}, writable: true, configurable: true, enumerable: false });
+    }
+    return globalThis[HIDDEN];
+  }
+
   define('__ors_scopeEnter', function (stateId, ids) {
     var data = globalThis._data;
-    hidden[stateId] = ids.map(function (id) {
+    hidden()[stateId] = ids.map(function (id) {
       return { id: id, had: Object.prototype.hasOwnProperty.call(data, id), value: data[id] };
     });
   });
 
   define('__ors_scopeExit', function (stateId) {
-    var data = globalThis._data, saved = hidden[stateId] || [];
-    delete hidden[stateId];
+    var data = globalThis._data, all = hidden(), saved = all[stateId] || [];
+    delete all[stateId];
     saved.forEach(function (s) {
       if (s.had) data[s.id] = s.value;
       else delete data[s.id];

@@ -46,7 +46,7 @@ def _run_step(sim: SimulatedPlatform, step: Step) -> None:
     except PlatformError as err:
         # A script asking the impossible is reported in the event stream, never a crash.
         sim._event(EventKind.REQUEST_FAILED, request=f"scenario:{step.kind}", error=err.code,
-                   description=f"{step.path}: {err.description}", data={"origin": DESKTOP})
+                   description=f"{step.where}: {err.description}", data={"origin": DESKTOP})
 
 
 def _agent_step(sim: SimulatedPlatform, f: dict) -> None:

@@ -545,10 +545,10 @@ class EcmaScriptDatamodel(Datamodel):
         for name, value in (data.get("data_root") or {}).items():
             self.assign_value(self._data_location(name), _data_to_xml(value))
         for name, value in data.get("variables", {}).items():
-            if isinstance(value, dict) and value.get("__undefined__"):
-                self._declare_global(name)
-                continue
-            self.declare(name, _data_to_xml(value))
+            # globals, as they were taken: `declare` would put them under the data root
+            self._declare_global(name)
+            if not (isinstance(value, dict) and value.get("__undefined__")):
+                self.assign_value(name, _data_to_xml(value))
 
     def close(self) -> None:
         """Let the QuickJS context go now; any of its values still held elsewhere is freed with
