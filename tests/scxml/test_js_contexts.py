@@ -108,3 +108,24 @@ def test_a_closed_sessions_values_no_longer_reach_its_context():
     dm.close()
     del fn  # freeing a value of a closed context is safe
     assert datamodel("after").evaluate("1") == 1
+
+
+def test_built_ins_installed_on_first_use_behave_as_ordinary_globals():
+    dm = datamodel("lazy")
+    assert dm.evaluate("new Map([[1, 'one']]).get(1)") == "one"
+    assert dm.evaluate("new Date(Date.UTC(2026, 10, 28)).getUTCDate()") == 28
+    assert dm.evaluate("new Uint8Array([1, 2]).length") == 2
+    # a document may replace one: its value stays, and its siblings still come when first used
+    dm.execute_script("Set = 'mine'; var Int8Array = 7;")
+    assert dm.evaluate("Set") == "mine" and dm.evaluate("Int8Array") == 7
+    assert dm.evaluate("typeof WeakMap") == "function" and dm.evaluate("Set") == "mine"
+
+
+def test_a_snapshot_holds_the_documents_globals_and_no_built_in():
+    dm = datamodel("snap")
+    dm.execute_script("var count = 2; label = 'x'; new Map(); Date.now(); new Int8Array(1);"
+                      " function helper() {} var __internal = 1;")
+    assert dm.snapshot()["variables"] == {"count": 2, "label": "x"}
+    restored = datamodel("restored")
+    restored.restore(dm.snapshot())
+    assert restored.evaluate("count + label") == "2x"

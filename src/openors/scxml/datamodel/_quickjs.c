@@ -760,6 +760,123 @@ static PyObject *Context_take_out_of_memory(ContextObject *self, PyObject *unuse
     return PyBool_FromLong(r);
 }
 
+/* ------------------------------------------------------------------ baselines */
+
+/* The globals a context has before any document code (built-ins, preludes), per prelude set: the
+   snapshot serializer wants the others. Kept once per process as sorted atoms (atoms belong to the
+   runtime, so every context can compare against them), instead of a name table in every context
+   (about 2.7 KiB each). */
+#define MAX_BASELINES 32767  /* a C function's magic is 16 bits */
+typedef struct Baseline {
+    JSAtom *atoms;
+    uint32_t len;
+} Baseline;
+static Baseline *baselines;
+static int n_baselines, baselines_cap;
+
+static int atom_order(const void *a, const void *b)
+{
+    JSAtom x = *(const JSAtom *)a, y = *(const JSAtom *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* register_baseline(): this context's own global names now become a baseline; returns its index */
+static PyObject *Context_register_baseline(ContextObject *self, PyObject *unused)
+{
+    (void)unused;
+    if (n_baselines == baselines_cap) {
+        int cap = baselines_cap ? 2 * baselines_cap : 8;
+        Baseline *grown = cap <= MAX_BASELINES + 1 ? realloc(baselines, sizeof(Baseline) * cap) : NULL;
+        if (!grown) {
+            PyErr_SetString(PyExc_RuntimeError, "too many baselines");
+            return NULL;
+        }
+        baselines = grown;
+        baselines_cap = cap;
+    }
+    if (n_baselines >= MAX_BASELINES) {
+        PyErr_SetString(PyExc_RuntimeError, "too many baselines");
+        return NULL;
+    }
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    Account *saved = current;
+    current = &shared_account;  /* kept for the life of the process, no session's */
+    JSValue global = JS_GetGlobalObject(self->ctx);
+    JSPropertyEnum *tab = NULL;
+    uint32_t len = 0;
+    PyObject *out = NULL;
+    if (JS_GetOwnPropertyNames(self->ctx, &tab, &len, global, JS_GPN_STRING_MASK) == 0) {
+        JSAtom *atoms = malloc(sizeof(JSAtom) * (len ? len : 1));
+        if (atoms) {
+            for (uint32_t i = 0; i < len; i++)
+                atoms[i] = JS_DupAtom(self->ctx, tab[i].atom);
+            qsort(atoms, len, sizeof(JSAtom), atom_order);
+            baselines[n_baselines].atoms = atoms;
+            baselines[n_baselines].len = len;
+            out = PyLong_FromLong(n_baselines++);
+        } else {
+            PyErr_NoMemory();
+        }
+        JS_FreePropertyEnum(self->ctx, tab, len);
+    }
+    JS_FreeValue(self->ctx, global);
+    current = saved;
+    if (!out && !PyErr_Occurred())
+        out = raise_js_error(self);
+    leave(&e);
+    return out;
+}
+
+/* In JS: the names of the global object's own string-keyed properties that are not in baseline
+   `magic`, in property order. */
+static JSValue user_global_names(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic)
+{
+    (void)this_val; (void)argc; (void)argv;
+    JSValue global = JS_GetGlobalObject(ctx);
+    JSPropertyEnum *tab = NULL;
+    uint32_t len = 0;
+    if (JS_GetOwnPropertyNames(ctx, &tab, &len, global, JS_GPN_STRING_MASK) < 0) {
+        JS_FreeValue(ctx, global);
+        return JS_EXCEPTION;
+    }
+    JS_FreeValue(ctx, global);
+    JSValue out = JS_NewArray(ctx);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < len && !JS_IsException(out); i++) {
+        JSAtom atom = tab[i].atom;
+        if (bsearch(&atom, baselines[magic].atoms, baselines[magic].len, sizeof(JSAtom), atom_order))
+            continue;
+        if (JS_SetPropertyUint32(ctx, out, k++, JS_AtomToString(ctx, atom)) < 0) {
+            JS_FreeValue(ctx, out);
+            out = JS_EXCEPTION;
+        }
+    }
+    JS_FreePropertyEnum(ctx, tab, len);
+    return out;
+}
+
+/* user_globals_function(baseline) -> a JS function of this context giving user_global_names */
+static PyObject *Context_user_globals_function(ContextObject *self, PyObject *arg)
+{
+    long index = PyLong_AsLong(arg);
+    if (index == -1 && PyErr_Occurred())
+        return NULL;
+    if (index < 0 || index >= n_baselines) {
+        PyErr_SetString(PyExc_ValueError, "no such baseline");
+        return NULL;
+    }
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    JSValue fn = JS_NewCFunctionMagic(self->ctx, user_global_names, "userGlobals", 0, JS_CFUNC_generic_magic,
+                                      (int)index);
+    PyObject *out = finish(self, fn);
+    leave(&e);
+    return out;
+}
+
 static PyMethodDef Context_methods[] = {
     {"eval", (PyCFunction)Context_eval, METH_VARARGS, "eval(source[, filename]): run global code, return its value"},
     {"compile", (PyCFunction)(void (*)(void))Context_compile, METH_VARARGS | METH_KEYWORDS,
@@ -773,6 +890,10 @@ static PyMethodDef Context_methods[] = {
     {"take_out_of_memory", (PyCFunction)Context_take_out_of_memory, METH_NOARGS,
      "whether an allocation was refused since the last call"},
     {"close", (PyCFunction)Context_close, METH_NOARGS, "free the context now"},
+    {"register_baseline", (PyCFunction)Context_register_baseline, METH_NOARGS,
+     "make this context's global names a baseline (for every context); returns its index"},
+    {"user_globals_function", (PyCFunction)Context_user_globals_function, METH_O,
+     "a JS function of this context listing its globals that are not in the given baseline"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -33,28 +33,29 @@ if TYPE_CHECKING:
 
 _PRELUDE = resources.files(__package__).joinpath("prelude.js").read_text()
 _DOM = resources.files(__package__).joinpath("dom.js").read_text()
-# Global names a fresh context has after its preludes, per prelude set: computed once, since
-# every context built from the same preludes has the same ones.
-_BASELINES: dict[tuple[str, ...], frozenset[str]] = {}
+# The binding's baseline of global names a fresh context has after its preludes, per prelude set
+# (every context built from the same preludes has the same ones), registered once per set of names:
+# prelude sets differ in what they run more often than in the names they define.
+_BASELINES: dict[tuple[str, ...], int] = {}
+_BASELINE_OF_NAMES: dict[frozenset[str], int] = {}
 
 # The session's globals as JSON, built only from built-ins captured when the context is created, so
-# a document that replaces JSON.stringify, Object.getOwnPropertyNames or a prototype setter cannot
-# make a snapshot silently wrong. Compiled once per context: "baseline" tells it once which globals
-# the context had before the document's data (built-ins, preludes); "all" then gives, in one call,
-# every other global that is not a function (nor named `__...`) and the data root (`arg`).
+# a document that replaces JSON.stringify or a prototype setter cannot make a snapshot silently
+# wrong. Compiled once per context: "baseline" hands it, once, the binding's function listing the
+# globals the context did not have before the document's data (built-ins, preludes: a baseline kept
+# once per process); "all" then gives, in one call, every such global that is not a function (nor
+# named `__...`) and the data root (`arg`).
 _SNAPSHOT_JS = """(function () {
-  var stringify = JSON.stringify, parse = JSON.parse, ownNames = Object.getOwnPropertyNames,
-      create = Object.create, g = globalThis, baseline = create(null);
+  var stringify = JSON.stringify, create = Object.create, g = globalThis, userNames = null;
   return function (what, arg) {
     if (what === "baseline") {
-      var known = parse(arg);
-      for (var k = 0; k < known.length; k++) baseline[known[k]] = true;
+      userNames = arg;
       return undefined;
     }
-    var names = ownNames(g), out = create(null);
+    var names = userNames(), out = create(null);
     for (var i = 0; i < names.length; i++) {
       var name = names[i];
-      if (baseline[name] === true || name.charAt(0) === "_" && name.charAt(1) === "_") continue;
+      if (name.charAt(0) === "_" && name.charAt(1) === "_") continue;
       var v = g[name];
       if (typeof v !== "function") out[name] = v === undefined ? {__undefined__: true} : v;
     }
@@ -211,9 +212,12 @@ class EcmaScriptDatamodel(Datamodel):
         self._set_system()
         baseline = _BASELINES.get(prelude_scripts)
         if baseline is None:
-            baseline = _BASELINES[prelude_scripts] = frozenset(self._global_names()) | {"__scxml_dom"}
-        self._baseline = baseline
-        self._call(self._snapshot_js, "baseline", json.dumps(sorted(baseline)))
+            names = frozenset(json.loads(self.ctx.eval("JSON.stringify(Object.getOwnPropertyNames(globalThis))")))
+            baseline = _BASELINE_OF_NAMES.get(names)
+            if baseline is None:
+                baseline = _BASELINE_OF_NAMES[names] = self.ctx.register_baseline()
+            _BASELINES[prelude_scripts] = baseline
+        self._call(self._snapshot_js, "baseline", self.ctx.user_globals_function(baseline))
         self._dom_loaded = False
         self._drain = self.ctx.get(outbox) if outbox else None
         self.meter: MacrostepMeter | None = None  # the running macrostep's CPU deadline (budgets.py)
@@ -235,9 +239,6 @@ class EcmaScriptDatamodel(Datamodel):
         system = {"_sessionid": self.info.session_id, "_name": self.info.name,
                   "_ioprocessors": self.info.ioprocessors}
         self.ctx.get("__scxml_setSystem")(json.dumps(system))
-
-    def _global_names(self) -> list[str]:
-        return json.loads(self.ctx.eval("JSON.stringify(Object.getOwnPropertyNames(globalThis))"))
 
     def _sync(self) -> None:
         """Push what expressions may read (current event, configuration) before running them."""
@@ -438,7 +439,8 @@ class EcmaScriptDatamodel(Datamodel):
         if declare:
             self._declare_global(location)
         strict = self.strict_assign and not declare
-        fused = self._fused_assign(location, expr, strict)
+        # A declaration runs once per session (or per state entry): its function is not kept.
+        fused = self._fused_assign(location, expr, strict, keep=not declare)
         if fused is not None:
             self._sync()
             self._user(fused)
@@ -446,7 +448,7 @@ class EcmaScriptDatamodel(Datamodel):
         value = self.evaluate_js(expr)
         self._call(self._setter(location, strict=strict), value)
 
-    def _fused_assign(self, location: str, expr: str, strict: bool):
+    def _fused_assign(self, location: str, expr: str, strict: bool, keep: bool = True):
         """One JS function doing both the evaluation and the assignment (one call instead of two).
         Strictness is kept by checking that the root variable exists, as strict mode would."""
         key = ("=", location, expr, strict)
@@ -462,7 +464,8 @@ class EcmaScriptDatamodel(Datamodel):
                 fn = self.ctx.eval(f"(function(){{ var __v = ({body}\n); {check}{location} = __v; }})")
             except qjs.JSException:
                 fn = None  # not a plain expression: the two-step path reports it properly
-        self._assign_fns[key] = fn
+        if keep:
+            self._assign_fns[key] = fn
         return fn
 
     def _setter(self, location: str, strict: bool):
