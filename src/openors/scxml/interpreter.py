@@ -12,6 +12,7 @@ The outside world (event routing, timers, child sessions, logging) is reached on
 from __future__ import annotations
 
 import uuid
+from operator import attrgetter
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -45,8 +46,9 @@ class InterpreterHost(Protocol):
     def state_exited(self, interp: Interpreter, state: m.State) -> None: ...
 
 
-def _entry_order(state: m.State) -> int:
-    return state.order
+# Document order of states (their `order`), as a sort key: attrgetter runs in C.
+_entry_order = attrgetter("order")
+_is_atomic = attrgetter("is_atomic")
 
 
 def is_descendant(state: m.State, ancestor: m.State) -> bool:
@@ -244,7 +246,7 @@ class Interpreter:
         """The atomic states of the configuration in document order (cached between changes)."""
         cached = self._atomic_cache
         if cached is None:
-            cached = self._atomic_cache = sorted((s for s in self.configuration if s.is_atomic), key=_entry_order)
+            cached = self._atomic_cache = sorted(filter(_is_atomic, self.configuration), key=_entry_order)
         return cached
 
     def apply_finalize(self, inv: m.Invoke, event: Event) -> None:
@@ -271,21 +273,28 @@ class Interpreter:
     def select_eventless_transitions(self) -> list[m.Transition]:
         if not self.doc.has_eventless:
             return []
-        return self._select(lambda s: s.eventless)
+        return self._select(None)
 
     def select_transitions(self, event: Event) -> list[m.Transition]:
-        name = event.name
-        return self._select(lambda s: s.transitions_for(name))
+        return self._select(event.name)
 
-    def _select(self, candidates) -> list[m.Transition]:
-        """The loop both selections share: for each atomic state in document order, the first
-        enabled candidate of the state or its nearest ancestor; then conflicts are removed."""
+    def _select(self, event_name: str | None) -> list[m.Transition]:
+        """The loop both selections share (eventless when `event_name` is None): for each atomic
+        state in document order, the first enabled candidate of the state or its nearest ancestor;
+        then conflicts are removed."""
         enabled: list[m.Transition] = []
         cond = self.exec.condition
         for state in self._atomic_states():
-            for s in (state, *state.ancestors):
+            for s in state.self_and_ancestors:
                 chosen = None
-                for t in candidates(s):
+                candidates: tuple[m.Transition, ...] | None
+                if event_name is None:
+                    candidates = s.eventless
+                else:  # State.transitions_for, its memo read here first: this runs for every event
+                    candidates = s._event_memo.get(event_name)
+                    if candidates is None:
+                        candidates = s.transitions_for(event_name)
+                for t in candidates:
                     if t.cond is None or cond(t):
                         chosen = t
                         break

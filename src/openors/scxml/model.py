@@ -209,6 +209,7 @@ class State(Node):
     order: int = 0  # document order
     depth: int = 0
     ancestors: tuple[State, ...] = ()  # proper ancestors, parent first, root last
+    self_and_ancestors: tuple[State, ...] = ()  # the state, then `ancestors` (set by finish())
     # Memo: event name -> transitions of this state whose descriptors match it.
     _event_memo: dict[str, tuple[Transition, ...]] = field(default_factory=dict, repr=False)
 
@@ -222,6 +223,7 @@ class State(Node):
     eventless: tuple = ()  # transitions without `event`, document order
 
     def finish(self) -> None:
+        self.self_and_ancestors = (self, *self.ancestors)
         self.is_parallel = self.kind is StateKind.PARALLEL
         self.is_final = self.kind is StateKind.FINAL
         self.is_history = self.kind is StateKind.HISTORY

@@ -41,6 +41,7 @@ class Scheduler:
         self.io_tasks: set[asyncio.Task] = set()
         self.wakeup: asyncio.Event | None = None  # set whenever work arrives (run_until, a server)
         self._reserved: dict[str, deque[list]] = {}  # session id -> places kept for events on their way
+        self._on_event_queued = host.listeners.calls["event_queued"]  # the hook's (stable) list
 
     # --- queues -------------------------------------------------------------------------------
     @property
@@ -85,8 +86,11 @@ class Scheduler:
 
     def enqueue(self, session: Session, event: Event) -> None:
         session.external_queue.append(event)
-        self.host.listeners.notify("event_queued", session, event)
-        self.mark_ready(session)
+        for call in self._on_event_queued:
+            call(session, event)
+        if not session.queued:  # mark_ready, on the path every event takes
+            session.queued = True
+            (self.ready if session.light_streak >= self.budgets.trusted_after else self.ready_probation).append(session)
         if self.wakeup is not None:
             self.wakeup.set()
 

@@ -234,7 +234,8 @@ class SessionHost:
                 "sessions": [self.snapshot_session(s) for s in self.sessions.values() if s.parent is None]}
 
     def macrostep_done(self, session: Session) -> None:
-        self.listeners.notify("macrostep_done", session)
+        for call in self.listeners.calls["macrostep_done"]:
+            call(session)
         if not session.interpreter.running:
             self.end_session(session)
 

@@ -17,6 +17,7 @@ import asyncio
 import json
 import time
 from importlib import resources
+from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from ..budgets import Breach, MacrostepMeter
@@ -283,6 +284,23 @@ class EcmaScriptDatamodel(Datamodel):
     def _user(self, fn, *args):
         """Run user code within the macrostep's budget; hand whatever it queued for the host over,
         even when it failed."""
+        meter = self.meter
+        if meter is not None:
+            watch = meter.watch
+            if watch != _NO_MACROSTEP and perf_counter() < watch:
+                # Within a macrostep and far from its budget's end (nearly always): nothing to clamp
+                # and no collection due, so straight in (what _clamp_to_macrostep and _call do).
+                _RUNNING[0] = meter
+                try:
+                    return fn(*args)
+                except qjs.JSException as exc:
+                    raise self._js_error(exc, "") from None
+                finally:
+                    if self._drain is not None:
+                        self._after_user_code()
+        return self._user_checked(fn, *args)
+
+    def _user_checked(self, fn, *args):
         clamped = self._clamp_to_macrostep()
         try:
             return self._call(fn, *args)
@@ -373,7 +391,8 @@ class EcmaScriptDatamodel(Datamodel):
         fn = self._cond_fns.get(expr)
         if fn is None:
             fn = self._cond_fns[expr] = self._compile(f"(function(){{return !!({expr}\n);}})", f"condition {expr!r}")
-        self._sync()
+        if not self._event_applied or self._pending_config is not None:
+            self._sync()
         return self._user(fn)
 
     def _value_fn(self, expr: str):
@@ -433,22 +452,24 @@ class EcmaScriptDatamodel(Datamodel):
         self._call(self._compile(f"(function(){{ if (!('{name}' in globalThis)) globalThis['{name}'] = undefined; }})",
                                  "declaration"))
 
-    def assign(self, location: str, expr: str) -> None:
-        self.assign_js(location, expr)
-
     def assign_js(self, location: str, expr: str, declare: bool = False) -> None:
         """Assign the value of `expr` to `location`; the value never leaves JS (identity is kept)."""
         if declare:
             self._declare_global(location)
         strict = self.strict_assign and not declare
         # A declaration runs once per session (or per state entry): its function is not kept.
-        fused = self._fused_assign(location, expr, strict, keep=not declare)
+        key = ("=", location, expr, strict)
+        fused = self._assign_fns[key] if key in self._assign_fns else \
+            self._fused_assign(location, expr, strict, keep=not declare)
         if fused is not None:
-            self._sync()
+            if not self._event_applied or self._pending_config is not None:
+                self._sync()
             self._user(fused)
             return
         value = self.evaluate_js(expr)
         self._call(self._setter(location, strict=strict), value)
+
+    assign = assign_js  # the Datamodel API's name (one call less on every <assign>)
 
     def _fused_assign(self, location: str, expr: str, strict: bool, keep: bool = True):
         """One JS function doing both the evaluation and the assignment (one call instead of two).
