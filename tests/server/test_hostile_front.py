@@ -32,7 +32,9 @@ def http(server):
 
 
 def start(http) -> str:
-    response = http.post("/scxml/session/start", data={"src": WAITER})
+    # An hour before the waiter's timer moves it on: the attacks below take their time on a loaded
+    # machine, and its counter only counts while it waits.
+    response = http.post("/scxml/session/start", data={"src": WAITER, "delay_ms": "3600000"})
     assert response.status_code == 200, response.text
     return response.json()["sessionid"]
 
