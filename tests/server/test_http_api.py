@@ -34,7 +34,10 @@ def stored_ids(server) -> set[str]:
 
 
 def start(http, **fields) -> str:
-    fields.setdefault("src", WAITER)
+    if "src" not in fields:
+        fields["src"] = WAITER
+        # the waiter counts events only while it waits: an hour unless a test wants its timer
+        fields.setdefault("delay_ms", "3600000")
     response = http.post("/scxml/session/start", data=fields)
     assert response.status_code == 200, response.text
     return response.json()["sessionid"]
@@ -89,7 +92,7 @@ def test_start_by_application_name_and_with_an_alternate_url(http):
 
 def test_start_in_the_future_with_idealtime(http):
     at = int(time.time() * 1000) + 400
-    sid = start(http, idealtime=str(at), who="later")
+    sid = start(http, src=WAITER, idealtime=str(at), who="later")
     query = http.get(f"/scxml/session/{sid}/query").json()
     assert query == {"sessionid": sid, "status": "scheduled", "document": WAITER, "idealtime": at,
                      "params": {"who": "later"}}
