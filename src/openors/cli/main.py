@@ -146,7 +146,8 @@ def cmd_platform(args) -> int:
         topology=Path(args.topology) if args.topology else None,
         scenario=Path(args.scenario) if args.scenario else None,
         config_lists=Path(args.config_lists) if args.config_lists else None,
-        host=args.host, port=args.port, seed=args.seed, grace_s=args.grace, heartbeat_s=args.heartbeat)
+        host=args.host, port=args.port, seed=args.seed, grace_s=args.grace, heartbeat_s=args.heartbeat,
+        trace_size=max(1, min(args.trace_size, 1_000_000)))
     return platform_main(options, args.log_level)
 
 
@@ -198,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="seconds a disconnected node's interactions wait for it (or a taker) before "
                            "they are offered to other nodes")
     plat.add_argument("--heartbeat", type=float, default=2.0, help="node heartbeat period in seconds")
+    plat.add_argument("--trace-size", dest="trace_size", type=int, default=500,
+                      help="recent platform events kept for /ors/platform/events")
     plat.add_argument("--log-level", dest="log_level", default="INFO", help="logging level")
     plat.set_defaults(func=cmd_platform)
 

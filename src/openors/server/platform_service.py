@@ -97,6 +97,7 @@ def build_center(options: PlatformOptions) -> PlatformCenter:
     topo_path = options.topology or default_topology_path()
     topology = load_topology(topo_path)
     platform = SimulatedPlatform(topology, AsyncioClock(), seed=options.seed)
+    platform.refuse_busy_agents = True  # nodes select agents concurrently: one call per agent
     lists_text = options.config_lists.read_text() if options.config_lists else ""
     hub = Hub(platform, grace_s=options.grace_s, heartbeat_s=options.heartbeat_s,
               topology_text=Path(topo_path).read_text(), config_lists_text=lists_text)

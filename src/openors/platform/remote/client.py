@@ -24,6 +24,7 @@ import contextlib
 import itertools
 import logging
 import random
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -73,6 +74,9 @@ class RemotePlatform(Platform):
         self.epoch: str | None = None
         # requests
         self._ids = itertools.count(1)
+        # request ids are unique across restarts: an outcome meant for an earlier process of this
+        # node (replayed after a crash) never answers a new request
+        self._incarnation = uuid.uuid4().hex[:8]
         self._pending: dict[str, Any] = {}  # request id -> timeout timer
         self._unsent: list[str] = []  # encoded request frames waiting for a connection
         self._queries: dict[str, asyncio.Future] = {}
@@ -315,7 +319,7 @@ class RemotePlatform(Platform):
         self._out.put_nowait(text)
 
     def _request(self, action: str, **args: Any) -> str:
-        rid = f"{self.node}.{next(self._ids)}"
+        rid = f"{self.node}.{self._incarnation}.{next(self._ids)}"
         self._pending[rid] = self.clock.call_later(self.request_timeout, self._expired, rid, action,
                                                    args.get("interaction_id"))
         self._send({"type": p.REQUEST, "id": rid, "action": action, "args": args})
