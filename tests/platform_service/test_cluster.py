@@ -76,6 +76,6 @@ def test_killing_one_of_three_nodes_under_traffic_loses_no_call(tmp_path, redis_
         assert all("took over the sessions of a dead node" in text for text in logs.values()), \
             "both survivors take a share of B's sessions"
     finally:
-        for name, node in nodes.items():
+        for node in nodes.values():
             if node.process.poll() is None:
                 node.terminate()

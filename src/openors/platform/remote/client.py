@@ -48,6 +48,7 @@ MAX_UNSENT = 100_000  # requests kept while the link is down (each also has its 
 _EVENT_FIELDS = set(PlatformEvent.__dataclass_fields__)
 
 Position = tuple[str | None, int]  # (platform epoch, last sequence number seen)
+RESTARTED = "the platform restarted: its interactions are gone"
 
 
 class RemotePlatform(Platform):
@@ -184,6 +185,11 @@ class RemotePlatform(Platform):
 
     def _welcome(self, frame: dict[str, Any]) -> None:
         self.epoch = p.text(frame, "epoch")
+        # A new platform process: what we held in an earlier one is gone. Said now, before any
+        # event of the new one, which may reuse an id (its ids are seeded).
+        for ixn, (epoch, _seq) in list(self.positions.items()):
+            if epoch is not None and epoch != self.epoch:
+                self._lost(ixn, RESTARTED)
         text = frame.get("topology")
         if isinstance(text, str) and text and self.topology is None:
             try:
@@ -216,6 +222,8 @@ class RemotePlatform(Platform):
         elif kind in (p.GONE, p.TAKEN):
             ixn = p.text(frame, "interaction")
             assert ixn is not None
+            if ixn not in self.positions or self.positions[ixn][0] != frame.get("epoch"):
+                return  # about an earlier claim of an id we no longer hold, or hold anew
             why = frame.get("reason") if kind == p.GONE else f"another node ({frame.get('node')}) has it"
             self._lost(ixn, str(why))
         elif kind == p.OUTCOME:
@@ -299,12 +307,18 @@ class RemotePlatform(Platform):
     def claim(self, positions: dict[str, Position]) -> None:
         """Sessions that came back (a restart, or taken over from a dead node) own these
         interactions: ask for them, from where they stood (their snapshot says)."""
+        claims = {}
         for ixn, (epoch, seq) in positions.items():
+            if epoch is not None and self.epoch is not None and epoch != self.epoch:
+                # from an earlier platform process: gone (told after the restore that asked)
+                self.clock.call_later(0.0, self._lost, ixn, RESTARTED)
+                continue
             known = self.positions.get(ixn)
             if known is None or known[0] != epoch or known[1] < seq:
                 self.positions[ixn] = (epoch, seq)
-        if self.connected:
-            self._send({"type": p.CLAIM, "claims": self._claims(positions)})
+            claims[ixn] = self.positions[ixn]
+        if self.connected and claims:
+            self._send({"type": p.CLAIM, "claims": self._claims(claims)})
 
     def position(self, ixn: str) -> Position | None:
         return self.positions.get(ixn)

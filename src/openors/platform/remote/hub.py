@@ -141,18 +141,18 @@ class Hub:
     def claim(self, link: Link, claims: list[tuple[str, str | None, int]]) -> None:
         for ixn_id, epoch, seq in claims:
             if epoch is not None and epoch != self.epoch:
-                self._send(link, {"type": p.GONE, "interaction": ixn_id, "reason": "the platform restarted: "
-                                  "its interactions are gone"})
+                self._send(link, {"type": p.GONE, "interaction": ixn_id, "epoch": epoch,
+                                  "reason": "the platform restarted: its interactions are gone"})
                 continue
             stream = self.streams.get(ixn_id) or self.ended.get(ixn_id)
             if stream is None:
                 known = self.platform.get_interaction(ixn_id) is not None
                 reason = "the interaction has ended" if known else "the platform does not know this interaction"
-                self._send(link, {"type": p.GONE, "interaction": ixn_id, "reason": reason})
+                self._send(link, {"type": p.GONE, "interaction": ixn_id, "epoch": epoch, "reason": reason})
                 continue
             owner = stream.owner
             if owner is not None and owner != link.node and owner in self.links:
-                self._send(link, {"type": p.TAKEN, "interaction": ixn_id, "node": owner})
+                self._send(link, {"type": p.TAKEN, "interaction": ixn_id, "epoch": epoch, "node": owner})
                 continue
             if ixn_id in self.streams:
                 self._set_owner(stream, link.node)
@@ -163,7 +163,8 @@ class Hub:
                     if event_seq > seq:
                         link.send(text)
             if ixn_id in self.ended and (seq + 1 < first or seq >= stream.seq):
-                self._send(link, {"type": p.GONE, "interaction": ixn_id, "reason": "the interaction has ended"})
+                self._send(link, {"type": p.GONE, "interaction": ixn_id, "epoch": epoch,
+                                  "reason": "the interaction has ended"})
                 continue
             self._send(link, {"type": p.STATE, "interaction": ixn_id, "seq": stream.seq,
                               "snapshot": self.platform.get_interaction(ixn_id)})
