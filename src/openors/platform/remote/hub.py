@@ -240,6 +240,9 @@ class Hub:
             for link in list(self.links.values()):
                 link.send(text)
             return
+        record = ev.to_dict()
+        if ev.request_id in self.requests:  # a change a node's request made (user data): its id
+            record["request_id"] = self.requests[ev.request_id][1]
         stream = self.streams.get(ev.interaction_id)
         if stream is None:
             stream = self.streams[ev.interaction_id] = Stream()
@@ -249,7 +252,7 @@ class Hub:
                 self._set_owner(stream, None)
                 self._offer(ev.interaction_id, stream, ev)
                 return
-        self._interaction_event(ev, ev.to_dict())
+        self._interaction_event(ev, record)
 
     def _interaction_event(self, ev: PlatformEvent, record: dict[str, Any], also: str | None = None) -> None:
         ixn_id = ev.interaction_id
