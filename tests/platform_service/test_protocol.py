@@ -166,7 +166,9 @@ def test_a_node_that_comes_back_gets_what_it_missed_in_order_then_the_state(plat
         await asyncio.sleep(1.0)  # the call rings alice and she answers while N is away
         async with websockets.connect(platform.ws_url) as ws:
             await ws.send(hello("N", [{"interaction": ixn, "epoch": welcome["epoch"], "seq": last}]))
-            frames = await frames_until(ws, lambda f: f["type"] == "state")
+            frames = await frames_until(ws, lambda f: f["type"] == "state" and f["seq"] > last)
+            now = [f for f in frames if f["type"] == "state"][0]  # the current view, then the history
+            assert now["seq"] == last and now["snapshot"]["state"] == "routed"
             events = [f for f in frames if f["type"] == "event" and f.get("interaction") == ixn]
             assert [f["seq"] for f in events] == list(range(last + 1, last + 1 + len(events)))
             kinds = [f["event"]["kind"] for f in events]
@@ -219,6 +221,19 @@ def test_each_new_call_goes_to_one_node_serving_its_routing_point_least_loaded_f
                                and f["interaction"] in calls, limit=50, timeout=1)
         for ws in links.values():
             await ws.close()
+
+    run(main())
+
+
+def test_a_node_that_falls_silent_is_disconnected():
+    async def main():
+        with ThreadPlatform(heartbeat_s=0.2, grace_s=30) as server:
+            async with websockets.connect(server.ws_url) as ws:
+                await ws.send(hello("mute"))
+                await frames_until(ws, lambda f: f["type"] == "welcome")
+                with pytest.raises(websockets.ConnectionClosed):
+                    while True:  # no heartbeats from us: closed after three periods
+                        await asyncio.wait_for(ws.recv(), 5)
 
     run(main())
 

@@ -157,9 +157,9 @@ class NodeSession:
             self.closing = reason
             self.out.put_nowait(None)
 
-    async def _receive(self, timeout: float) -> str | None:
+    async def _receive(self, timeout: float | None) -> str | None:
         """The next text frame; None when the peer closed. Binary frames are refused."""
-        message = await asyncio.wait_for(self.ws.receive(), timeout)
+        message = await (asyncio.wait_for(self.ws.receive(), timeout) if timeout else self.ws.receive())
         if message["type"] == "websocket.disconnect":
             return None
         if message.get("text") is not None:
@@ -199,13 +199,31 @@ class NodeSession:
             writer.cancel()
 
     async def _serve(self, link: Link) -> None:
+        loop = asyncio.get_running_loop()
+        self.heard = loop.time()
+        watchdog = loop.create_task(self._watch(link))
+        try:
+            await self._frames(link)
+        finally:
+            watchdog.cancel()
+
+    async def _watch(self, link: Link) -> None:
+        """A node silent for three heartbeat periods is gone: its link is closed."""
+        loop = asyncio.get_running_loop()
         silent = self.hub.heartbeat_s * 3
         while self.closing is None:
-            try:
-                text = await self._receive(silent)
-            except TimeoutError:
+            await asyncio.sleep(self.hub.heartbeat_s)
+            if loop.time() - self.heard > silent:
                 log.warning("node fell silent", extra={"node": link.node})
+                self.close("silent for three heartbeat periods")
                 return
+
+    async def _frames(self, link: Link) -> None:
+        loop = asyncio.get_running_loop()
+        while self.closing is None:
+            try:
+                text = await self._receive(None)
+                self.heard = loop.time()
             except p.BadFrame as exc:
                 self.send(p.encode(exc.frame()))
                 continue
@@ -269,6 +287,7 @@ async def run_platform(options: PlatformOptions, ready: asyncio.Future | None = 
     port = sock.getsockname()[1]
     server = _Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                                     ws_max_size=p.MAX_FRAME_BYTES, ws_ping_interval=None,
+                                    ws_per_message_deflate=False,  # small frames on a LAN: CPU, no gain
                                     timeout_graceful_shutdown=2))
     loop = asyncio.get_running_loop()
     signals = threading.current_thread() is threading.main_thread()

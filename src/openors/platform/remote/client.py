@@ -84,6 +84,7 @@ class RemotePlatform(Platform):
         # the connection
         self._ws: Any = None
         self._out: asyncio.Queue[str] | None = None  # the live link's outgoing frames
+        self._heard = 0.0  # loop time of the platform's last frame
         self._task: asyncio.Task | None = None
         self._welcomed = asyncio.Event()
         self._stopping = False
@@ -122,8 +123,9 @@ class RemotePlatform(Platform):
         failures = 0
         while not self._stopping:
             try:
+                # no compression: frames are small and the link is a LAN's; deflate costs CPU both ends
                 async with websockets.connect(self.ws_url, max_size=p.MAX_FRAME_BYTES, open_timeout=5,
-                                              ping_interval=None, close_timeout=2) as ws:
+                                              ping_interval=None, close_timeout=2, compression=None) as ws:
                     failures = 0
                     await self._session(ws)
             except (OSError, TimeoutError, websockets.WebSocketException, p.BadFrame) as exc:
@@ -156,11 +158,12 @@ class RemotePlatform(Platform):
         self.connections += 1
         log.info("platform link up", extra={"url": self.url, "epoch": self.epoch, "node": self.node})
         loop = asyncio.get_running_loop()
-        beat = loop.create_task(self._heartbeats(out))
+        self._heard = loop.time()
+        beat = loop.create_task(self._heartbeats(ws, out))
         writer = loop.create_task(self._writer(ws, out))
         try:
-            while True:
-                text = await asyncio.wait_for(ws.recv(), self.heartbeat_s * 3 + 1)
+            async for text in ws:
+                self._heard = loop.time()
                 try:
                     self._frame(p.decode(text))
                 except p.BadFrame as exc:
@@ -172,9 +175,16 @@ class RemotePlatform(Platform):
             beat.cancel()
             writer.cancel()
 
-    async def _heartbeats(self, out: asyncio.Queue[str]) -> None:
+    async def _heartbeats(self, ws: Any, out: asyncio.Queue[str]) -> None:
+        """Beat every period; close the link when the platform has been silent for three (its
+        answers to our beats are enough to keep it open)."""
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(self.heartbeat_s)
+            if loop.time() - self._heard > self.heartbeat_s * 3:
+                log.warning("the platform fell silent", extra={"url": self.url})
+                await ws.close(1001, "silent")
+                return
             out.put_nowait(p.encode({"type": p.HEARTBEAT}))
 
     async def _writer(self, ws: Any, out: asyncio.Queue[str]) -> None:

@@ -58,7 +58,7 @@ class Stream:
     """One interaction's events as nodes see them."""
 
     seq: int = 0
-    log: deque = field(default_factory=lambda: deque(maxlen=p.REPLAY_LOG))  # (seq, text)
+    log: deque = field(default_factory=lambda: deque(maxlen=p.REPLAY_LOG))  # (seq, event record)
     owner: str | None = None
     watchers: set[str] = field(default_factory=set)
     arrival: dict[str, Any] | None = None  # the last interaction.arrived, to offer it again
@@ -158,16 +158,21 @@ class Hub:
                 self._set_owner(stream, link.node)
             stream.watchers.add(link.node)
             first = stream.log[0][0] if stream.log else stream.seq + 1
-            if seq + 1 >= first:  # everything it missed is still in the log
-                for event_seq, text in stream.log:
-                    if event_seq > seq:
-                        link.send(text)
             if ixn_id in self.ended and (seq + 1 < first or seq >= stream.seq):
                 self._send(link, {"type": p.GONE, "interaction": ixn_id, "epoch": epoch,
                                   "reason": "the interaction has ended"})
                 continue
-            self._send(link, {"type": p.STATE, "interaction": ixn_id, "seq": stream.seq,
+            state = p.encode({"type": p.STATE, "interaction": ixn_id, "seq": stream.seq,
                               "snapshot": self.platform.get_interaction(ixn_id)})
+            if seq + 1 >= first and seq < stream.seq:  # what it missed is still in the log
+                # the log keeps events without their snapshots (memory): the current one first
+                link.send(p.encode({"type": p.STATE, "interaction": ixn_id, "seq": seq,
+                                    "snapshot": self.platform.get_interaction(ixn_id)}))
+                for event_seq, record in stream.log:
+                    if event_seq > seq:
+                        link.send(p.encode({"type": p.EVENT, "interaction": ixn_id, "seq": event_seq,
+                                            "event": record, "replay": True}))
+            link.send(state)
 
     def release(self, link: Link, interactions: list[str]) -> None:
         for ixn_id in interactions:
@@ -270,7 +275,7 @@ class Hub:
         stream.seq += 1
         text = p.encode({"type": p.EVENT, "interaction": ixn_id, "seq": stream.seq, "event": record,
                          "snapshots": self._snapshots(ixn_id, record)})
-        stream.log.append((stream.seq, text))
+        stream.log.append((stream.seq, record))
         for node in stream.watchers:
             link = self.links.get(node)
             if link is not None:
