@@ -163,6 +163,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="user-data round trips per session")
     parser.add_argument("--concurrency", type=int, default=32, help="HTTP connections (requests in flight)")
     parser.add_argument("--sample", type=int, default=2000, help="sessions whose traces give the latencies")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="with --remote: place calls at this rate (calls/s) instead of as fast as possible")
     parser.add_argument("--remote", action="store_true",
                         help="embedded simulator (anchor) vs `openors platform` + 1, 2, 3 nodes (platform_hop.py)")
     args = parser.parse_args()

@@ -93,7 +93,7 @@ async def _metric(http: httpx.AsyncClient, name: str) -> float:
 
 
 async def _measure(calls_url: str, node_urls: list[str], n: int, rounds: int, concurrency: int,
-                   sample: int) -> dict:
+                   sample: int, rate: float = 0.0) -> dict:
     per_session = EVENTS_BEFORE_ROUNDS + rounds
     nodes = [httpx.AsyncClient(base_url=u, timeout=120, trust_env=False) for u in node_urls]
 
@@ -115,9 +115,18 @@ async def _measure(calls_url: str, node_urls: list[str], n: int, rounds: int, co
         return started_at, done_at
 
     async with LoadClient(calls_url, concurrency) as load:
-        async def place(count: int, first: int) -> None:
-            results = await load.many([("/ors/platform/calls", {"from": f"+1555{first + i:07d}", "to": "5000",
-                                                                "patience": "3600"}) for i in range(count)])
+        async def place(count: int, first: int, paced: float = 0.0) -> None:
+            calls = [("/ors/platform/calls", {"from": f"+1555{first + i:07d}", "to": "5000", "patience": "3600"})
+                     for i in range(count)]
+            if paced:  # open loop: one call every 1/rate s, whatever the answers take
+                start = time.perf_counter()
+                tasks = []
+                for i, (path, fields) in enumerate(calls):
+                    await asyncio.sleep(max(0.0, start + i / paced - time.perf_counter()))
+                    tasks.append(asyncio.ensure_future(load.post(path, fields)))
+                results = await asyncio.gather(*tasks)
+            else:
+                results = await load.many(calls)
             bad = [(status, body) for _, status, body in results if status != 201]
             if bad:
                 raise SystemExit(f"call refused: {bad[0]}")
@@ -127,7 +136,7 @@ async def _measure(calls_url: str, node_urls: list[str], n: int, rounds: int, co
         created0 = await total("ors_creation_session_total")
         events0 = await total("ors_scxml_events_total")
         t0 = time.perf_counter()
-        await place(n, WARM_UP)
+        await place(n, WARM_UP, rate)
         started_at, done_at = await settle(created0 + n, events0 + n * per_session, 60 + n / 20)
         events = await total("ors_scxml_events_total") - events0
 
@@ -167,7 +176,7 @@ def run_embedded(n: int, args) -> dict:
         proc, url = serve(_node_config(workdir, "embedded", None, args.rounds))
         try:
             before = _cpu_s(proc.pid)
-            result = asyncio.run(_measure(url, [url], n, args.rounds, args.concurrency, args.sample))
+            result = asyncio.run(_measure(url, [url], n, args.rounds, args.concurrency, args.sample, args.rate))
             result["cpu"] = {"server": _cpu_s(proc.pid) - before}
             return result
         finally:
@@ -193,7 +202,8 @@ def run_remote(n: int, nodes: int, args) -> dict:
                         raise SystemExit("the nodes did not connect to the platform")
                     time.sleep(0.05)
             before = [_cpu_s(p.pid) for p in procs]
-            result = asyncio.run(_measure(platform_url, urls, n, args.rounds, args.concurrency, args.sample))
+            result = asyncio.run(_measure(platform_url, urls, n, args.rounds, args.concurrency, args.sample,
+                                          args.rate))
             spent = [_cpu_s(p.pid) - b for p, b in zip(procs, before)]
             result["cpu"] = {"platform": spent[0], "nodes": sum(spent[1:])}
             return result
@@ -207,8 +217,9 @@ def compare(args) -> None:
     for nodes in (1, 2, 3):
         results.append((f"platform + {nodes} node{'s' if nodes > 1 else ''}", run_remote(n, nodes, args)))
     anchor = results[0][1]
-    print(f"{n} calls, {args.rounds} user-data round trips each (50 ms simulated switch latency), "
-          f"{args.concurrency} HTTP connections placing calls")
+    pace = f"placed at {args.rate:g} calls/s" if args.rate else f"placed as fast as {args.concurrency} HTTP " \
+                                                                  "connections can"
+    print(f"{n} calls, {args.rounds} user-data round trips each (50 ms simulated switch latency), {pace}")
     print(f"{'':24}{'calls started/s':>16}{'events/s':>10}{'trip p50 ms':>13}{'trip p99 ms':>13}"
           f"{'p50 - anchor':>14}{'started/s vs anchor':>21}  sessions per node")
     for label, r in results:
