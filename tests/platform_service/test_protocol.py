@@ -225,6 +225,26 @@ def test_each_new_call_goes_to_one_node_serving_its_routing_point_least_loaded_f
     run(main())
 
 
+def test_a_released_interaction_no_longer_counts_as_the_nodes_load(platform):
+    def owns() -> dict:
+        with client(platform.url) as http:
+            return {n["node"]: n["owns"] for n in http.get("/ors/platform/nodes").json()["nodes"]}
+
+    async def main():
+        async with websockets.connect(platform.ws_url) as ws:
+            await ws.send(hello("R"))
+            await frames_until(ws, lambda f: f["type"] == "welcome")
+            ixn = await asyncio.to_thread(call, platform)
+            await frames_until(ws, lambda f: f.get("event", {}).get("kind") == "interaction.arrived")
+            assert (await asyncio.to_thread(owns))["R"] == 1
+            await ws.send(json.dumps({"type": "release", "interactions": [ixn]}))
+            await ws.send(json.dumps({"type": "heartbeat"}))
+            await frames_until(ws, lambda f: f["type"] == "heartbeat")
+            assert (await asyncio.to_thread(owns))["R"] == 0
+
+    run(main())
+
+
 def test_a_node_that_falls_silent_is_disconnected():
     async def main():
         with ThreadPlatform(heartbeat_s=0.2, grace_s=30) as server:

@@ -85,6 +85,7 @@ class RemotePlatform(Platform):
         self._ws: Any = None
         self._out: asyncio.Queue[str] | None = None  # the live link's outgoing frames
         self._heard = 0.0  # loop time of the platform's last frame
+        self._held: set[str] = set()  # offered to or claimed by this node, until released
         self._task: asyncio.Task | None = None
         self._welcomed = asyncio.Event()
         self._stopping = False
@@ -185,7 +186,19 @@ class RemotePlatform(Platform):
                 log.warning("the platform fell silent", extra={"url": self.url})
                 await ws.close(1001, "silent")
                 return
+            self._release_unowned(out)
             out.put_nowait(p.encode({"type": p.HEARTBEAT}))
+
+    def _release_unowned(self, out: asyncio.Queue[str]) -> None:
+        """Interactions offered to or claimed by this node that no session owns any more (their
+        sessions ended): the platform stops counting them as this node's load."""
+        owned = set(self.owned())
+        gone = [ixn for ixn in self._held if ixn not in owned][: p.MAX_CLAIMS]
+        if gone:
+            self._held.difference_update(gone)
+            for ixn in gone:
+                self.positions.pop(ixn, None)
+            out.put_nowait(p.encode({"type": p.RELEASE, "interactions": gone}))
 
     async def _writer(self, ws: Any, out: asyncio.Queue[str]) -> None:
         """The one writer of the link: frames leave in the order they were made."""
@@ -271,6 +284,8 @@ class RemotePlatform(Platform):
         if not isinstance(fields.get("kind"), str):
             raise p.BadFrame("event.kind", "missing")
         event = PlatformEvent(**fields)
+        if event.kind == EventKind.INTERACTION_ARRIVED and isinstance(ixn, str):
+            self._held.add(ixn)
         if event.kind in (EventKind.REQUEST_DONE, EventKind.REQUEST_FAILED):
             timer = self._pending.pop(event.request_id or "", None)
             if timer is None:
@@ -300,6 +315,7 @@ class RemotePlatform(Platform):
 
     def _forget(self, ixn: str) -> None:
         self.positions.pop(ixn, None)
+        self._held.discard(ixn)
         snap = self.snapshots.pop(ixn, None)
         if snap is not None:
             self.finished[ixn] = snap
@@ -310,6 +326,7 @@ class RemotePlatform(Platform):
     def _claims(self, interactions: Iterable[str]) -> list[dict[str, Any]]:
         out = []
         for ixn in interactions:
+            self._held.add(ixn)
             epoch, seq = self.positions.get(ixn, (None, 0))
             out.append({"interaction": ixn, "epoch": epoch, "seq": seq})
         return out
@@ -327,6 +344,7 @@ class RemotePlatform(Platform):
             if known is None or known[0] != epoch or known[1] < seq:
                 self.positions[ixn] = (epoch, seq)
             claims[ixn] = self.positions[ixn]
+            self._held.add(ixn)
         if self.connected and claims:
             self._send({"type": p.CLAIM, "claims": self._claims(claims)})
 
