@@ -258,6 +258,56 @@ def test_a_node_that_falls_silent_is_disconnected():
     run(main())
 
 
+TOKEN = "s3cret-platform-token-0123"
+
+
+def test_with_a_token_nodes_and_http_clients_must_give_it():
+    async def main(server):
+        for given, field in ((None, "token"), ("wrong-token-of-some-length", "token")):
+            async with websockets.connect(server.ws_url) as ws:
+                frame = json.loads(hello("T"))
+                if given:
+                    frame["token"] = given
+                await ws.send(json.dumps(frame))
+                error = json.loads(await ws.recv())
+                assert error["type"] == "error" and error["field"] == field
+        async with websockets.connect(server.ws_url) as ws:
+            frame = json.loads(hello("T"))
+            frame["token"] = TOKEN
+            await ws.send(json.dumps(frame))
+            assert (await frames_until(ws, lambda f: f["type"] == "welcome"))[-1]["node"] == "T"
+
+    with ThreadPlatform(token=TOKEN) as server:
+        run(main(server))
+        with client(server.url) as http:
+            refused = http.post("/ors/platform/calls", data={"from": "+15550000009", "to": "5000"})
+            assert refused.status_code == 401 and refused.json()["error"] == "Unauthorized"
+            placed = http.post("/ors/platform/calls", data={"from": "+15550000009", "to": "5000"},
+                               headers={"Authorization": f"Bearer {TOKEN}"})
+            assert placed.status_code == 201
+
+
+def test_a_node_with_the_token_is_welcomed_and_one_without_it_is_not():
+    async def main(server):
+        welcomed = []
+        for token in (TOKEN, None):
+            remote = RemotePlatform(server.url, RealClock(), node="N", token=token, reconnect_max_s=0.2)
+            welcomed.append(await remote.start(wait_s=2))
+            await remote.stop()
+        assert welcomed == [True, False]
+
+    with ThreadPlatform(token=TOKEN) as server:
+        run(main(server))
+
+
+def test_the_platform_refuses_to_listen_beyond_loopback_without_a_token(monkeypatch, capsys):
+    from openors.cli.main import main as openors
+
+    monkeypatch.delenv(p.TOKEN_ENV, raising=False)
+    assert openors(["platform", "--host", "0.0.0.0", "--port", "0"]) == 2
+    assert p.TOKEN_ENV in capsys.readouterr().err
+
+
 # --- the node side ------------------------------------------------------------------------------------
 def test_a_request_while_the_platform_is_unreachable_fails_with_timeout_and_says_why():
     async def main():

@@ -142,7 +142,21 @@ def cmd_platform(args) -> int:
     if args.grace <= 0 or args.heartbeat <= 0:
         print("error: --grace and --heartbeat must be positive numbers of seconds", file=sys.stderr)
         return 2
+    import os
+
+    from openors.server.auth import MIN_TOKEN_LENGTH, is_loopback
+    from openors.server.platform_service import TOKEN_ENV
+
+    token = os.environ.get(TOKEN_ENV) or None
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        print(f"error: {TOKEN_ENV} must be at least {MIN_TOKEN_LENGTH} characters", file=sys.stderr)
+        return 2
+    if token is None and not is_loopback(args.host) and not args.allow_unauthenticated:
+        print(f"error: --host {args.host} is reachable from other machines but no token is set: set "
+              f"{TOKEN_ENV} (nodes give it as platform.token), or pass --allow-unauthenticated", file=sys.stderr)
+        return 2
     options = PlatformOptions(
+        token=token,
         topology=Path(args.topology) if args.topology else None,
         scenario=Path(args.scenario) if args.scenario else None,
         config_lists=Path(args.config_lists) if args.config_lists else None,
@@ -201,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     plat.add_argument("--heartbeat", type=float, default=2.0, help="node heartbeat period in seconds")
     plat.add_argument("--trace-size", dest="trace_size", type=int, default=500,
                       help="recent platform events kept for /ors/platform/events")
+    plat.add_argument("--allow-unauthenticated", dest="allow_unauthenticated", action="store_true",
+                      help="listen beyond loopback without OPENORS_PLATFORM_TOKEN")
     plat.add_argument("--log-level", dest="log_level", default="INFO", help="logging level")
     plat.set_defaults(func=cmd_platform)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import signal
 import sys
@@ -41,6 +42,7 @@ from .platform_routes import add_platform_routes
 
 log = logging.getLogger("openors.platform.service")
 
+TOKEN_ENV = p.TOKEN_ENV
 MAX_QUEUED_FRAMES = 100_000  # frames waiting for one slow node; beyond, it is disconnected
 HELLO_TIMEOUT_S = 10.0
 
@@ -53,6 +55,7 @@ class PlatformOptions:
     host: str = "127.0.0.1"
     port: int = 8090
     seed: int = 0
+    token: str | None = None  # nodes (hello) and HTTP clients (bearer) must give it, when set
     grace_s: float = 10.0  # a disconnected node's interactions wait this long for it or a taker
     heartbeat_s: float = 2.0  # nodes send heartbeats this often; silent for 3 periods = gone
     trace_size: int = 500
@@ -108,7 +111,7 @@ def build_center(options: PlatformOptions) -> PlatformCenter:
     return center
 
 
-def create_platform_app(center: PlatformCenter) -> FastAPI:
+def create_platform_app(center: PlatformCenter, token: str | None = None) -> FastAPI:
     app = FastAPI(title="OpenORS platform", version=__version__,
                   description="The simulated contact center: operator endpoints and the openors-platform/1 WebSocket.")
     registry = CollectorRegistry()
@@ -130,17 +133,40 @@ def create_platform_app(center: PlatformCenter) -> FastAPI:
 
     @app.websocket(p.PATH)
     async def protocol(ws: WebSocket) -> None:
-        await NodeSession(center.hub, ws).run()
+        await NodeSession(center.hub, ws, token).run()
 
+    if token:
+        app.add_middleware(BearerToken, token=token)
     return app
+
+
+class BearerToken:
+    """Every HTTP request needs `Authorization: Bearer <token>` (401 otherwise); the WebSocket
+    checks the hello's `token` instead (NodeSession)."""
+
+    def __init__(self, app, token: str):
+        self.app = app
+        self.expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            given = dict(scope.get("headers") or []).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                answer = JSONResponse({"error": "Unauthorized", "message": "a bearer token is required "
+                                       f"(the platform's {TOKEN_ENV})"}, status_code=401,
+                                      headers={"WWW-Authenticate": "Bearer"})
+                await answer(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class NodeSession:
     """One node's WebSocket: hello first, then frames both ways until it closes or falls silent."""
 
-    def __init__(self, hub: Hub, ws: WebSocket):
+    def __init__(self, hub: Hub, ws: WebSocket, token: str | None = None):
         self.hub = hub
         self.ws = ws
+        self.token = token
         self.out: asyncio.Queue[str | None] = asyncio.Queue()
         self.closing: str | None = None
 
@@ -175,7 +201,11 @@ class NodeSession:
                 text = await self._receive(HELLO_TIMEOUT_S)
                 if text is None:
                     return
-                fields = hello_fields(p.decode(text))
+                frame = p.decode(text)
+                fields = hello_fields(frame)
+                given = frame.get("token")
+                if self.token and not (isinstance(given, str) and hmac.compare_digest(given, self.token)):
+                    raise p.BadFrame("token", "missing or wrong: this platform requires its token")
                 link = Link(fields["node"], self.send, _as_set(fields["routing_points"]), _as_set(fields["queues"]),
                             close=self.close)
                 self.hub.connect(link, fields)
@@ -282,7 +312,7 @@ class _Server(uvicorn.Server):
 async def run_platform(options: PlatformOptions, ready: asyncio.Future | None = None,
                        stop: asyncio.Event | None = None) -> int:
     center = build_center(options)
-    app = create_platform_app(center)
+    app = create_platform_app(center, options.token)
     sock = bind_tcp(options.host, options.port)
     port = sock.getsockname()[1]
     server = _Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",

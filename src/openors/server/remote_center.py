@@ -12,10 +12,12 @@ Configured by the `platform` section of the server configuration:
       reconnect_max_s: 5             # longest pause between two connection attempts
       heartbeat_s: 2
       config_lists: lists.yaml       # default: the platform's --config-lists, if it has one
+      token: ...                     # the platform's OPENORS_PLATFORM_TOKEN (default: that variable)
 """
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 from dataclasses import dataclass
@@ -25,12 +27,14 @@ from typing import Any
 from openors.ors.applications import find_application
 from openors.ors.ownership_part import OWNERSHIP_PART, OwnershipPart
 from openors.ors.world import OrsWorld
+from openors.platform.remote import protocol
 from openors.platform.remote.client import RemotePlatform
 
 from .contact_center import count_platform_session, share_documents
 
 KEYS = {"url", "node", "routing_points", "queues", "request_timeout_s", "connect_timeout_s", "reconnect_max_s",
-        "heartbeat_s", "config_lists"}
+        "heartbeat_s", "config_lists", "token"}
+TOKEN_ENV = protocol.TOKEN_ENV
 
 
 @dataclass
@@ -44,6 +48,7 @@ class RemoteConfig:
     reconnect_max_s: float = 5.0
     heartbeat_s: float = 2.0
     config_lists: Path | None = None
+    token: str | None = None
 
 
 def load_remote(section: dict[str, Any], base: Path, store_node: str | None, error: type[Exception]) -> RemoteConfig:
@@ -74,6 +79,10 @@ def load_remote(section: dict[str, Any], base: Path, store_node: str | None, err
             setattr(config, key, float(value))
     if section.get("config_lists"):
         config.config_lists = base / str(section["config_lists"])
+    token = section.get("token", os.environ.get(TOKEN_ENV) or None)
+    if token is not None and (not isinstance(token, str) or not token):
+        raise error(f"platform.token must be a string (the platform's {TOKEN_ENV})")
+    config.token = token
     return config
 
 
@@ -84,7 +93,8 @@ async def attach_remote_platform(runtime: Any, config: RemoteConfig, application
     host = runtime.host
     remote = RemotePlatform(config.url, host.clock, node=config.node or "ors", routing_points=config.routing_points,
                             queues=config.queues, request_timeout=config.request_timeout_s,
-                            reconnect_max_s=config.reconnect_max_s, heartbeat_s=config.heartbeat_s)
+                            reconnect_max_s=config.reconnect_max_s, heartbeat_s=config.heartbeat_s,
+                            token=config.token)
     base = Path(base_dir or ".")
     resolved: dict[str, str] = {}
 

@@ -54,7 +54,8 @@ RESTARTED = "the platform restarted: its interactions are gone"
 class RemotePlatform(Platform):
     def __init__(self, url: str, clock: Any, *, node: str, routing_points: list[str] | None = None,
                  queues: list[str] | None = None, request_timeout: float = 10.0,
-                 reconnect_min_s: float = 0.1, reconnect_max_s: float = 5.0, heartbeat_s: float = 2.0):
+                 reconnect_min_s: float = 0.1, reconnect_max_s: float = 5.0, heartbeat_s: float = 2.0,
+                 token: str | None = None):
         super().__init__()
         self.url = url.rstrip("/")
         self.ws_url = "ws" + self.url[len("http"):] + p.PATH if self.url.startswith("http") else self.url
@@ -66,6 +67,7 @@ class RemotePlatform(Platform):
         self.reconnect_min_s = reconnect_min_s
         self.reconnect_max_s = reconnect_max_s
         self.heartbeat_s = heartbeat_s
+        self.token = token  # the platform's shared secret, if it has one
         # the mirror
         self.topology: Topology | None = None
         self.config_lists: dict | None = None  # the platform's configuration lists, if it has some
@@ -142,10 +144,12 @@ class RemotePlatform(Platform):
             await asyncio.sleep(delay * self.rng.uniform(0.5, 1.0))  # jitter: nodes do not return in step
 
     async def _session(self, ws: Any) -> None:
-        await ws.send(p.encode({"type": p.HELLO, "protocol": p.PROTOCOL, "node": self.node,
-                                "serves": {"routing_points": self.routing_points or "*",
-                                           "queues": self.queues or "*"},
-                                "claims": self._claims(self.owned())}))
+        hello = {"type": p.HELLO, "protocol": p.PROTOCOL, "node": self.node,
+                 "serves": {"routing_points": self.routing_points or "*", "queues": self.queues or "*"},
+                 "claims": self._claims(self.owned())}
+        if self.token:
+            hello["token"] = self.token
+        await ws.send(p.encode(hello))
         welcome = p.decode(await asyncio.wait_for(ws.recv(), 10))
         if welcome.get("type") != p.WELCOME:
             raise p.BadFrame("type", f"expected welcome, got {welcome.get('type')!r}: {welcome.get('message', '')}")

@@ -13,6 +13,7 @@ import orjson
 
 PROTOCOL = "openors-platform/1"
 PATH = "/ors/platform/protocol"  # on the platform's HTTP port
+TOKEN_ENV = "OPENORS_PLATFORM_TOKEN"  # the shared secret of a platform and its nodes (optional)
 MAX_FRAME_BYTES = 1 << 20  # a frame larger than this is refused (the WebSocket is closed: 1009)
 MAX_CLAIMS = 100_000  # interactions one hello or claim frame may name
 MAX_ID_CHARS = 128
