@@ -79,3 +79,28 @@ def test_killing_one_of_three_nodes_under_traffic_loses_no_call(tmp_path, redis_
         for node in nodes.values():
             if node.process.poll() is None:
                 node.terminate()
+
+
+def test_the_calls_of_a_node_that_never_comes_back_are_offered_to_a_live_node(tmp_path):
+    # memory stores: A's sessions die with it, nobody claims its calls; after the grace B gets them
+    platform = PlatformProcess(tmp_path / "platform.log", grace=2).start()
+    nodes = {name: start_node(node_config(tmp_path, name, platform.url, store={"type": "memory"}))
+             for name in "AB"}
+    try:
+        calls = place_calls(platform.url, 14)
+
+        def a_holds_waiting_calls() -> bool:
+            return sum(i["node"] == "A" and i["state"] == "treating"
+                       for i in interactions(platform.url).values()) >= 3
+
+        wait_for(a_holds_waiting_calls, timeout=15)
+        nodes["A"].kill()
+        wait_for(lambda: not interactions(platform.url), timeout=90, interval=0.3)
+        events = platform_events(platform.url)
+        assert set(calls) <= reached_an_agent(events), "every call is answered by an agent"
+        assert not abandoned(events) & set(calls)
+        assert "offering again an interaction of a node that did not claim it" in (tmp_path / "platform.log").read_text()
+    finally:
+        if nodes["B"].process.poll() is None:
+            nodes["B"].terminate()
+        platform.stop()

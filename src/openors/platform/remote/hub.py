@@ -270,7 +270,7 @@ class Hub:
             stream = self.streams.get(ixn_id) or self.ended.get(ixn_id)
             if stream is None:
                 stream = self.streams[ixn_id] = Stream()
-        if also is not None:
+        if also in self.links:  # a node that is gone watches nothing until it claims again
             stream.watchers.add(also)
         stream.seq += 1
         text = p.encode({"type": p.EVENT, "interaction": ixn_id, "seq": stream.seq, "event": record,
