@@ -99,6 +99,12 @@ def call(platform, caller: str = "+15550000001", to: str = "5000") -> str:
     ('{"type": "claim", "claims": [{"interaction": "X", "seq": -1}]}', "claims[0].seq"),
     ('{"type": "claim", "claims": [{"seq": 1}]}', "claims[0].interaction"),
     ('{"type": "query", "id": "q", "what": "everything"}', "what"),
+    ('{"type": "request", "id": "r1", "action": "agent_ready", "args": {"agent_id": ["not", "an", "id"]}}',
+     "args.agent_id"),
+    ('{"type": "request", "id": "r1", "action": "route", "args": {"interaction_id": "X", "destination": 5}}',
+     "args.destination"),
+    ('{"type": "request", "id": "r1", "action": "start_treatment", "args": {"interaction_id": "X", '
+     '"treatment": "music", "duration": "long"}}', "args.duration"),
 ])
 def test_a_bad_frame_gets_an_error_naming_the_field_and_the_link_goes_on(platform, frame, field):
     async def main():

@@ -263,6 +263,10 @@ class NodeSession:
                 self._dispatch(link, p.decode(text))
             except p.BadFrame as exc:
                 self.send(p.encode(exc.frame()))
+            except Exception as exc:  # values the simulator chokes on: that frame fails, the link goes on
+                log.exception("frame failed", extra={"node": link.node})
+                self.send(p.encode({"type": p.ERROR, "code": "failed", "field": "$",
+                                    "message": f"the platform could not handle this frame: {type(exc).__name__}"}))
 
     def _dispatch(self, link: Link, frame: dict[str, Any]) -> None:
         kind = frame["type"]

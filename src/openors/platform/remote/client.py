@@ -70,6 +70,7 @@ class RemotePlatform(Platform):
         self.token = token  # the platform's shared secret, if it has one
         # the mirror
         self.topology: Topology | None = None
+        self._topology_text = ""
         self.config_lists: dict | None = None  # the platform's configuration lists, if it has some
         self.snapshots: dict[str, dict[str, Any]] = {}
         self.finished: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -131,6 +132,8 @@ class RemotePlatform(Platform):
                                               ping_interval=None, close_timeout=2, compression=None) as ws:
                     failures = 0
                     await self._session(ws)
+                if not self._stopping:
+                    log.warning("platform link closed", extra={"url": self.url})
             except (OSError, TimeoutError, websockets.WebSocketException, p.BadFrame) as exc:
                 if not self._stopping:
                     log.warning("platform link down", extra={"url": self.url, "reason": str(exc) or type(exc).__name__})
@@ -218,11 +221,12 @@ class RemotePlatform(Platform):
             if epoch is not None and epoch != self.epoch:
                 self._lost(ixn, RESTARTED)
         text = frame.get("topology")
-        if isinstance(text, str) and text and self.topology is None:
+        if isinstance(text, str) and text and text != self._topology_text:  # first, or a new site
             try:
                 self.topology = parse_topology(yaml.safe_load(text), f"{self.url} topology")
             except (ConfigError, yaml.YAMLError) as exc:
                 raise p.BadFrame("topology", str(exc)) from None
+            self._topology_text, self._resolver = text, None
         lists = frame.get("config_lists")
         if isinstance(lists, str) and lists and self.config_lists is None:
             with contextlib.suppress(yaml.YAMLError):

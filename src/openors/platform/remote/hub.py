@@ -191,6 +191,7 @@ class Hub:
         args = dict(p.mapping(frame, "args"))
         for key in _REQUEST_ONLY_KEYWORDS | ({"origin"} if action != "make_call" else set()):
             args.pop(key, None)
+        p.check_args(args, rid)
         ixn_id = args.get("interaction_id")
         try:
             platform_id = getattr(self.platform, action)(**args)
@@ -198,8 +199,10 @@ class Hub:
             self._send(link, {"type": p.OUTCOME, "id": rid,
                               "error": {"code": exc.code, "description": exc.description}})
             return
-        except TypeError as exc:  # arguments the method does not take
+        except TypeError as exc:  # arguments the method does not take, or of the wrong kind
             raise p.BadFrame("args", f"{action}: {exc}", rid) from None
+        except (ValueError, KeyError, AttributeError) as exc:  # values the simulator cannot use
+            raise p.BadFrame("args", f"{action}: {type(exc).__name__}: {exc}", rid) from None
         self.requests[platform_id] = (link.node, str(rid))
         if isinstance(ixn_id, str) and ixn_id in self.streams:
             self.streams[ixn_id].watchers.add(link.node)

@@ -36,6 +36,18 @@ ACTIONS = frozenset({
 })
 QUERIES = frozenset({"interaction", "agents", "ready_agents", "resolve"})
 
+# What each request argument may be (docs/platform.md): checked before the platform sees it.
+_TEXT = (str,)
+_DEST = (str, dict)
+_ARG_TYPES: dict[str, tuple[type, ...]] = {
+    **{name: _TEXT for name in ("interaction_id", "agent_id", "source", "reason", "treatment", "application",
+                                "from_", "text", "to", "subject", "body", "srid", "server", "media", "message_type",
+                                "route_type", "call_type", "place", "dn", "parent_id")},
+    **{name: _DEST for name in ("destination", "origin", "device", "queue")},
+    **{name: (dict,) for name in ("udata", "hints", "data", "collect", "changes")},
+    "keys": (list,), "duration": (int, float), "service_id": (int, str),
+}
+
 
 class BadFrame(ValueError):
     """A frame that breaks the protocol: `field` names where (`$` is the frame itself)."""
@@ -126,3 +138,16 @@ def names(frame: dict, name: str) -> list[str] | None:
 def _show(value: Any) -> str:
     shown = repr(value)
     return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
+def check_args(args: dict[str, Any], frame_id: Any = None) -> None:
+    """Each known argument of a request has the kind of value the platform takes (None: absent)."""
+    for name, value in args.items():
+        allowed = _ARG_TYPES.get(name)
+        if value is None or allowed is None:
+            continue  # an unknown name is the method's to refuse
+        strings = not isinstance(value, list) or all(isinstance(k, str) for k in value)
+        if isinstance(value, bool) or not isinstance(value, allowed) or not strings:
+            kinds = " or ".join({"str": "a string", "dict": "an object", "list": "a list of strings",
+                                 "int": "a number", "float": "a number"}[t.__name__] for t in allowed)
+            raise BadFrame(f"args.{name}", f"expected {kinds}, got {_show(value)}", frame_id)
