@@ -173,6 +173,9 @@ class NodeSession:
     def send(self, text: str) -> None:
         if self.closing is not None:
             return
+        if len(text) > p.MAX_FRAME_BYTES:  # the node would close the link, and get it again on return
+            log.error("frame too large for the protocol, not sent", extra={"bytes": len(text), "head": text[:120]})
+            return
         if self.out.qsize() >= MAX_QUEUED_FRAMES:
             self.close("the node does not read its frames fast enough")
             return

@@ -278,6 +278,8 @@ class Hub:
         stream.seq += 1
         text = p.encode({"type": p.EVENT, "interaction": ixn_id, "seq": stream.seq, "event": record,
                          "snapshots": self._snapshots(ixn_id, record)})
+        if len(text) > p.MAX_FRAME_BYTES:  # a huge interaction (a long chat): its view waits for a state
+            text = p.encode({"type": p.EVENT, "interaction": ixn_id, "seq": stream.seq, "event": record})
         stream.log.append((stream.seq, record))
         for node in stream.watchers:
             link = self.links.get(node)
