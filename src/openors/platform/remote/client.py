@@ -6,8 +6,8 @@ Nothing above it changes: requests return their id at once and complete with one
 keeps up to date (the topology and agents from `welcome` and agent events, each interaction as the
 last event about it showed it).
 
-* Connection: one WebSocket, re-opened after any failure with a bounded, jittered exponential
-  back-off. Each `hello` claims the interactions this node's sessions own, with the platform epoch
+* Connection (link.py): one WebSocket, re-opened after any failure with a bounded, jittered
+  exponential back-off. Each `hello` claims the interactions this node's sessions own, with the platform epoch
   and the last sequence number seen for each: the platform replays what was missed, in order, then
   sends the interaction's current state (`state`), or says it is `gone` (it ended, or the
   platform restarted) or `taken` (another live node has it). Gone and taken interactions reach the
@@ -23,13 +23,11 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import random
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import websockets
 import yaml
 
 from openors.platform.errors import PlatformError
@@ -40,11 +38,11 @@ from openors.platform.topology import Topology, parse_topology
 from openors.platform.validation import ConfigError
 
 from . import protocol as p
+from .link import PlatformLink
 
 log = logging.getLogger("openors.platform.remote")
 
-ENDED_KEPT = 2000
-MAX_UNSENT = 100_000  # requests kept while the link is down (each also has its timeout)  # snapshots of ended interactions kept for late readers
+ENDED_KEPT = 2000  # snapshots of ended interactions kept for late readers
 _EVENT_FIELDS = set(PlatformEvent.__dataclass_fields__)
 
 Position = tuple[str | None, int]  # (platform epoch, last sequence number seen)
@@ -57,17 +55,16 @@ class RemotePlatform(Platform):
                  reconnect_min_s: float = 0.1, reconnect_max_s: float = 5.0, heartbeat_s: float = 2.0,
                  token: str | None = None):
         super().__init__()
-        self.url = url.rstrip("/")
-        self.ws_url = "ws" + self.url[len("http"):] + p.PATH if self.url.startswith("http") else self.url
         self.clock = clock
         self.node = node
         self.routing_points = routing_points  # None: every routing point
         self.queues = queues
         self.request_timeout = request_timeout
-        self.reconnect_min_s = reconnect_min_s
-        self.reconnect_max_s = reconnect_max_s
-        self.heartbeat_s = heartbeat_s
         self.token = token  # the platform's shared secret, if it has one
+        self.link = PlatformLink(url, hello=self._hello, on_welcome=self._welcome, on_frame=self._frame,
+                                 before_beat=self._releases, reconnect_min_s=reconnect_min_s,
+                                 reconnect_max_s=reconnect_max_s, heartbeat_s=heartbeat_s)
+        self.url = self.link.url
         # the mirror
         self.topology: Topology | None = None
         self._topology_text = ""
@@ -76,142 +73,54 @@ class RemotePlatform(Platform):
         self.finished: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.positions: dict[str, Position] = {}  # interaction -> where its events stand for us
         self.epoch: str | None = None
+        self._held: set[str] = set()  # offered to or claimed by this node, until released
         # requests
         self._ids = itertools.count(1)
         # request ids are unique across restarts: an outcome meant for an earlier process of this
         # node (replayed after a crash) never answers a new request
         self._incarnation = uuid.uuid4().hex[:8]
         self._pending: dict[str, Any] = {}  # request id -> timeout timer
-        self._unsent: list[str] = []  # encoded request frames waiting for a connection
         self._queries: dict[str, asyncio.Future] = {}
-        # the connection
-        self._ws: Any = None
-        self._out: asyncio.Queue[str] | None = None  # the live link's outgoing frames
-        self._heard = 0.0  # loop time of the platform's last frame
-        self._held: set[str] = set()  # offered to or claimed by this node, until released
-        self._task: asyncio.Task | None = None
-        self._welcomed = asyncio.Event()
-        self._stopping = False
         self.owned: Callable[[], Iterable[str]] = lambda: ()  # interactions our sessions own (wiring)
         self.on_resync: Callable[[str], None] = lambda ixn: None  # an interaction's state arrived
         self.on_welcome: Callable[[RemotePlatform], None] = lambda platform: None
-        self.connections = 0  # successful hellos, for operators and tests
-        self.rng = random.Random()
 
     # --- life cycle ---------------------------------------------------------------------------------
     async def start(self, wait_s: float = 10.0) -> bool:
         """Connect in the background; True once welcomed within `wait_s` (the node may start
         without its platform: it keeps trying, and requests fail with `timeout` meanwhile)."""
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="openors-platform-link")
-        try:
-            await asyncio.wait_for(self._welcomed.wait(), wait_s)
-            return True
-        except TimeoutError:
-            log.error("the platform did not answer; still trying", extra={"url": self.url})
-            return False
+        return await self.link.start(wait_s)
 
     async def stop(self) -> None:
-        self._stopping = True
-        if self._ws is not None:
-            with contextlib.suppress(Exception):
-                await self._ws.close()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self.link.stop()
 
     @property
     def connected(self) -> bool:
-        return self._ws is not None and self._welcomed.is_set()
+        return self.link.connected
 
-    async def _run(self) -> None:
-        failures = 0
-        while not self._stopping:
-            try:
-                # no compression: frames are small and the link is a LAN's; deflate costs CPU both ends
-                async with websockets.connect(self.ws_url, max_size=p.MAX_FRAME_BYTES, open_timeout=5,
-                                              ping_interval=None, close_timeout=2, compression=None) as ws:
-                    failures = 0
-                    await self._session(ws)
-                if not self._stopping:
-                    log.warning("platform link closed", extra={"url": self.url})
-            except (OSError, TimeoutError, websockets.WebSocketException, p.BadFrame) as exc:
-                if not self._stopping:
-                    log.warning("platform link down", extra={"url": self.url, "reason": str(exc) or type(exc).__name__})
-            finally:
-                self._ws = None
-                self._welcomed.clear()
-            if self._stopping:
-                return
-            failures += 1
-            delay = min(self.reconnect_max_s, self.reconnect_min_s * 2 ** min(failures, 16))
-            await asyncio.sleep(delay * self.rng.uniform(0.5, 1.0))  # jitter: nodes do not return in step
+    @property
+    def connections(self) -> int:
+        return self.link.connections
 
-    async def _session(self, ws: Any) -> None:
+    def _hello(self) -> dict[str, Any]:
         hello = {"type": p.HELLO, "protocol": p.PROTOCOL, "node": self.node,
                  "serves": {"routing_points": self.routing_points or "*", "queues": self.queues or "*"},
                  "claims": self._claims(self.owned())}
         if self.token:
             hello["token"] = self.token
-        await ws.send(p.encode(hello))
-        welcome = p.decode(await asyncio.wait_for(ws.recv(), 10))
-        if welcome.get("type") != p.WELCOME:
-            raise p.BadFrame("type", f"expected welcome, got {welcome.get('type')!r}: {welcome.get('message', '')}")
-        self._welcome(welcome)
-        out: asyncio.Queue[str] = asyncio.Queue()
-        for text in self._unsent:  # requests made while the link was down, in their order
-            out.put_nowait(text)
-        self._unsent = []
-        self._ws, self._out = ws, out
-        self._welcomed.set()
-        self.connections += 1
-        log.info("platform link up", extra={"url": self.url, "epoch": self.epoch, "node": self.node})
-        loop = asyncio.get_running_loop()
-        self._heard = loop.time()
-        beat = loop.create_task(self._heartbeats(ws, out))
-        writer = loop.create_task(self._writer(ws, out))
-        try:
-            async for text in ws:
-                self._heard = loop.time()
-                try:
-                    self._frame(p.decode(text))
-                except p.BadFrame as exc:
-                    log.error("bad frame from the platform", extra={"field": exc.field, "reason": exc.message})
-                except Exception:  # a bug above us must not cut the link
-                    log.exception("platform frame failed")
-        finally:
-            self._out = None
-            beat.cancel()
-            writer.cancel()
+        return hello
 
-    async def _heartbeats(self, ws: Any, out: asyncio.Queue[str]) -> None:
-        """Beat every period; close the link when the platform has been silent for three (its
-        answers to our beats are enough to keep it open)."""
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(self.heartbeat_s)
-            if loop.time() - self._heard > self.heartbeat_s * 3:
-                log.warning("the platform fell silent", extra={"url": self.url})
-                await ws.close(1001, "silent")
-                return
-            self._release_unowned(out)
-            out.put_nowait(p.encode({"type": p.HEARTBEAT}))
-
-    def _release_unowned(self, out: asyncio.Queue[str]) -> None:
+    def _releases(self) -> list[dict[str, Any]]:
         """Interactions offered to or claimed by this node that no session owns any more (their
         sessions ended): the platform stops counting them as this node's load."""
         owned = set(self.owned())
         gone = [ixn for ixn in self._held if ixn not in owned][: p.MAX_CLAIMS]
-        if gone:
-            self._held.difference_update(gone)
-            for ixn in gone:
-                self.positions.pop(ixn, None)
-            out.put_nowait(p.encode({"type": p.RELEASE, "interactions": gone}))
-
-    async def _writer(self, ws: Any, out: asyncio.Queue[str]) -> None:
-        """The one writer of the link: frames leave in the order they were made."""
-        with contextlib.suppress(websockets.WebSocketException):
-            while True:
-                await ws.send(await out.get())
+        if not gone:
+            return []
+        self._held.difference_update(gone)
+        for ixn in gone:
+            self.positions.pop(ixn, None)
+        return [{"type": p.RELEASE, "interactions": gone}]
 
     def _welcome(self, frame: dict[str, Any]) -> None:
         self.epoch = p.text(frame, "epoch")
@@ -234,7 +143,7 @@ class RemotePlatform(Platform):
                 self.config_lists = loaded if isinstance(loaded, dict) else None
         for agent in frame.get("agents") or []:
             self._agent(agent)
-        self.heartbeat_s = float(frame.get("heartbeat_s") or self.heartbeat_s)
+        log.info("platform link up", extra={"url": self.url, "epoch": self.epoch, "node": self.node})
         self.on_welcome(self)
 
     # --- frames from the platform ---------------------------------------------------------------------
@@ -354,31 +263,23 @@ class RemotePlatform(Platform):
             claims[ixn] = self.positions[ixn]
             self._held.add(ixn)
         if self.connected and claims:
-            self._send({"type": p.CLAIM, "claims": self._claims(claims)})
+            self.link.send({"type": p.CLAIM, "claims": self._claims(claims)})
 
     def position(self, ixn: str) -> Position | None:
         return self.positions.get(ixn)
 
     # --- requests -------------------------------------------------------------------------------------
-    def _send(self, frame: dict[str, Any]) -> None:
-        text = p.encode(frame)
-        if self._out is None:
-            if len(self._unsent) < MAX_UNSENT:
-                self._unsent.append(text)  # else its timer answers it
-            return
-        self._out.put_nowait(text)
-
     def _request(self, action: str, **args: Any) -> str:
         rid = f"{self.node}.{self._incarnation}.{next(self._ids)}"
         self._pending[rid] = self.clock.call_later(self.request_timeout, self._expired, rid, action,
                                                    args.get("interaction_id"))
-        self._send({"type": p.REQUEST, "id": rid, "action": action, "args": args})
+        self.link.send({"type": p.REQUEST, "id": rid, "action": action, "args": args})
         return rid
 
     def _expired(self, rid: str, action: str, ixn: str | None) -> None:
         if self._pending.pop(rid, None) is None:
             return
-        self._unsent = [t for t in self._unsent if f'"id":"{rid}"' not in t]
+        self.link.drop_unsent(rid)
         where = "the platform is not connected" if not self.connected else "the platform did not answer"
         self._fail(rid, action, ixn, "timeout", f"no outcome for {action} from the platform at {self.url} "
                                                 f"within {self.request_timeout:g}s: {where}")
@@ -401,7 +302,7 @@ class RemotePlatform(Platform):
             raise PlatformError("timeout", f"the platform at {self.url} is not connected")
         qid = f"{self.node}.q{next(self._ids)}"
         future = self._queries[qid] = asyncio.get_running_loop().create_future()
-        self._send({"type": p.QUERY, "id": qid, "what": what, "args": args})
+        self.link.send({"type": p.QUERY, "id": qid, "what": what, "args": args})
         try:
             return await asyncio.wait_for(future, timeout)
         finally:
