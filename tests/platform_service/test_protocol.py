@@ -177,6 +177,7 @@ def test_a_node_that_comes_back_gets_what_it_missed_in_order_then_the_state(plat
             assert now["seq"] == last and now["snapshot"]["state"] == "routed"
             events = [f for f in frames if f["type"] == "event" and f.get("interaction") == ixn]
             assert [f["seq"] for f in events] == list(range(last + 1, last + 1 + len(events)))
+            assert all(f.get("replay") for f in events)
             kinds = [f["event"]["kind"] for f in events]
             assert "request.done" in kinds and "party.added" in kinds
             assert frames[-1]["seq"] == events[-1]["seq"] and frames[-1]["snapshot"]["state"] == "routed"
