@@ -172,7 +172,8 @@ class Hub:
                     if event_seq > seq:
                         link.send(p.encode({"type": p.EVENT, "interaction": ixn_id, "seq": event_seq,
                                             "event": record, "replay": True}))
-            link.send(state)
+            if ixn_id not in self.ended:  # an ended one's replay closes with its interaction.ended
+                link.send(state)
 
     def release(self, link: Link, interactions: list[str]) -> None:
         for ixn_id in interactions:
