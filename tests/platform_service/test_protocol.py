@@ -187,6 +187,36 @@ def test_a_node_that_comes_back_gets_what_it_missed_in_order_then_the_state(plat
     run(main())
 
 
+def test_claims_of_taken_unknown_old_and_ended_interactions(platform):
+    async def main():
+        async with websockets.connect(platform.ws_url) as owner:
+            await owner.send(hello("P"))
+            epoch = (await frames_until(owner, lambda f: f["type"] == "welcome"))[-1]["epoch"]
+            ixn = await asyncio.to_thread(call, platform)
+            arrived = (await frames_until(owner, lambda f: f.get("event", {}).get("kind") == "interaction.arrived"))[-1]
+            async with websockets.connect(platform.ws_url) as other:
+                await other.send(hello("Q", [{"interaction": ixn, "epoch": epoch, "seq": 0},
+                                             {"interaction": "00000000DEADBEEF", "epoch": epoch, "seq": 0},
+                                             {"interaction": ixn, "epoch": "an-older-platform", "seq": 3}]))
+                answers = [f for f in await frames_until(other, lambda f: f.get("epoch") == "an-older-platform")
+                           if f["type"] in ("taken", "gone")]
+                assert [(f["type"], f["interaction"]) for f in answers] == [
+                    ("taken", ixn), ("gone", "00000000DEADBEEF"), ("gone", ixn)]
+                assert answers[0]["node"] == "P" and "restarted" in answers[2]["reason"]
+            await owner.send(json.dumps({"type": "request", "id": "P.1", "action": "terminate",
+                                         "args": {"interaction_id": ixn}}))
+            await frames_until(owner, lambda f: f.get("event", {}).get("kind") == "interaction.ended")
+        async with websockets.connect(platform.ws_url) as back:  # it ended while P was away
+            await back.send(hello("P", [{"interaction": ixn, "epoch": epoch, "seq": arrived["seq"]}]))
+            frames = await frames_until(back, lambda f: f.get("event", {}).get("kind") == "interaction.ended")
+            assert all(f.get("replay") for f in frames if f["type"] == "event")
+            await back.send(json.dumps({"type": "heartbeat"}))
+            after = await frames_until(back, lambda f: f["type"] == "heartbeat")
+            assert not [f for f in after if f["type"] == "state"]  # nothing after the end
+
+    run(main())
+
+
 def test_beyond_the_replay_log_a_node_gets_the_current_state(platform, monkeypatch):
     monkeypatch.setattr(p, "REPLAY_LOG", 2)  # streams made from now on keep two events
 
