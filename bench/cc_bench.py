@@ -4,6 +4,8 @@ the simulator in real time; each call starts a session of a small ORS strategy.
     python bench/cc_bench.py                      # 1k calls
     python bench/cc_bench.py --big                # 1k and 10k calls (a fresh server each)
     python bench/cc_bench.py --sessions 5000
+    python bench/cc_bench.py --remote             # the embedded simulator against `openors platform`
+                                                  # with 1, 2 and 3 nodes (platform_hop.py)
 
 Each call is one `POST /ors/platform/calls` to routing point 5000. The platform starts the strategy,
 which gets interaction.added/present/onrouterequest, then sets user data `--rounds` times, each
@@ -161,7 +163,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="user-data round trips per session")
     parser.add_argument("--concurrency", type=int, default=32, help="HTTP connections (requests in flight)")
     parser.add_argument("--sample", type=int, default=2000, help="sessions whose traces give the latencies")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="with --remote: place calls at this rate (calls/s) instead of as fast as possible")
+    parser.add_argument("--remote", action="store_true",
+                        help="embedded simulator (anchor) vs `openors platform` + 1, 2, 3 nodes (platform_hop.py)")
     args = parser.parse_args()
+    if args.remote:
+        from platform_hop import compare
+
+        compare(args)
+        return
     sizes = [1000, 10_000] if args.big else [args.sessions]
     results = []
     for n in sizes:

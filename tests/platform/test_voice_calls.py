@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_call_on_routing_point_asks_its_application_to_start(site):
     ixn = site.platform.inbound_call("+15550001", "5000")
@@ -104,3 +106,22 @@ def test_predictive_call_reports_the_outcome_as_callstate(site):
     site.run(5)
     assert site.outcome(busy).callstate == 6  # CallStateBusy
     assert site.outcome(answered).callstate == 0
+
+
+@pytest.mark.parametrize("refuse", [False, True], ids=["rings-by-default", "refused-when-asked"])
+def test_a_route_to_an_agent_already_on_a_call_is_refused_only_when_the_platform_says_so(site, refuse):
+    site.platform.refuse_busy_agents = refuse
+    first = site.platform.inbound_call("+15550001", "7001")  # alice takes it
+    site.run(3)
+    assert site.state(first) == "routed"
+    second = site.platform.inbound_call("+15550002", "5002")  # waits on a routing point
+    site.run(0.5)
+    req = site.platform.route(second, "alice")
+    site.run(0.5)
+    outcome = site.outcome(req)
+    if refuse:
+        assert outcome.kind == "request.failed" and outcome.error == "invaliddestination"
+        assert "alice" in outcome.description and "busy" in outcome.description
+        assert site.state(second) == "treating"  # still waiting where it was
+    else:
+        assert outcome.kind == "request.done" and site.state(second) == "ringing"

@@ -130,6 +130,41 @@ def cmd_demo(args) -> int:
     return demo(port=args.port, duration=args.duration, pace=args.pace)
 
 
+def cmd_platform(args) -> int:
+    """The simulated contact center as its own service (docs/platform-protocol.md)."""
+    from openors.server.platform_service import PlatformOptions, platform_main
+
+    for name in ("topology", "scenario", "config_lists"):
+        value = getattr(args, name)
+        if value is not None and not Path(value).is_file():
+            print(f"error: --{name.replace('_', '-')} {value}: no such file", file=sys.stderr)
+            return 2
+    if args.grace <= 0 or args.heartbeat <= 0:
+        print("error: --grace and --heartbeat must be positive numbers of seconds", file=sys.stderr)
+        return 2
+    import os
+
+    from openors.server.auth import MIN_TOKEN_LENGTH, is_loopback
+    from openors.server.platform_service import TOKEN_ENV
+
+    token = os.environ.get(TOKEN_ENV) or None
+    if token is not None and len(token) < MIN_TOKEN_LENGTH:
+        print(f"error: {TOKEN_ENV} must be at least {MIN_TOKEN_LENGTH} characters", file=sys.stderr)
+        return 2
+    if token is None and not is_loopback(args.host) and not args.allow_unauthenticated:
+        print(f"error: --host {args.host} is reachable from other machines but no token is set: set "
+              f"{TOKEN_ENV} (nodes give it as platform.token), or pass --allow-unauthenticated", file=sys.stderr)
+        return 2
+    options = PlatformOptions(
+        token=token,
+        topology=Path(args.topology) if args.topology else None,
+        scenario=Path(args.scenario) if args.scenario else None,
+        config_lists=Path(args.config_lists) if args.config_lists else None,
+        host=args.host, port=args.port, seed=args.seed, grace_s=args.grace, heartbeat_s=args.heartbeat,
+        trace_size=max(1, min(args.trace_size, 1_000_000)))
+    return platform_main(options, args.log_level)
+
+
 def cmd_serve(args) -> int:
     from openors.server.cli import serve
 
@@ -166,6 +201,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the OpenORS server (HTTP API, persistence, metrics)")
     serve.add_argument("--config", required=True, help="YAML configuration file")
     serve.set_defaults(func=cmd_serve)
+
+    plat = sub.add_parser("platform", help="run the simulated contact center as its own service (real time)")
+    plat.add_argument("--topology", help="topology file (default: the bundled sample site)")
+    plat.add_argument("--scenario", help="scenario file: traffic played in real time")
+    plat.add_argument("--config-lists", dest="config_lists", help="configuration lists given to ORS nodes")
+    plat.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    plat.add_argument("--port", type=int, default=8090, help="HTTP and WebSocket port (0: any free port)")
+    plat.add_argument("--seed", type=int, default=0, help="seed of ids and random choices")
+    plat.add_argument("--grace", type=float, default=10.0,
+                      help="seconds a disconnected node's interactions wait for it (or a taker) before "
+                           "they are offered to other nodes")
+    plat.add_argument("--heartbeat", type=float, default=2.0, help="node heartbeat period in seconds")
+    plat.add_argument("--trace-size", dest="trace_size", type=int, default=500,
+                      help="recent platform events kept for /ors/platform/events")
+    plat.add_argument("--allow-unauthenticated", dest="allow_unauthenticated", action="store_true",
+                      help="listen beyond loopback without OPENORS_PLATFORM_TOKEN")
+    plat.add_argument("--log-level", dest="log_level", default="INFO", help="logging level")
+    plat.set_defaults(func=cmd_platform)
 
     sim = sub.add_parser(
         "simulate", help="run a simulated contact center in virtual time",

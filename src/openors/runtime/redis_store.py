@@ -6,6 +6,7 @@ Keys (`prefix` is `openors` by default):
     {prefix}:owned:{node}   set     ids of the sessions `node` owns
     {prefix}:alive:{node}   string  the node's heartbeat: a per-process token, with a TTL
     {prefix}:nodes          hash    node -> its HTTP URL, for every node that owns sessions
+    {prefix}:share:{node}   string  sessions each live node takes per pass of a dead node's
 
 Ownership (docs/server.md, "Scale-out on Redis"):
 
@@ -14,10 +15,12 @@ Ownership (docs/server.md, "Scale-out on Redis"):
   to expire (at most `ttl`). `NodeKeeper` refreshes the heartbeat every `heartbeat_s` seconds.
 * Writes are fenced: a save or delete applies only if the session has no owner yet or is owned by
   this node, so a node that stalled past its TTL (and lost its sessions) cannot overwrite them.
-* Takeover: a node whose heartbeat expired is dead. A Lua script moves its owned set into the
-  taker's set and rewrites each owner field; Redis runs scripts one at a time, and the script
-  checks the heartbeat again, so two nodes never take the same session and a node that came back
-  in time keeps its own. `load_all()` (startup recovery) returns this node's sessions after taking
+* Takeover: a node whose heartbeat expired is dead. A Lua script moves sessions of its owned set
+  into the taker's set and rewrites each owner field; Redis runs scripts one at a time, and the
+  script checks the heartbeat again, so two nodes never take the same session and a node that came
+  back in time keeps its own. Each pass takes a fair share, not everything: at most
+  ceil(n / live nodes) of the dead node's n sessions, so the live nodes that notice split the load
+  (whatever is left is taken by the next passes, of any node). `load_all()` (startup recovery) returns this node's sessions after taking
   over the dead nodes'; `NodeKeeper` looks for dead nodes every `heartbeat_s` seconds while running
   and hands their sessions to `Runtime.adopt`.
 
@@ -50,6 +53,7 @@ def _text(value: bytes | str) -> str:
 NODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TTL_FACTOR = 3  # a heartbeat missed three times in a row means the node is dead
 _CHUNK = 500  # sessions read per round trip
+SHARE_KEPT_MS = 60_000  # how long a dead node's share stands (then the next taker sets it anew)
 
 # KEYS: session, my owned set. ARGV: node, id, document, updated_at, snapshot.
 _SAVE = """
@@ -77,17 +81,26 @@ redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 if current then return 1 end
 return 0
 """
-# KEYS: the dead node's heartbeat, its owned set, my owned set, nodes.
-# ARGV: me, the dead node, the session key prefix. Returns the ids taken over.
+# KEYS: the dead node's heartbeat, its owned set, my owned set, nodes, the dead node's share.
+# ARGV: me, the dead node, the session key prefix, the share if none is set yet, its lifetime (ms).
+# The first taker fixes the share (sessions per taker) for everyone; returns the ids taken over;
+# the dead node is forgotten once nothing of it is left.
 _TAKE_OVER = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return {} end
-local ids = redis.call('SMEMBERS', KEYS[2])
+local share = redis.call('GET', KEYS[5])
+if not share then
+  share = ARGV[4]
+  redis.call('SET', KEYS[5], share, 'PX', ARGV[5])
+end
+local ids = redis.call('SPOP', KEYS[2], tonumber(share))
 for _, id in ipairs(ids) do
   redis.call('HSET', ARGV[3] .. id, 'owner', ARGV[1])
   redis.call('SADD', KEYS[3], id)
 end
-redis.call('DEL', KEYS[2])
-redis.call('HDEL', KEYS[4], ARGV[2])
+if redis.call('SCARD', KEYS[2]) == 0 then
+  redis.call('DEL', KEYS[2], KEYS[5])
+  redis.call('HDEL', KEYS[4], ARGV[2])
+end
 return ids
 """
 # KEYS: session, nodes. ARGV: heartbeat key prefix, the node the id names ("" if none).
@@ -235,10 +248,26 @@ class RedisStore(Store):
         return [node for node, alive in zip(nodes, pipe.execute()) if not alive]
 
     def take_over(self, dead: str) -> builtins.list[str]:
-        """Take every session of `dead` if its heartbeat is still expired; returns their ids."""
-        ids = self._take_over(keys=[self._alive(dead), self._owned(dead), self._owned(self.node), self._nodes],
-                              args=[self.node, dead, f"{self.prefix}:session:"])
+        """Take this node's share of the sessions of `dead` if its heartbeat is still expired;
+        returns their ids. The share is fixed by the first taker: ceil(sessions / live nodes)."""
+        ids = self._take_over(keys=[self._alive(dead), self._owned(dead), self._owned(self.node), self._nodes,
+                                    f"{self.prefix}:share:{dead}"],
+                              args=[self.node, dead, f"{self.prefix}:session:", self.fair_share(dead),
+                                    SHARE_KEPT_MS])
         return [_text(i) for i in ids]
+
+    def live_nodes(self) -> int:
+        """Nodes with a heartbeat, this one included."""
+        nodes = [_text(n) for n in self.redis.hkeys(self._nodes)]
+        pipe = self.redis.pipeline(transaction=False)
+        for node in nodes:
+            pipe.exists(self._alive(node))
+        return max(1, sum(1 for node, alive in zip(nodes, pipe.execute()) if alive or node == self.node))
+
+    def fair_share(self, dead: str) -> int:
+        """ceil(sessions of `dead` / live nodes), at least 1 while it has any."""
+        count = int(self.redis.scard(self._owned(dead)))
+        return -(-count // self.live_nodes()) if count else 1
 
     def take_over_dead(self) -> builtins.list[StoredSession]:
         """Take over the sessions of every dead node; returns their rows."""

@@ -27,6 +27,7 @@ from .app import create_app
 from .config import ConfigError, ServerConfig, load_config
 from .contact_center import attach_contact_center, attach_modules
 from .logs import configure_logging
+from .remote_center import attach_remote_platform
 
 log = logging.getLogger("openors.server")
 
@@ -142,7 +143,7 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
     if isinstance(store, RedisStore):  # heartbeats from now on, so recovery may take its time
         keeper = NodeKeeper(store, runtime.adopt)
         keeper.start()
-    center = world = None
+    center = world = remote = None
     if config.simulator is not None:
         # before recovery, so the documents recovered sessions need are compiled with the world's
         # preparation (see contact_center.share_documents)
@@ -150,6 +151,9 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
                                        config.runtime.base_dir)
         if on_center is not None:
             on_center(center)
+    elif config.remote is not None:  # the contact center is `openors platform` (remote_center.py)
+        world, remote = await attach_remote_platform(runtime, config.remote, config.applications,
+                                                     config.runtime.base_dir)
     else:
         world = attach_modules(runtime)
     recovered = await runtime.recover()
@@ -204,5 +208,7 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
         if keeper is not None:
             await keeper.stop()
         await runtime.stop()
+        if remote is not None:
+            await remote.stop()
         log.info("stopped: store flushed", extra=runtime.counts)
     return 0

@@ -7,8 +7,9 @@
     applications:                                 # name -> document URL ("URL ALTERNATE-URL" allowed)
       hello: samples/hello.scxml
     logging: {level: INFO}
-    platform:                                     # optional: the contact center (real time)
-      simulator:
+    platform:                                     # optional: the contact center (real time), either
+      # url: http://127.0.0.1:8090                #   `openors platform` elsewhere (remote_center.py)
+      simulator:                                  #   or embedded:
         topology: site.yaml                       # default: the bundled sample site
         scenario: traffic.yaml                    # optional: traffic played in real time
         seed: 7
@@ -69,6 +70,8 @@ from openors.scxml.budgets import MIB, Budgets
 from .auth import AuthConfig, load_auth
 from .contact_center import SimulatorConfig
 from .limits import LimitsConfig, load_limits
+from .remote_center import KEYS as REMOTE_KEYS
+from .remote_center import RemoteConfig, load_remote
 from .sources_config import KEYS, SourcesConfigError, load_sources
 
 
@@ -91,6 +94,7 @@ class ServerConfig:
     log_level: str = "INFO"
     runtime: RuntimeSettings = field(default_factory=RuntimeSettings)
     simulator: SimulatorConfig | None = None  # the contact center the sessions serve
+    remote: RemoteConfig | None = None  # ... or the one `openors platform` runs elsewhere
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
 
@@ -245,7 +249,14 @@ def load_config(path: str | Path) -> ServerConfig:
     config.limits = load_limits(_section(data, "limits", LimitsConfig.KEYS), ConfigError)
     config.auth = load_auth(_section(data, "auth", AuthConfig.KEYS), ConfigError)
 
-    platform = _section(data, "platform", {"simulator"})
+    platform = _section(data, "platform", {"simulator"} | REMOTE_KEYS)
+    if "url" in platform:
+        if "simulator" in platform:
+            raise ConfigError("platform: give either 'url' (a remote platform) or 'simulator' (embedded), not both")
+        config.remote = load_remote(platform, base, config.store_node, ConfigError)
+    elif set(platform) - {"simulator"}:
+        raise ConfigError(f"platform.{sorted(set(platform) - {'simulator'})[0]} applies to a remote platform "
+                          "(platform.url) only")
     if "simulator" in platform:
         sim = platform["simulator"] or {}
         if not isinstance(sim, dict):

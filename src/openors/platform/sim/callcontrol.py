@@ -100,6 +100,11 @@ class CallControl:
         if target["kind"] not in ("dn", "agent", "external") or (target["kind"] == "agent" and not target["dn"]):
             raise PlatformError(ErrorCode.INVALID_DESTINATION,
                                 f"{_label(destination)!r} cannot take a voice call")
+        if self.sim.refuse_busy_agents and target.get("dn"):
+            agent = self.sim._agent_on_dn(target["dn"])
+            if agent is not None and any(i != interaction_id for i in agent.active):
+                raise PlatformError(ErrorCode.INVALID_DESTINATION,
+                                    f"agent {agent.agent_id} on {target['dn']} is busy with {agent.active[0]}")
         if udata:
             self._change_udata(ixn, set_=udata, source="request")
         self.sim.delivery._divert(ixn, waiting, target.get("dn") or target.get("number"), cause=CCEventCause.DISTRIBUTED)

@@ -92,6 +92,9 @@ class SimCore(Platform):
         # Parts told when an interaction ends: `interaction_ending(ixn)` before its parties go,
         # `interaction_ended(ixn)` after its end events (the media server).
         self.end_listeners: list[EndListener] = []
+        # Route requests to an agent already working on an interaction fail (invaliddestination):
+        # what `openors platform` turns on, where several ORS nodes select agents at once.
+        self.refuse_busy_agents = False
 
     # -- time and ids -----------------------------------------------------------------------
     def now(self) -> float:
