@@ -32,6 +32,7 @@ from openors.scxml.listeners import SessionListener
 
 from .actions import ModuleContext, module_event
 from .applications import Applications, application_url, fill_placeholders
+from .catalogue import load_catalogue
 from .dialog.treatments import TreatmentRuns
 from .extensions import ors_extensions
 from .inflight import InflightRequests
@@ -65,6 +66,9 @@ class OrsWorld(ModuleContext, SessionListener):
                  measure: Callable[..., None] | None = None):
         self.platform = platform
         self.host = host
+        # Read the event catalogue now: the first error event needs it, and loading it inside
+        # that session's macrostep would count against the session's CPU budget.
+        load_catalogue()
         self.extensions = extensions or ors_extensions(modules=default_modules())
         self._trace_sink = trace
         self.tracing = trace is not None

@@ -29,6 +29,7 @@ from openors.platform.sim import SimulatedPlatform
 from openors.platform.sim.scenario_driver import schedule_scenario
 from openors.platform.topology import Topology, default_topology_path, load_topology, parse_topology
 from openors.scxml import Event, Session, SessionHost
+from openors.scxml.budgets import Budgets
 
 from .coverage import Coverage
 from .http_mocks import HttpMocks, MockRoute
@@ -37,6 +38,10 @@ from .trace import Trace
 from .watch import EngineWatch
 
 MAX_WALL_SECONDS = 60.0  # advancing virtual time never takes longer than this in real time
+# A simulated world's CPU budgets are ten times a server's: a runaway script is still stopped, but a
+# shared, loaded CI machine never makes an ordinary macrostep look like one (CPU time is the one
+# budget that depends on the machine; microsteps, memory and events are the server's).
+VIRTUAL_TIME_BUDGETS = Budgets(eval_cpu=10 * Budgets.eval_cpu, macrostep_cpu=10 * Budgets.macrostep_cpu)
 
 
 class WorldError(StartClockError):
@@ -52,14 +57,14 @@ class World:
                  http_mocks: Iterable[MockRoute] | None = None,
                  seed: int | None = None, request_timeout: float = DEFAULT_REQUEST_TIMEOUT_S,
                  outbound: dict | None = None, trace_file: TextIO | None = None,
-                 coverage: Coverage | None = None):
+                 coverage: Coverage | None = None, budgets: Budgets | None = None):
         topo, topo_path = _topology(topology)
         scen = load_scenario(scenario) if isinstance(scenario, (str, Path)) else scenario
         self.topology, self.scenario = topo, scen
         self.clock = VirtualClock()
         self.platform = SimulatedPlatform(topo, self.clock, seed=seed if seed is not None else (scen.seed if scen else 0),
                                           outbound=outbound)
-        self.host = SessionHost(self.clock)
+        self.host = SessionHost(self.clock, budgets=budgets or VIRTUAL_TIME_BUDGETS)
         self.trace = Trace()
         self._trace_file = trace_file
         config = load_session_config(config_lists)
