@@ -155,7 +155,7 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
     recovered = await runtime.recover()
     sock = bind_tcp(config.host, config.port)
     port = sock.getsockname()[1]
-    app = create_app(runtime, center, limits=config.limits, auth=config.auth)
+    app = create_app(runtime, center, limits=config.limits, auth=config.auth, debugger=config.debugger)
     if world is not None:  # <session:start> without a contact center obeys limits.max_sessions too
         app.state.admission.guard_platform(world)
     if isinstance(store, RedisStore):
