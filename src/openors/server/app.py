@@ -79,7 +79,7 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
     limits = limits or LimitsConfig()
     app = OrsApi(title="OpenORS", version=__version__,
                   description="ORS-compatible SCXML session API, operator endpoints and metrics.",
-                  responses=_COMMON_RESPONSES)
+                  responses=_COMMON_RESPONSES, docs_url=None, redoc_url=None)  # offline docs: console/
     app.state.runtime = runtime
     app.state.center = center
     admission = app.state.admission = Admission(runtime, limits.max_sessions)
@@ -135,7 +135,7 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
         routes = [{"path": r.path, "methods": sorted(r.methods - {"HEAD"}), "summary": r.summary}
                   for r in app.routes if getattr(r, "summary", None)]
         return JSONResponse({"server": "OpenORS", "version": __version__, "openapi": app.openapi_url,
-                             "docs": app.docs_url, "endpoints": routes})
+                             "docs": "/docs", "endpoints": routes})
 
     # --- operators ------------------------------------------------------------------------------
     @app.get("/ors/sessions", tags=["operator"], summary="Every session: running, evicted, scheduled")
