@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
 from openors.runtime import Runtime, UnknownSession, is_persistent
+from openors.scxml import Session
 
 from .chart import layout
 from .debugger import DebugError, Debugger
@@ -92,10 +93,10 @@ def add_console_routes(app: FastAPI, runtime: Runtime, center: Any, debugger: De
         return JSONResponse(layout(document))
 
     # --- the debugger -----------------------------------------------------------------------------
-    def target(session_id: str):
+    def target(session_id: str) -> tuple[Debugger, Session]:
         if debugger is None:
             raise DebugError("the debugger is off on this server (debugger.enabled: false)", status=403)
-        return runtime.session(session_id)
+        return debugger, runtime.session(session_id)
 
     def state(session_id: str) -> JSONResponse:
         return JSONResponse({"sessionid": session_id, **(debugger.state_of(session_id) if debugger else {})})
@@ -109,7 +110,7 @@ def add_console_routes(app: FastAPI, runtime: Runtime, center: Any, debugger: De
     @app.put("/ors/sessions/{session_id}/breakpoints", tags=["debugger"],
              summary='Set the breakpoints: {"states": [ids], "events": [names or patterns like queue.*]}')
     async def breakpoints(session_id: str, request: Request) -> JSONResponse:
-        session = target(session_id)
+        dbg, session = target(session_id)
         body = await _json_body(request)
         lists = {}
         for name in ("states", "events"):
@@ -117,40 +118,43 @@ def add_console_routes(app: FastAPI, runtime: Runtime, center: Any, debugger: De
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise DebugError(f"'{name}' must be a list of strings", field=name)
             lists[name] = value
-        debugger.set_breakpoints(session, lists["states"], lists["events"])  # type: ignore[union-attr]
+        dbg.set_breakpoints(session, lists["states"], lists["events"])
         return state(session_id)
 
     @app.post("/ors/sessions/{session_id}/pause", tags=["debugger"],
               summary="Pause the session before its next event")
     async def pause(session_id: str) -> JSONResponse:
-        debugger.pause(target(session_id))  # type: ignore[union-attr]
+        dbg, session = target(session_id)
+        dbg.pause(session)
         return state(session_id)
 
     @app.post("/ors/sessions/{session_id}/continue", tags=["debugger"], summary="Let a paused session run on")
     async def resume(session_id: str) -> JSONResponse:
-        debugger.resume(target(session_id))  # type: ignore[union-attr]
+        dbg, session = target(session_id)
+        dbg.resume(session)
         return state(session_id)
 
     @app.post("/ors/sessions/{session_id}/step", tags=["debugger"],
               summary="Let a paused session take one event (one macrostep), then pause it again")
     async def step(session_id: str) -> JSONResponse:
-        debugger.step(target(session_id))  # type: ignore[union-attr]
+        dbg, session = target(session_id)
+        dbg.step(session)
         return state(session_id)
 
     @app.post("/ors/sessions/{session_id}/evaluate", tags=["debugger"],
               summary='Evaluate an expression in the session\'s datamodel: {"expr": "..."}')
     async def evaluate(session_id: str, request: Request) -> JSONResponse:
-        session = target(session_id)
+        dbg, session = target(session_id)
         body = await _json_body(request, "expr")
-        value = debugger.evaluate(session, body["expr"])  # type: ignore[union-attr]
+        value = dbg.evaluate(session, body["expr"])
         return JSONResponse({"sessionid": session_id, "expr": body["expr"], "value": value})
 
     @app.post("/ors/sessions/{session_id}/variables", tags=["debugger"],
               summary='Set a variable: {"location": "x", "expr": "42"} (an assignment in the datamodel)')
     async def assign(session_id: str, request: Request) -> JSONResponse:
-        session = target(session_id)
+        dbg, session = target(session_id)
         body = await _json_body(request, "location", "expr")
-        value = debugger.assign(session, body["location"], body["expr"])  # type: ignore[union-attr]
+        value = dbg.assign(session, body["location"], body["expr"])
         if is_persistent(session.document):
             runtime.writer.mark_dirty(session.id)  # the snapshot must carry the new value
         return JSONResponse({"sessionid": session_id, "location": body["location"], "value": value})
