@@ -196,7 +196,9 @@ class FlowRecorder(SessionListener):
         flow, extra = self._log(session)
         if flow is None:
             return
-        fields: dict[str, Any] = {"configuration": list(session.configuration), **extra}
+        # a session that just ended has exited every state: its top-level final state stands for it
+        configuration = list(session.configuration) or ([session.final_state] if session.final_state else [])
+        fields: dict[str, Any] = {"configuration": configuration, **extra}
         if self.settings.datamodel_every_macrostep and session.interpreter.running:
             try:
                 data = visible_datamodel(session)

@@ -79,6 +79,21 @@ def add_console_routes(app: FastAPI, runtime: Runtime, center: Any, debugger: De
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
+    @app.get("/ors/console/sessions/{session_id}", tags=["console"],
+             summary="What the session page shows: the flow log and, while the session runs, the debugger's state")
+    async def session_view(session_id: str) -> JSONResponse:
+        found = runtime.flowlogs.entries(session_id)
+        if found is None:
+            raise UnknownSession(session_id)
+        summary, entries = found
+        running = session_id in runtime.flowlogs.recorder.live
+        status = "running" if running else ("ended" if summary.ended is not None else "evicted")
+        debug = debugger.state_of(session_id) if debugger is not None and running else None
+        live = dict.get(runtime.host.sessions, session_id)
+        if debug is not None and live is not None:  # what a paused session holds back
+            debug["queued"] = [e.name for e in list(live.external_queue)[:20]]
+        return JSONResponse({"summary": {**summary.as_dict(), "status": status}, "entries": entries, "debug": debug})
+
     @app.get("/ors/console/sessions/{session_id}/chart", tags=["console"],
              summary="The state chart of a session's document: boxes and edges, laid out")
     async def chart(session_id: str) -> JSONResponse:

@@ -231,6 +231,7 @@ function showSession(sid) {
   const timeline = h("div", {class: "timeline panel", id: "timeline"});
   const vars = h("div", {class: "vars", id: "variables"});
   const msg = h("div", {class: "msg", id: "debug-msg"});
+  const queued = h("div", {class: "mono", id: "debug-queued"});
   const debugBox = h("div", {class: "panel", id: "debugger"});
 
   const pauseBtn = h("button", {id: "dbg-pause"}, "Pause");
@@ -275,6 +276,7 @@ function showSession(sid) {
       pauseBtn.disabled = !running || d.paused;
       stepBtn.disabled = contBtn.disabled = !running || !d.paused;
       status.textContent = d.paused ? `paused: ${d.reason} (continues by itself in ${d.continues_in} s)` : state.status;
+      queued.textContent = d.queued && d.queued.length ? `queued: ${d.queued.join(", ")}` : "";
       status.className = `status ${d.paused ? "paused" : state.status}`;
       bpList.replaceChildren(
         ...d.breakpoints.states.map((s) => h("div", {}, `state ${s} `, h("a", {href: "#", onclick: (ev) => {
@@ -289,7 +291,7 @@ function showSession(sid) {
     }
   }
 
-  debugBox.append(h("h2", {}, "Debugger"), h("div", {class: "debug-bar"}, pauseBtn, stepBtn, contBtn), msg,
+  debugBox.append(h("h2", {}, "Debugger"), h("div", {class: "debug-bar"}, pauseBtn, stepBtn, contBtn), queued, msg,
     h("h2", {}, "Breakpoints"), bpList,
     h("form", {class: "row", onsubmit: (ev) => {
       ev.preventDefault();
@@ -375,7 +377,7 @@ function showSession(sid) {
 
   async function refresh() {
     try {
-      const log = await api(`/ors/flowlogs/${sid}`);
+      const log = await api(`/ors/console/sessions/${sid}`);
       state.status = log.summary.status;
       doc.textContent = `${(log.summary.document || "").split("/").pop()}` +
         (log.summary.interaction ? ` · interaction ${log.summary.interaction}` : "") +
@@ -385,9 +387,7 @@ function showSession(sid) {
       state.entries = log.entries;
       state.steps = macrosteps(log.entries);
       if (state.follow || state.pos < 0) state.pos = state.steps.length - 1;
-      if (state.status === "running") {
-        try { state.debug = await api(`/ors/sessions/${sid}/debug`); } catch (e) { state.debug = null; }
-      } else state.debug = null;
+      state.debug = log.debug;
       renderDebug();
       if (grew || state.pos >= 0) paint();
       if (state.status !== "running" && state.timer) { clearInterval(state.timer); state.timer = null; }
