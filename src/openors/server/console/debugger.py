@@ -68,6 +68,7 @@ class Debugger(SessionListener):
         self._stepping: set[str] = set()  # may take one event, then pause
         self._passing: set[str] = set()  # may take the event at the head of its queue, breakpoint or not
         self._pause_after: dict[str, str] = {}  # pause once the running macrostep is done: why
+        self.default = Breakpoints()  # given to every new top-level session (`simulate --debug --break`)
         self.on_change: list[Callable[[str], None]] = []  # told the session id whenever its state changes
         self._task: asyncio.Task | None = None
         host.scheduler.hold = self.hold
@@ -88,6 +89,10 @@ class Debugger(SessionListener):
         return False
 
     # --- what the host tells ------------------------------------------------------------------------
+    def session_started(self, session: Session) -> None:
+        if session.parent is None and (self.default.states or self.default.events):
+            self.breakpoints[session.id] = Breakpoints(set(self.default.states), set(self.default.events))
+
     def state_entered(self, session: Session, state: m.State) -> None:
         bp = self.breakpoints.get(session.id)
         if bp is not None and state.id in bp.states:

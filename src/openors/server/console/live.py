@@ -21,11 +21,9 @@ class LiveView:
         self.center = center
         self.debugger = debugger
         self.records: deque[dict] = deque(maxlen=MAX_KPI_RECORDS)
-        self.started = time.time()
         self._kpis: dict | None = None
         self._kpis_at = 0.0
         if center is not None:
-            self.started = center.platform.now()
             center.listeners.append(self.records.append)
 
     def snapshot(self) -> dict[str, Any]:
@@ -35,6 +33,7 @@ class LiveView:
                                "by_state": dict(by_state.most_common()), "sessions": sessions[:MAX_SESSIONS_LISTED],
                                "platform": self.center is not None}
         if self.center is not None:
+            out["clock"] = round(self.center.platform.now(), 3)  # virtual time under `simulate --debug`
             out["agents"] = self.center.agents()
             out["waiting"] = self._waiting()
             out["kpis"] = self._kpi()
