@@ -136,8 +136,8 @@ async def run_debug_simulation(world: Any, until: float, *, port: int, pace: flo
     out.flush()
     try:
         await drive(world, until, pace, debugger)
-        out.write(f"simulation reached {until:g} s of virtual time; the console stays up"
-                  f"{' for %g s' % linger if linger is not None else ' until Ctrl-C'}\n")
+        stays = f"for {linger:g} s" if linger is not None else "until Ctrl-C"
+        out.write(f"simulation reached {until:g} s of virtual time; the console stays up {stays}\n")
         out.flush()
         if linger is None:
             await serving
