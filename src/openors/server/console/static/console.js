@@ -140,7 +140,7 @@ function renderOps(snap) {
       const kpi = snap.kpis && snap.kpis.by_agent[a.id];
       return h("tr", {"data-agent": a.id}, h("td", {}, a.name || a.id),
         h("td", {}, h("span", {class: `pill st-${String(a.state).toLowerCase().replace(/[^a-z]/g, "")}`}, a.state)), h("td", {}, a.place || ""),
-        h("td", {class: "mono"}, a.interactions.join(", ") || "–"),
+        h("td", {class: "mono", title: a.interactions.join(", ")}, a.interactions.map((i) => i.slice(0, 10)).join(", ") || "–"),
         h("td", {class: "num"}, kpi ? kpi.answered : 0), h("td", {class: "num"}, kpi ? fmt(kpi.occupancy, " %") : "–"));
     })));
 
@@ -151,7 +151,7 @@ function renderOps(snap) {
     h("tr", {}, h("th", {}, "Interaction"), h("th", {}, "Media"), h("th", {}, "From"), h("th", {}, "To"),
       h("th", {}, "Where"), h("th", {class: "num"}, "Wait"), h("th", {}, "Session")),
     snap.waiting.map((w) => h("tr", {"data-interaction": w.interaction},
-      h("td", {class: "mono"}, w.interaction), h("td", {}, w.media), h("td", {}, w.from), h("td", {}, w.to),
+      h("td", {class: "mono"}, w.interaction.slice(0, 10)), h("td", {}, w.media.replace(/^TMedia/, "")), h("td", {}, w.from), h("td", {}, w.to),
       h("td", {}, w.location),
       h("td", {class: `num ${w.wait > 60 ? "wait-very" : w.wait > 20 ? "wait-long" : ""}`}, `${w.wait.toFixed(0)} s`),
       h("td", {}, w.session ? h("a", {href: `#/session/${w.session}`}, w.session.slice(0, 8)) : "–")))));
