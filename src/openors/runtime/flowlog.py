@@ -69,44 +69,42 @@ def _root(session: Session) -> Session:
     return session
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe: what orjson cannot encode becomes its text."""
-    try:
-        orjson.dumps(value)
-        return value
-    except TypeError:
-        return str(value)
-
-
 @dataclass
 class FlowLog:
+    """One session's entries, each kept as its JSON bytes: their size is exact, and bytes are not
+    tracked by the garbage collector (thousands of small dicts per session would be, and full
+    collections would walk them all)."""
+
     summary: FlowLogSummary
     limits: FlowLogSettings
-    entries: deque[dict] = field(default_factory=deque)
-    sizes: deque[int] = field(default_factory=deque)
-    bytes: int = 0
+    entries: deque[bytes] = field(default_factory=deque)
+    size: int = 0  # bytes of the entries
     count: int = 0
 
     def add(self, kind: str, fields: dict[str, Any]) -> None:
         self.count += 1
-        entry = {"n": self.count, "t": round(time.time(), 6), "kind": kind, **fields}
-        try:
-            size = len(orjson.dumps(entry))
-        except TypeError:
-            entry = {k: _plain(v) for k, v in entry.items()}
-            size = len(orjson.dumps(entry))
-        self.entries.append(entry)
-        self.sizes.append(size)
-        self.bytes += size
-        while self.entries and (len(self.entries) > self.limits.max_entries_per_session
-                                or self.bytes > self.limits.max_bytes_per_session):
-            self.entries.popleft()
-            self.bytes -= self.sizes.popleft()
+        entry = {"n": self.count, "t": time.time(), "kind": kind}
+        entry.update(fields)
+        self.append(orjson.dumps(entry, default=str))  # what JSON cannot hold becomes its text
+
+    def append(self, data: bytes) -> None:
+        self.entries.append(data)
+        self.size += len(data)
+        limits = self.limits
+        while self.entries and (len(self.entries) > limits.max_entries_per_session
+                                or self.size > limits.max_bytes_per_session):
+            self.size -= len(self.entries.popleft())
             self.summary.dropped += 1
         self.summary.entries = len(self.entries)
 
+    def json(self) -> bytes:
+        return b"[" + b",".join(self.entries) + b"]"
+
+    def decoded(self) -> list[dict]:
+        return orjson.loads(self.json())
+
     def stored(self) -> StoredFlowLog:
-        return StoredFlowLog(self.summary, orjson.dumps(list(self.entries)).decode())
+        return StoredFlowLog(self.summary, self.json().decode())
 
 
 class FlowRecorder(SessionListener):
@@ -121,15 +119,17 @@ class FlowRecorder(SessionListener):
         self._revive = revive
         self.interaction_details: Callable[[str], dict | None] = lambda ixn: None
 
-    def _log(self, session: Session) -> tuple[FlowLog | None, dict]:
-        root = _root(session)
-        extra = {} if root is session else {"child": session.id}
-        return self.live.get(root.id), extra
+    def _log(self, session: Session) -> tuple[FlowLog | None, dict | None]:
+        if session.parent is None:
+            return self.live.get(session.id), None
+        return self.live.get(_root(session).id), {"child": session.id}
 
     def add(self, session: Session, kind: str, **fields: Any) -> None:
         flow, extra = self._log(session)
         if flow is not None:
-            flow.add(kind, {**fields, **extra} if extra else fields)
+            if extra:
+                fields.update(extra)
+            flow.add(kind, fields)
 
     # --- listener hooks ----------------------------------------------------------------------
     def session_started(self, session: Session) -> None:
@@ -146,8 +146,13 @@ class FlowRecorder(SessionListener):
         lowered = {str(k).lower(): v for k, v in params.items()}
         flow.summary.ani = flow.summary.ani or _text_or_none(lowered.get("ani"))
         flow.summary.dnis = flow.summary.dnis or _text_or_none(lowered.get("dnis"))
-        if flow.entries and flow.entries[0]["kind"] == "start":
-            flow.entries[0]["params"] = _plain(params)
+        if flow.entries:
+            first = orjson.loads(flow.entries[0])
+            if first["kind"] == "start":
+                first["params"] = params
+                flow.size -= len(flow.entries[0])
+                flow.entries[0] = orjson.dumps(first, default=str)
+                flow.size += len(flow.entries[0])
 
     def session_restored(self, session: Session) -> None:
         if session.parent is None and session.id not in self.live:
@@ -173,12 +178,14 @@ class FlowRecorder(SessionListener):
             self._finished(flow)  # stored with ended=None; revived when the session comes back
 
     def event_taken(self, session: Session, event: Event) -> None:
-        self.add(session, "event", name=event.name, type=event.type, data=_plain(event.data))
+        self.add(session, "event", name=event.name, type=event.type, data=event.data)
 
     def transitions_taken(self, session: Session, transitions: list[m.Transition]) -> None:
         for t in transitions:
-            self.add(session, "transition", source=t.source.id if t.source is not None else None,
-                     targets=[s.id for s in t.targets], event=" ".join(t.events) or None)
+            targets = [s.id for s in t.targets]
+            event = " ".join(t.events) or None
+            source = t.source.id if t.source is not None else None
+            self.add(session, "transition", source=source, targets=targets, event=event)
 
     def state_entered(self, session: Session, state: m.State) -> None:
         self.add(session, "state", state=state.id)
@@ -187,7 +194,7 @@ class FlowRecorder(SessionListener):
         self.add(session, "exit", state=state.id)
 
     def logged(self, session: Session, label: str | None, value: Any, level: str | None) -> None:
-        self.add(session, "log", label=label, value=_plain(value))
+        self.add(session, "log", label=label, value=value)
 
     def budget_breached(self, session: Session, breach: Breach, ended: bool) -> None:
         self.add(session, "budget", budget=breach.budget, ended=ended, description=breach.description)
@@ -198,13 +205,12 @@ class FlowRecorder(SessionListener):
             return
         # a session that just ended has exited every state: its top-level final state stands for it
         configuration = list(session.configuration) or ([session.final_state] if session.final_state else [])
-        fields: dict[str, Any] = {"configuration": configuration, **extra}
+        fields: dict[str, Any] = {"configuration": configuration, **(extra or {})}
         if self.settings.datamodel_every_macrostep and session.interpreter.running:
             try:
-                data = visible_datamodel(session)
-                text = orjson.dumps(data, default=str)
-                fields["datamodel"] = orjson.loads(text) if len(text) <= self.settings.max_datamodel_bytes \
-                    else {"(too large to record)": f"{len(text)} bytes"}
+                text = orjson.dumps(visible_datamodel(session), default=str)
+                fields["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
+                    else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
             except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
                 fields["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
         flow.add("macrostep", fields)
@@ -216,7 +222,7 @@ class FlowRecorder(SessionListener):
             flow = self.live.get(str(record.get("session")))
             if flow is not None:
                 flow.add("action", {"action": record.get("action"), "requestid": record.get("requestid"),
-                                    "attributes": _plain(record.get("attributes"))})
+                                    "attributes": record.get("attributes")})
         elif kind == "session.start" and record.get("interaction"):
             flow = self.live.get(str(record.get("session")))
             if flow is not None:
@@ -258,19 +264,17 @@ class FlowLogs:
         flow = FlowLog(FlowLogSummary(session_id, None, round(time.time(), 6), None), self.settings)
         if stored is not None:
             flow.summary = stored.summary
-            for entry in orjson.loads(stored.entries):
-                flow.entries.append(entry)
-                size = len(orjson.dumps(entry))
-                flow.sizes.append(size)
-                flow.bytes += size
-            flow.count = flow.entries[-1]["n"] if flow.entries else 0
+            entries = orjson.loads(stored.entries)
+            for entry in entries:
+                flow.append(orjson.dumps(entry))
+            flow.count = entries[-1]["n"] if entries else 0
         return flow
 
     # --- queries ---------------------------------------------------------------------------------
     def entries(self, session_id: str) -> tuple[FlowLogSummary, list[dict]] | None:
         flow = self.recorder.live.get(session_id) or self._pending.get(session_id)
         if flow is not None:
-            return flow.summary, list(flow.entries)
+            return flow.summary, flow.decoded()
         stored = self.store.load(session_id)
         if stored is None:
             return None
