@@ -24,7 +24,12 @@ class LiveView:
         self._kpis: dict | None = None
         self._kpis_at = 0.0
         if center is not None:
-            center.listeners.append(self.records.append)
+            # the KPI code counts time from 0 (the start of a run), as `openors demo` does
+            self.started = center.platform.now()
+            center.listeners.append(self._record)
+
+    def _record(self, record: dict) -> None:
+        self.records.append({**record, "t": record.get("t", self.started) - self.started})
 
     def snapshot(self) -> dict[str, Any]:
         sessions = self._sessions()
@@ -74,7 +79,7 @@ class LiveView:
     def _kpi(self) -> dict | None:
         now = time.monotonic()
         if self._kpis is None or now - self._kpis_at >= KPI_EVERY_S:
-            k = compute(list(self.records), self.center.platform.topology, self.center.platform.now())
+            k = compute(list(self.records), self.center.platform.topology, self.center.platform.now() - self.started)
             self._kpis = {"overall": k.overall.__dict__, "aht": k.aht, "occupancy": k.occupancy,
                           "threshold": k.threshold,
                           "by_queue": {q: c.__dict__ for q, c in k.by_queue.items()},
