@@ -162,6 +162,7 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
         _redirect_to_owner(app, runtime, store, keeper)
     server = _Server(uvicorn.Config(app, log_config=None, access_log=False,
                                     lifespan="off", timeout_graceful_shutdown=GRACE_S))
+    app.state.closing = lambda: server.should_exit  # the console's live streams end with the server
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: int) -> None:

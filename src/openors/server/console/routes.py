@@ -50,6 +50,7 @@ async def _json_body(request: Request, *required: str) -> dict:
 
 def add_console_routes(app: FastAPI, runtime: Runtime, center: Any, debugger: Debugger | None) -> None:
     live = LiveView(runtime, center, debugger)
+    app.state.closing = lambda: False  # the server replaces it with "am I shutting down?"
     app.mount("/console/static", StaticFiles(directory=str(STATIC)), name="console-static")
 
     @app.get("/", include_in_schema=False)
@@ -71,8 +72,8 @@ def add_console_routes(app: FastAPI, runtime: Runtime, center: Any, debugger: De
         async def events() -> AsyncIterator[bytes]:
             yield b"retry: 1000\n\n"
             for _ in range(FEED_LENGTH):
-                if await request.is_disconnected() or not runtime.accepting:
-                    return
+                if await request.is_disconnected() or not runtime.accepting or app.state.closing():
+                    return  # a server shutting down waits for open streams: end this one now
                 yield b"data: " + json.dumps(live.snapshot(), default=str).encode() + b"\n\n"
                 await asyncio.sleep(FEED_PERIOD_S)
 

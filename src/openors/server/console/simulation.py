@@ -127,7 +127,9 @@ async def run_debug_simulation(world: Any, until: float, *, port: int, pace: flo
     states, events = parse_breaks(breaks)
     debugger.default.states, debugger.default.events = states, events
     sock = bind_tcp("127.0.0.1", port)
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
+                                           timeout_graceful_shutdown=2))
+    app.state.closing = lambda: server.should_exit
     serving = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
     while not server.started and not serving.done():
         await asyncio.sleep(0.01)
