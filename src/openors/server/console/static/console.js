@@ -271,6 +271,9 @@ function showSession(sid) {
   function renderDebug() {
     const d = state.debug;
     const running = state.status === "running";
+    for (const el of debugOnly) el.classList.toggle("hidden", !running);
+    debugTitle.textContent = running ? "Debugger" : "History";
+    ended.classList.toggle("hidden", running);
     for (const b of [pauseBtn, stepBtn, contBtn]) b.disabled = !running || !d;
     if (d) {
       pauseBtn.disabled = !running || d.paused;
@@ -291,27 +294,31 @@ function showSession(sid) {
     }
   }
 
-  debugBox.append(h("h2", {}, "Debugger"), h("div", {class: "debug-bar"}, pauseBtn, stepBtn, contBtn), queued, msg,
-    h("h2", {}, "Breakpoints"), bpList,
-    h("form", {class: "row", onsubmit: (ev) => {
+  const debugTitle = h("h2", {}, "Debugger");
+  const ended = h("div", {class: "empty hidden"}, "This session is not running: step through its flow log with Back and Forward.");
+  const debugBar = h("div", {class: "debug-bar"}, pauseBtn, stepBtn, contBtn);
+  const bpTitle = h("h2", {}, "Breakpoints");
+  const bpForm = h("form", {class: "row", onsubmit: (ev) => {
       ev.preventDefault();
       const name = bpEvent.value.trim();
       if (!name || !state.debug) return;
       bpEvent.value = "";
       setBreakpoints(state.debug.breakpoints.states, state.debug.breakpoints.events.concat([name]));
-    }}, bpEvent, h("button", {type: "submit", id: "bp-add"}, "Add")),
-    h("h2", {style: "margin-top:10px"}, "Variables"), vars,
-    h("form", {class: "row", onsubmit: async (ev) => {
+    }}, bpEvent, h("button", {type: "submit", id: "bp-add"}, "Add"));
+  const setForm = h("form", {class: "row", onsubmit: async (ev) => {
       ev.preventDefault();
       msg.textContent = "";
       try { await post(`/ors/sessions/${sid}/variables`, {location: setLoc.value, expr: setExpr.value}); await refresh(); }
       catch (e) { msg.textContent = e.message; }
-    }}, setLoc, setExpr, h("button", {type: "submit", id: "var-set"}, "Set")),
-    h("form", {class: "row", onsubmit: async (ev) => {
+    }}, setLoc, setExpr, h("button", {type: "submit", id: "var-set"}, "Set"));
+  const evalForm = h("form", {class: "row", onsubmit: async (ev) => {
       ev.preventDefault();
       try { const r = await post(`/ors/sessions/${sid}/evaluate`, {expr: evalExpr.value}); evalOut.textContent = JSON.stringify(r.value); }
       catch (e) { evalOut.textContent = e.message; }
-    }}, evalExpr, h("button", {type: "submit", id: "eval-go"}, "Evaluate")), evalOut);
+    }}, evalExpr, h("button", {type: "submit", id: "eval-go"}, "Evaluate"));
+  const debugOnly = [debugBar, queued, bpTitle, bpList, bpForm, setForm, evalForm, evalOut];
+  debugBox.append(debugTitle, ended, debugBar, queued, msg, bpTitle, bpList, bpForm,
+    h("h2", {style: "margin-top:10px"}, "Variables after this macrostep"), vars, setForm, evalForm, evalOut);
 
   view.replaceChildren(
     h("div", {class: "session-head"}, h("a", {href: "#/"}, "← operations"), title, status, doc),
@@ -372,7 +379,7 @@ function showSession(sid) {
     let data = null;
     for (let i = state.pos; i >= 0; i--) { if (steps[i] && steps[i].entry && steps[i].entry.datamodel) { data = steps[i].entry.datamodel; break; } }
     vars.replaceChildren(data ? h("table", {}, Object.entries(data).map(([k, v]) =>
-      h("tr", {}, h("td", {}, k), h("td", {title: JSON.stringify(v)}, short(v, 120))))) : h("div", {class: "empty"}, "–"));
+      h("tr", {}, h("td", {}, k), h("td", {title: JSON.stringify(v)}, short(JSON.stringify(v), 120))))) : h("div", {class: "empty"}, "–"));
   }
 
   async function refresh() {
