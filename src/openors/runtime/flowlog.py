@@ -52,6 +52,7 @@ class FlowLogSettings:
     max_bytes_per_session: int = 512 * 1024
     max_datamodel_bytes: int = 16 * 1024  # a bigger datamodel snapshot is recorded as its size only
     datamodel_every_macrostep: bool = True
+    max_datamodel_ms: float = 20.0  # CPU; a session whose datamodel took longer to read records no more of it
     flush_interval: float = 0.5  # seconds finished logs may wait before they are written
 
 
@@ -80,6 +81,7 @@ class FlowLog:
     entries: deque[bytes] = field(default_factory=deque)
     size: int = 0  # bytes of the entries
     count: int = 0
+    datamodel_off: str | None = None  # why this session's datamodel is no longer recorded
 
     def add(self, kind: str, fields: dict[str, Any]) -> None:
         self.count += 1
@@ -206,13 +208,18 @@ class FlowRecorder(SessionListener):
         # a session that just ended has exited every state: its top-level final state stands for it
         configuration = list(session.configuration) or ([session.final_state] if session.final_state else [])
         fields: dict[str, Any] = {"configuration": configuration, **(extra or {})}
-        if self.settings.datamodel_every_macrostep and session.interpreter.running:
+        if self.settings.datamodel_every_macrostep and session.interpreter.running and flow.datamodel_off is None:
+            started = time.thread_time()  # CPU: time the process was preempted is not the datamodel's
             try:
                 text = orjson.dumps(visible_datamodel(session), default=str)
                 fields["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
                     else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
             except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
                 fields["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
+            took = (time.thread_time() - started) * 1000
+            if took > self.settings.max_datamodel_ms:  # reading it back costs the loop: not for every step
+                flow.datamodel_off = f"reading it took {took:.0f} ms of CPU (flow_logs.max_datamodel_ms)"
+                fields["datamodel_off"] = flow.datamodel_off
         flow.add("macrostep", fields)
 
     # --- the ORS world's trace (actions and which interaction a session serves) ------------------

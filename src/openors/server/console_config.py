@@ -8,6 +8,7 @@
       max_bytes_per_session: 524288
       max_datamodel_bytes: 16384    # a bigger datamodel is recorded as its size only
       datamodel_every_macrostep: true
+      max_datamodel_ms: 20          # CPU: a session whose datamodel takes longer to read records no more of it
     debugger:
       enabled: true                 # breakpoints, pause, step, set variables (operator endpoints)
       max_pause: 5m                 # a paused session goes on by itself after this (and it is logged)
@@ -61,7 +62,8 @@ def _flag(section: dict, key: str, where: str, error) -> bool:
 
 
 FLOW_LOG_KEYS = frozenset({"enabled", "retention", "max_sessions", "max_entries_per_session",
-                           "max_bytes_per_session", "max_datamodel_bytes", "datamodel_every_macrostep"})
+                           "max_bytes_per_session", "max_datamodel_bytes", "datamodel_every_macrostep",
+                           "max_datamodel_ms"})
 
 
 def load_flow_logs(section: dict, error) -> FlowLogSettings:
@@ -81,6 +83,11 @@ def load_flow_logs(section: dict, error) -> FlowLogSettings:
         settings.max_bytes_per_session = _count(section, "max_bytes_per_session", 1024, 256 << 20, error)
     if "max_datamodel_bytes" in section:
         settings.max_datamodel_bytes = _count(section, "max_datamodel_bytes", 0, 16 << 20, error)
+    if "max_datamodel_ms" in section:
+        value = section["max_datamodel_ms"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.1 <= value <= 10_000:
+            raise error(f"flow_logs.max_datamodel_ms must be a number from 0.1 to 10000, not {value!r}")
+        settings.max_datamodel_ms = float(value)
     return settings
 
 
