@@ -28,6 +28,14 @@ def test_the_console_shows_the_demo_agents_calls_and_sessions_live(demo, page):
     # the feed updates without a reload: the new caller appears among sessions or waiting calls
     page.page.wait_for_function("document.body.innerText.includes('+15550004242')", timeout=15_000)
     page.shot("operations")
+    # the caller's flow log is found by ANI
+    page.page.click("nav a[data-nav='flowlogs']")
+    page.page.select_option("#search-field", "ani")
+    page.page.fill("#search-value", "+15550004242")
+    page.page.press("#search-value", "Enter")
+    page.page.wait_for_function("document.querySelectorAll('main table tr').length === 2", timeout=10_000)
+    assert "+15550004242" in page.page.inner_text("main table")
+    page.shot("flowlogs")
 
 
 def test_a_session_page_highlights_the_active_state_and_steps_through_its_history(demo, page):
