@@ -43,12 +43,26 @@ ensure_redis_server() {
          "the Redis store tests will be skipped (they fail under CI=true)" >&2
   fi
 }
+# The console's browser tests drive Debian's chromium (Playwright's own browser download is not
+# used): install it the same way when it is missing.
+ensure_chromium() {
+  command -v chromium >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "dev.sh: installing chromium (for the console's browser tests)" >&2
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+      echo "dev.sh: could not install chromium" >&2
+  else
+    echo "dev.sh: chromium is missing and cannot be installed here (needs root and apt-get);" \
+         "the browser tests will be skipped (they fail under CI=true)" >&2
+  fi
+}
 cmd="${1:-demo}"; shift || true
 case "$cmd" in
   test)
     "$VENV/bin/ruff" check src tests bench
     "$VENV/bin/mypy"  # the files and settings are in pyproject.toml
     ensure_redis_server
+    ensure_chromium
     exec "$VENV/bin/python" -m pytest -n 2 "$@" ;;
   demo)
     exec "$VENV/bin/openors" demo "$@" ;;

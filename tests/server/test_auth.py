@@ -67,6 +67,22 @@ def test_the_api_description_stays_open(server):
     with client(server.url) as http:
         assert http.get("/openapi.json").status_code == 200
         assert http.get("/docs").status_code == 200
+        assert http.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+        assert http.get("/redoc").status_code == 200 and http.get("/docs/redoc.offline.js").status_code == 200
+
+
+def test_the_console_page_is_open_but_its_data_and_the_debugger_take_the_operator_token(server):
+    with client(server.url) as http:
+        assert "OpenORS console" in http.get("/").text
+        assert http.get("/console/static/console.js").status_code == 200
+        sid = http.post("/scxml/session/start", data={"src": WAITER}, headers=bearer(API)).json()["sessionid"]
+        for method, path in (("GET", "/ors/console/snapshot"), ("GET", "/ors/console/live"),
+                             ("GET", f"/ors/flowlogs/{sid}"), ("POST", f"/ors/sessions/{sid}/pause"),
+                             ("PUT", f"/ors/sessions/{sid}/breakpoints"), ("POST", f"/ors/sessions/{sid}/variables")):
+            assert http.request(method, path).status_code == 401, path
+            assert http.request(method, path, headers=bearer(API)).status_code == 401, path
+        assert http.post(f"/ors/sessions/{sid}/pause", headers=bearer(OPERATOR)).json()["paused"] is True
+        assert http.post(f"/ors/sessions/{sid}/continue", headers=bearer(OPERATOR)).json()["paused"] is False
 
 
 def test_with_only_an_api_token_the_operator_endpoints_take_it(tmp_path_factory, monkeypatch):

@@ -283,3 +283,17 @@ def test_a_session_waiting_with_its_call_is_evicted_and_routes_later(tmp_path):
             assert http.get(f"/ors/sessions/{sid}/datamodel").json()["datamodel"]["aniAfter"] == "+15550000007"
     finally:
         srv.stop()
+
+
+def test_a_routed_call_flow_log_has_its_actions_and_is_found_by_interaction_ani_and_dnis(http):
+    ixn_id = http.post("/ors/platform/calls", data={"from": "+15550000777", "to": "5000"}).json()["interactionid"]
+    sid = wait_for(lambda: (interaction(http, ixn_id) or {}).get("session"))
+    found = wait_for(lambda: http.get("/ors/flowlogs", params={"interaction": ixn_id}).json()["flowlogs"])
+    assert [f["session"] for f in found] == [sid]
+    assert found[0]["ani"] == "+15550000777" and found[0]["dnis"] == "5000"
+    assert sid in {f["session"] for f in http.get("/ors/flowlogs", params={"ani": "+15550000777"}).json()["flowlogs"]}
+    entries = wait_for(lambda: [e for e in http.get(f"/ors/flowlogs/{sid}").json()["entries"]
+                                if e["kind"] == "action" and e["action"] == "interaction.redirect"])
+    assert entries[0]["attributes"]["interactionid"] == ixn_id
+    submit = [e for e in http.get(f"/ors/flowlogs/{sid}").json()["entries"] if e["kind"] == "action"][0]
+    assert submit["action"] == "queue.submit" and submit["requestid"]

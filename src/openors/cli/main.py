@@ -252,6 +252,16 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--report", metavar="FILE.html", help="write the KPI report with charts")
     sim.add_argument("--sl-threshold", type=float, default=20.0, metavar="S",
                      help="service level: answered within S seconds (default 20)")
+    sim.add_argument("--debug", action="store_true",
+                     help="serve the console and the debugger on --debug-port and print its URL; virtual time "
+                          "runs at --pace and waits while a session is paused (docs/console.md)")
+    sim.add_argument("--debug-port", type=int, default=0, metavar="P", help="--debug: HTTP port (default: any free)")
+    sim.add_argument("--pace", type=float, default=10.0, metavar="X",
+                     help="--debug: virtual seconds per real second (default 10)")
+    sim.add_argument("--break", dest="breaks", action="append", default=[], metavar="state:ID|event:NAME",
+                     help="--debug: a breakpoint on every session (repeatable; event patterns like queue.*)")
+    sim.add_argument("--debug-linger", type=float, metavar="S",
+                     help="--debug: keep the console up S seconds after the end (default: until Ctrl-C)")
     sim.set_defaults(func=cmd_simulate)
 
     test_command.add_parser(sub)

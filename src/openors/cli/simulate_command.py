@@ -41,6 +41,27 @@ def _application_names(world: World) -> set[str]:
             if getattr(h, "application", None)}
 
 
+def _debug(world: World, until: float, args) -> int:
+    """--debug: the console over the simulation, which runs paced and waits for paused sessions."""
+    from openors.server import loops
+    from openors.server.console.simulation import parse_breaks, run_debug_simulation
+
+    if args.pace <= 0:
+        print("error: --pace must be a positive number of virtual seconds per real second", file=sys.stderr)
+        return 2
+    try:
+        parse_breaks(args.breaks)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        loops.run(run_debug_simulation(world, until, port=args.debug_port, pace=args.pace, breaks=args.breaks,
+                                       linger=args.debug_linger))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def simulate(args) -> int:
     out = sys.stdout
     trace_file = None
@@ -67,7 +88,11 @@ def simulate(args) -> int:
     until = args.until if args.until is not None else float(scenario.until or DEFAULT_UNTIL) if scenario \
         else DEFAULT_UNTIL
     try:
-        world.run_until(until)
+        if args.debug:
+            if _debug(world, until, args) != 0:
+                return 2
+        else:
+            world.run_until(until)
     finally:
         if trace_file is not None:
             trace_file.close()

@@ -44,19 +44,19 @@ from .errors import (
     UnknownSession,
 )
 from .eviction import Evictor
+from .flowlog import FlowLogs, FlowLogSettings, visible_datamodel
+from .flowlog_store import flow_log_store_for
 from .host import PARTS_KEY, QueueWatch, SessionTable, check_document
 from .metrics import Metrics
 from .quarantine import Quarantine, quarantine_marker
 from .replies import REPLY_TYPE, ReplyProcessor, SessionEndedBeforeReply, reply_origin
 from .store import MemoryStore, Store, StoredSession
-from .trace import Traces
 from .writer import SnapshotWriter
 
 log = logging.getLogger("openors.runtime")
 session_log = logging.getLogger("openors.session")
 
 PERSIST_ATTRIBUTES = ("_persist", "{urn:openors}_persist")
-_SYSTEM_VARIABLES = {"_event", "_sessionid", "_name", "_ioprocessors", "_x"}
 
 
 @dataclass
@@ -68,7 +68,8 @@ class RuntimeSettings:
     idle_eviction: float | None = 300.0  # seconds idle before eviction; None: never evict
     request_timeout: float = 10.0  # seconds a /request/ call waits for the session's reply
     document_max_age: float = 5.0  # seconds before an http(s) document is revalidated
-    trace_size: int = 200  # trace entries kept per session
+    trace_size: int = 200  # the latest flow log entries /ors/sessions/{id}/trace answers
+    flow_logs: FlowLogSettings = field(default_factory=FlowLogSettings)  # the `flow_logs:` section
     durable_acks: bool = True  # answer start/event only once their effect is committed
     base_dir: str | None = None  # relative document paths resolve against it
     session_id_prefix: str = ""  # "<node>-" on a Redis cluster, so an id names the node that made it
@@ -113,7 +114,7 @@ class Runtime:
         # the W3C parser rejects unknown attributes without a namespace; ORS documents carry _persist
         self.extensions.extra_attributes.add("_persist")
         self.metrics = Metrics()
-        self.traces = Traces(self.settings.trace_size)
+        self.flowlogs = FlowLogs(flow_log_store_for(self.store), self.settings.flow_logs)
         self.replies = ReplyProcessor()
         self.scheduled: dict[str, ScheduledStart] = {}
         self._entered_at: dict[str, dict[str, float]] = {}  # session id -> state id -> entered (monotonic)
@@ -138,6 +139,8 @@ class Runtime:
         self.queue_watch = QueueWatch()
         self.host.listeners.subscribe(self.queue_watch)
         self.host.listeners.subscribe(self)
+        if s.flow_logs.enabled:
+            self.host.listeners.subscribe(self.flowlogs.recorder)
         self.host.ioprocessors[REPLY_TYPE] = self.replies
         self.writer = SnapshotWriter(self.store, self._live_session, self.metrics,
                                      interval=s.flush_interval, batch_size=s.flush_batch,
@@ -154,6 +157,7 @@ class Runtime:
         self.metrics.evicted_sessions.set_function(lambda: len(self.evictor.evicted))
         self.collector = CollectorPacer(lambda: len(self.host.sessions))
         self.writer.start()
+        self.flowlogs.start()
         self.evictor.start()
         self.collector.start()
         self._tasks.append(asyncio.get_running_loop().create_task(self._dispatch_forever(),
@@ -177,6 +181,7 @@ class Runtime:
         for task in list(self._background):
             task.cancel()
         await self.writer.close()
+        await self.flowlogs.stop()
         await self.documents.close()
         self.store.close()
 
@@ -309,6 +314,8 @@ class Runtime:
 
     def _start_now(self, document, params: dict, session_id: str) -> Session:
         session = self.host.start_session(document, params, session_id=session_id)
+        if params:
+            self.flowlogs.recorder.started_with(session_id, params)
         self.metrics.sessions_created.inc()
         self.collector.note_started()
         session_log.debug("session started", extra={"session_id": session_id, "url": document.url})
@@ -423,10 +430,7 @@ class Runtime:
                 "configuration": session.configuration, "data": self.datamodel(session_id)}
 
     def datamodel(self, session_id: str) -> dict:
-        snap = self.session(session_id).interpreter.datamodel.snapshot()
-        variables = {k: v for k, v in snap.get("variables", {}).items() if k not in _SYSTEM_VARIABLES}
-        # ORS documents keep their <data> items in `_data`: shown first, script globals after.
-        return {**(snap.get("data_root") or {}), **variables}
+        return visible_datamodel(self.session(session_id))
 
     def describe(self, session_id: str) -> dict:
         session = self.session(session_id)
@@ -435,8 +439,12 @@ class Runtime:
                 "children": sorted(session.children), "persistent": self._persistent(session)}
 
     def trace(self, session_id: str) -> list[dict]:
-        self.session(session_id)
-        return self.traces.get(session_id)
+        """The latest entries of the session's flow log, running or finished."""
+        found = self.flowlogs.entries(session_id)
+        if found is None:
+            self.session(session_id)  # 404 (or quarantined, ...) as for every session view
+            return []
+        return found[1][-self.settings.trace_size:] if self.settings.trace_size > 0 else []
 
     def list_sessions(self) -> list[dict]:
         out = [{"sessionid": s.id, "status": "running", "document": s.document.url,
@@ -471,10 +479,9 @@ class Runtime:
         self.evictor.touch(top.id)
         consumed = self.queue_watch.consumed(session)
         if consumed is not None:
-            event_name, waited = consumed
+            _, waited = consumed
             self.metrics.events_processed.inc()
             self.metrics.event_queuing_time.observe(waited)
-            self.traces.add(session.id, "event", name=event_name, waited_ms=round(waited * 1000, 3))
 
     def session_ended(self, session: Session) -> None:
         self._entered_at.pop(session.id, None)
@@ -484,7 +491,6 @@ class Runtime:
             elif self._persistent(session):
                 self.writer.mark_deleted(session.id)
             self.replies.session_ended(session.id)
-            self.traces.drop(session.id)
             self.evictor.forget(session.id)
             self.metrics.sessions_ended.inc()
             self.collector.note_ended()
@@ -499,7 +505,6 @@ class Runtime:
     def state_entered(self, session: Session, state: m.State) -> None:
         state_id = state.id
         self.metrics.state_entered.inc()
-        self.traces.add(session.id, "state", state=state_id)
         self._entered_at.setdefault(session.id, {})[state_id] = time.monotonic()
 
     def state_exited(self, session: Session, state: m.State) -> None:
@@ -514,14 +519,11 @@ class Runtime:
             (metric.labels(**labels) if labels else metric).observe(seconds)
 
     def logged(self, session: Session, label: str | None, value: Any, level: str | None = None) -> None:
-        self.traces.add(session.id, "log", label=label, value=value)
         session_log.info("log", extra={"session_id": session.id, "label": label, "value": value})
 
     # --- budgets and quarantine --------------------------------------------------------------------
     def budget_breached(self, session: Session, breach: Breach, ended: bool) -> None:
         self.metrics.budget_breaches.labels(breach.budget).inc()
-        self.traces.add(root_of(session).id, "budget", budget=breach.budget, ended=ended,
-                        description=breach.description)
 
     def _quarantine_stopped(self, session: Session, breach: Breach) -> None:
         """The engine ended this session for its budgets: keep it, with what it held, out of play."""
@@ -558,7 +560,7 @@ class Runtime:
         self._wake.set()
 
     def _evicted(self, session_id: str) -> None:
-        self.traces.drop(session_id)
+        self.flowlogs.recorder.evicted(session_id)
         self.queue_watch.forget(session_id)
 
     def _admit(self, session: Session) -> None:

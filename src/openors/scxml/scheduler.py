@@ -42,6 +42,9 @@ class Scheduler:
         self.wakeup: asyncio.Event | None = None  # set whenever work arrives (run_until, a server)
         self._reserved: dict[str, deque[list]] = {}  # session id -> places kept for events on their way
         self._on_event_queued = host.listeners.calls["event_queued"]  # the hook's (stable) list
+        # A debugger's say before a session takes its next external event: True holds the session's
+        # queue (the session is left out of the lanes until `release`); other sessions run on.
+        self.hold: Callable[[Session, Event], bool] | None = None
 
     # --- queues -------------------------------------------------------------------------------
     @property
@@ -99,6 +102,13 @@ class Scheduler:
             session.queued = True
             self.lane(session).append(session)
 
+    def release(self, session: Session) -> None:
+        """A held session may take its queued events again."""
+        if session.external_queue and session.interpreter.running:
+            self.mark_ready(session)
+            if self.wakeup is not None:
+                self.wakeup.set()
+
     def forget(self, session: Session) -> None:
         """The session left: drop what the scheduler kept for it."""
         self.cancel_timers(session)
@@ -125,6 +135,8 @@ class Scheduler:
                     break
                 session.queued = False
                 if not session.external_queue:
+                    continue
+                if self.hold is not None and self.hold(session, session.external_queue[0]):
                     continue
                 event = session.external_queue.pop(0)
                 processed += 1

@@ -22,6 +22,8 @@ from .admission import Admission
 from .auth import AuthConfig, TokenAuth
 from .bodies import read_parameters
 from .body_limit import BodyLimit
+from .console import add_console
+from .console_config import DebuggerConfig
 from .fastpath import OrsCalls, OrsFastPath, json_response
 from .limits import LimitsConfig
 from .logs import current_session
@@ -73,11 +75,11 @@ _COMMON_RESPONSES = {
 
 
 def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = None,
-               auth: AuthConfig | None = None) -> FastAPI:
+               auth: AuthConfig | None = None, debugger: DebuggerConfig | None = None) -> FastAPI:
     limits = limits or LimitsConfig()
     app = OrsApi(title="OpenORS", version=__version__,
                   description="ORS-compatible SCXML session API, operator endpoints and metrics.",
-                  responses=_COMMON_RESPONSES)
+                  responses=_COMMON_RESPONSES, docs_url=None, redoc_url=None)  # offline docs: console/
     app.state.runtime = runtime
     app.state.center = center
     admission = app.state.admission = Admission(runtime, limits.max_sessions)
@@ -133,7 +135,7 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
         routes = [{"path": r.path, "methods": sorted(r.methods - {"HEAD"}), "summary": r.summary}
                   for r in app.routes if getattr(r, "summary", None)]
         return JSONResponse({"server": "OpenORS", "version": __version__, "openapi": app.openapi_url,
-                             "docs": app.docs_url, "endpoints": routes})
+                             "docs": "/docs", "endpoints": routes})
 
     # --- operators ------------------------------------------------------------------------------
     @app.get("/ors/sessions", tags=["operator"], summary="Every session: running, evicted, scheduled")
@@ -153,7 +155,7 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
         return JSONResponse({"sessionid": session_id, "datamodel": runtime.datamodel(session_id)})
 
     @app.get("/ors/sessions/{session_id}/trace", tags=["operator"],
-             summary="Recent states entered, events processed and logs")
+             summary="The latest entries of the session's flow log (also after it ended)")
     async def trace(session_id: str) -> JSONResponse:
         return JSONResponse({"sessionid": session_id, "trace": runtime.trace(session_id)})
 
@@ -177,6 +179,7 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
                     ) -> JSONResponse:
         return JSONResponse({"evicted": runtime.evict_idle(idle), "counts": runtime.counts})
 
+    add_console(app, runtime, center, debugger)
     if center is not None:
         from .platform_routes import add_platform_routes
 

@@ -12,7 +12,8 @@ need not live in the file. Who may call what:
 * operator endpoints take the operator token; with no operator token they take the API token, so
   setting only `api_token` never leaves sessions' data readable by anyone;
 * `/docs`, `/openapi.json` and `/redoc` stay open: they describe the API, hold no data, and a
-  browser cannot send a bearer token when it opens them.
+  browser cannot send a bearer token when it opens them. So do the console's page (`/`) and its
+  assets (`/console/static/...`): the page asks for the operator token and sends it on its calls.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 API_TOKEN_ENV = "OPENORS_API_TOKEN"
 OPERATOR_TOKEN_ENV = "OPENORS_OPERATOR_TOKEN"
 MIN_TOKEN_LENGTH = 16
-_PUBLIC = ("/docs", "/openapi.json", "/redoc")
+_PUBLIC = ("/docs", "/openapi.json", "/redoc", "/")
 
 
 @dataclass
@@ -83,7 +84,7 @@ def _scope_of(path: str) -> str:
         return "api"
     if path.startswith("/ors/") or path == "/ors" or path == "/metrics":
         return "operator"
-    if path in _PUBLIC or path.startswith("/docs/"):
+    if path in _PUBLIC or path.startswith(("/docs/", "/console/static/")):
         return "public"
     return "operator"  # anything else (404s included) answers only to someone holding a token
 

@@ -159,13 +159,14 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
     recovered = await runtime.recover()
     sock = bind_tcp(config.host, config.port)
     port = sock.getsockname()[1]
-    app = create_app(runtime, center, limits=config.limits, auth=config.auth)
+    app = create_app(runtime, center, limits=config.limits, auth=config.auth, debugger=config.debugger)
     if world is not None:  # <session:start> without a contact center obeys limits.max_sessions too
         app.state.admission.guard_platform(world)
     if isinstance(store, RedisStore):
         _redirect_to_owner(app, runtime, store, keeper)
     server = _Server(uvicorn.Config(app, log_config=None, access_log=False,
                                     lifespan="off", timeout_graceful_shutdown=GRACE_S))
+    app.state.closing = lambda: server.should_exit  # the console's live streams end with the server
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: int) -> None:

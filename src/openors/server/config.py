@@ -49,6 +49,8 @@
       api_token: ...                              #   OPENORS_OPERATOR_TOKEN in the environment)
       operator_token: ...
       allow_unauthenticated: false                # true: listen beyond loopback without tokens
+    flow_logs: {retention: 7d, max_sessions: 10000}  # every key optional: see console_config.py
+    debugger: {enabled: true, max_pause: 5m}
 
 Relative paths (store file, application documents, relative `src` of start requests) resolve
 against the directory of the configuration file.
@@ -68,6 +70,7 @@ from openors.runtime.redis_store import NODE_ID
 from openors.scxml.budgets import MIB, Budgets
 
 from .auth import AuthConfig, load_auth
+from .console_config import FLOW_LOG_KEYS, DebuggerConfig, load_debugger, load_flow_logs
 from .contact_center import SimulatorConfig
 from .limits import LimitsConfig, load_limits
 from .remote_center import KEYS as REMOTE_KEYS
@@ -97,10 +100,11 @@ class ServerConfig:
     remote: RemoteConfig | None = None  # ... or the one `openors platform` runs elsewhere
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
+    debugger: DebuggerConfig = field(default_factory=DebuggerConfig)
 
 
 _SECTIONS = {"listen", "store", "applications", "logging", "runtime", "platform", "budgets", "sources",
-             "limits", "auth"}
+             "limits", "auth", "flow_logs", "debugger"}
 # YAML key -> (RuntimeSettings field, factor applied to the value)
 _RUNTIME_KEYS = {
     "max_queue_per_session": ("max_queue_per_session", None),
@@ -244,6 +248,8 @@ def load_config(path: str | Path) -> ServerConfig:
         settings.sources = load_sources(_section(data, "sources", KEYS), base)
     except SourcesConfigError as exc:
         raise ConfigError(str(exc)) from None
+    settings.flow_logs = load_flow_logs(_section(data, "flow_logs", set(FLOW_LOG_KEYS)), ConfigError)
+    config.debugger = load_debugger(_section(data, "debugger", set(DebuggerConfig.KEYS)), ConfigError)
     config.runtime = settings
 
     config.limits = load_limits(_section(data, "limits", LimitsConfig.KEYS), ConfigError)

@@ -107,6 +107,9 @@ def attach_contact_center(runtime, config: SimulatorConfig, applications: dict[s
     share_documents(runtime, world)
     world.observe_starts(lambda session, seconds: count_platform_session(runtime, seconds))
     center = ContactCenter(platform, world, trace_size=config.trace_size)
+    # module actions and the interaction a session serves, in the sessions' flow logs
+    runtime.flowlogs.recorder.interaction_details = platform.get_interaction
+    center.listeners.append(runtime.flowlogs.recorder.world_record)
     runtime.metrics.registry.register(ContactCenterGauges(platform))
     if config.scenario is not None:
         schedule_scenario(platform, load_scenario(config.scenario))

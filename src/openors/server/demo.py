@@ -116,7 +116,7 @@ async def run_demo(port: int, duration: float | None, pace: float, out: TextIO =
     center.listeners.append(LiveView(out, started))
     recorder = Recorder()
     center.listeners.append(recorder)
-    out.write(f"OpenORS demo: HTTP API at {url}  (docs {url}/docs, sessions {url}/ors/sessions,\n"
+    out.write(f"OpenORS demo: HTTP API at {url}  (console {url}/ , docs {url}/docs, sessions {url}/ors/sessions,\n"
               f"  agents {url}/ors/platform/agents, metrics {url}/metrics); store {config.store_path}\n"
               f"  place a call yourself: curl --data-urlencode from=+15550001 -d to=5000 {url}/ors/platform/calls\n"
               f"Ctrl-C to stop.\n\n")

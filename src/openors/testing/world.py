@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -67,6 +67,7 @@ class World:
         self.host = SessionHost(self.clock, budgets=budgets or VIRTUAL_TIME_BUDGETS)
         self.trace = Trace()
         self._trace_file = trace_file
+        self.trace_listeners: list[Callable[[dict], None]] = []  # told each record as it is written
         config = load_session_config(config_lists)
         # The sessions' clock at virtual time 0: `epoch` (seconds since 1970) or `start` in `zone`,
         # else the configuration lists' `epoch`, else the real time now.
@@ -92,6 +93,8 @@ class World:
 
     def _record(self, record: dict) -> None:
         self.trace.append(record)
+        for listener in self.trace_listeners:
+            listener(record)
         if self._trace_file is not None:
             self._trace_file.write(json.dumps(record, default=str) + "\n")
 

@@ -1,0 +1,336 @@
+"""Flow logs: what each session did, kept after it ends (the console's history, `/ors/flowlogs`).
+
+One log per top-level session (invoked children write into their root's, with `child` set):
+
+    start      document, params              macrostep  configuration, datamodel (after it)
+    event      name, type, data              state      state (entered)
+    transition source, targets, event        exit       state
+    action     action, attributes            log        label, value
+    budget     budget, ended, description    end        final
+
+Each entry has `n` (its number in the session) and `t` (epoch seconds). Recorded through the
+host's listener registry, plus the ORS world's trace for module actions (`world_record`). Bounded per
+session (entries and bytes: the oldest entries go, `dropped` counts them) and in total (the number
+of stored sessions, their age). Finished logs go to the store in batches, off the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from openors.scxml.listeners import SessionListener
+
+from .flowlog_store import SEARCH_FIELDS, FlowLogStore, FlowLogSummary, StoredFlowLog
+
+if TYPE_CHECKING:
+    from openors.scxml import Event, Session
+    from openors.scxml import model as m
+    from openors.scxml.budgets import Breach
+
+log = logging.getLogger("openors.flowlog")
+
+SYSTEM_VARIABLES = {"_event", "_sessionid", "_name", "_ioprocessors", "_x"}
+DAY = 86_400.0
+
+
+@dataclass
+class FlowLogSettings:
+    """The `flow_logs:` section of the serve configuration (docs/server.md)."""
+
+    enabled: bool = True
+    retention: float = 7 * DAY  # seconds a finished session's log is kept
+    max_sessions: int = 10_000  # finished logs kept in the store (the oldest go first)
+    max_entries_per_session: int = 2_000
+    max_bytes_per_session: int = 512 * 1024
+    max_datamodel_bytes: int = 16 * 1024  # a bigger datamodel snapshot is recorded as its size only
+    datamodel_every_macrostep: bool = True
+    max_datamodel_ms: float = 20.0  # CPU; a session whose datamodel took longer to read records no more of it
+    flush_interval: float = 0.5  # seconds finished logs may wait before they are written
+
+
+def visible_datamodel(session: Session) -> dict:
+    """The session's variables as operators see them: ORS `<data>` items (kept in `_data`) first,
+    script globals after, the system variables left out."""
+    snap = session.interpreter.datamodel.snapshot()
+    variables = {k: v for k, v in snap.get("variables", {}).items() if k not in SYSTEM_VARIABLES}
+    return {**(snap.get("data_root") or {}), **variables}
+
+
+def _root(session: Session) -> Session:
+    while session.parent is not None:
+        session = session.parent
+    return session
+
+
+@dataclass
+class FlowLog:
+    """One session's entries, each kept as its JSON bytes: their size is exact, and bytes are not
+    tracked by the garbage collector (thousands of small dicts per session would be, and full
+    collections would walk them all)."""
+
+    summary: FlowLogSummary
+    limits: FlowLogSettings
+    entries: deque[bytes] = field(default_factory=deque)
+    size: int = 0  # bytes of the entries
+    count: int = 0
+    datamodel_off: str | None = None  # why this session's datamodel is no longer recorded
+
+    def add(self, kind: str, fields: dict[str, Any]) -> None:
+        self.count += 1
+        entry = {"n": self.count, "t": time.time(), "kind": kind}
+        entry.update(fields)
+        self.append(orjson.dumps(entry, default=str))  # what JSON cannot hold becomes its text
+
+    def append(self, data: bytes) -> None:
+        self.entries.append(data)
+        self.size += len(data)
+        limits = self.limits
+        while self.entries and (len(self.entries) > limits.max_entries_per_session
+                                or self.size > limits.max_bytes_per_session):
+            self.size -= len(self.entries.popleft())
+            self.summary.dropped += 1
+        self.summary.entries = len(self.entries)
+
+    def json(self) -> bytes:
+        return b"[" + b",".join(self.entries) + b"]"
+
+    def decoded(self) -> list[dict]:
+        return orjson.loads(self.json())
+
+    def stored(self) -> StoredFlowLog:
+        return StoredFlowLog(self.summary, self.json().decode())
+
+
+class FlowRecorder(SessionListener):
+    """Keeps the live sessions' logs; hands a log to `finished` when its session ends or leaves
+    memory (eviction), and takes a log back (`revive`) when the session returns."""
+
+    def __init__(self, settings: FlowLogSettings, finished: Callable[[FlowLog], None],
+                 revive: Callable[[str], FlowLog | None]):
+        self.settings = settings
+        self.live: dict[str, FlowLog] = {}
+        self._finished = finished
+        self._revive = revive
+        self.interaction_details: Callable[[str], dict | None] = lambda ixn: None
+
+    def _log(self, session: Session) -> tuple[FlowLog | None, dict | None]:
+        if session.parent is None:
+            return self.live.get(session.id), None
+        return self.live.get(_root(session).id), {"child": session.id}
+
+    def add(self, session: Session, kind: str, **fields: Any) -> None:
+        flow, extra = self._log(session)
+        if flow is not None:
+            if extra:
+                fields.update(extra)
+            flow.add(kind, fields)
+
+    # --- listener hooks ----------------------------------------------------------------------
+    def session_started(self, session: Session) -> None:
+        if session.parent is None:
+            summary = FlowLogSummary(session.id, session.document.url, round(time.time(), 6), None)
+            self.live[session.id] = FlowLog(summary, self.settings)
+        self.add(session, "start", document=session.document.url)
+
+    def started_with(self, session_id: str, params: dict) -> None:
+        """The parameters of a start request (HTTP): on the start entry; ANI and DNIS searchable."""
+        flow = self.live.get(session_id)
+        if flow is None:
+            return
+        lowered = {str(k).lower(): v for k, v in params.items()}
+        flow.summary.ani = flow.summary.ani or _text_or_none(lowered.get("ani"))
+        flow.summary.dnis = flow.summary.dnis or _text_or_none(lowered.get("dnis"))
+        if flow.entries:
+            first = orjson.loads(flow.entries[0])
+            if first["kind"] == "start":
+                first["params"] = params
+                flow.size -= len(flow.entries[0])
+                flow.entries[0] = orjson.dumps(first, default=str)
+                flow.size += len(flow.entries[0])
+
+    def session_restored(self, session: Session) -> None:
+        if session.parent is None and session.id not in self.live:
+            flow = self._revive(session.id)
+            if flow is not None:
+                self.live[session.id] = flow
+
+    def session_ended(self, session: Session) -> None:
+        if session.parent is not None:
+            self.add(session, "end", final=session.final_state)
+            return
+        flow = self.live.pop(session.id, None)
+        if flow is None:
+            return
+        flow.add("end", {"final": session.final_state})
+        flow.summary.ended = round(time.time(), 6)
+        flow.summary.final = session.final_state
+        self._finished(flow)
+
+    def evicted(self, session_id: str) -> None:
+        flow = self.live.pop(session_id, None)
+        if flow is not None:
+            self._finished(flow)  # stored with ended=None; revived when the session comes back
+
+    def event_taken(self, session: Session, event: Event) -> None:
+        self.add(session, "event", name=event.name, type=event.type, data=event.data)
+
+    def transitions_taken(self, session: Session, transitions: list[m.Transition]) -> None:
+        for t in transitions:
+            targets = [s.id for s in t.targets]
+            event = " ".join(t.events) or None
+            source = t.source.id if t.source is not None else None
+            self.add(session, "transition", source=source, targets=targets, event=event)
+
+    def state_entered(self, session: Session, state: m.State) -> None:
+        self.add(session, "state", state=state.id)
+
+    def state_exited(self, session: Session, state: m.State) -> None:
+        self.add(session, "exit", state=state.id)
+
+    def logged(self, session: Session, label: str | None, value: Any, level: str | None) -> None:
+        self.add(session, "log", label=label, value=value)
+
+    def budget_breached(self, session: Session, breach: Breach, ended: bool) -> None:
+        self.add(session, "budget", budget=breach.budget, ended=ended, description=breach.description)
+
+    def macrostep_done(self, session: Session) -> None:
+        flow, extra = self._log(session)
+        if flow is None:
+            return
+        # a session that just ended has exited every state: its top-level final state stands for it
+        configuration = list(session.configuration) or ([session.final_state] if session.final_state else [])
+        fields: dict[str, Any] = {"configuration": configuration, **(extra or {})}
+        if self.settings.datamodel_every_macrostep and session.interpreter.running and flow.datamodel_off is None:
+            started = time.thread_time()  # CPU: time the process was preempted is not the datamodel's
+            try:
+                text = orjson.dumps(visible_datamodel(session), default=str)
+                fields["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
+                    else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
+            except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
+                fields["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
+            took = (time.thread_time() - started) * 1000
+            if took > self.settings.max_datamodel_ms:  # reading it back costs the loop: not for every step
+                flow.datamodel_off = f"reading it took {took:.0f} ms of CPU (flow_logs.max_datamodel_ms)"
+                fields["datamodel_off"] = flow.datamodel_off
+        flow.add("macrostep", fields)
+
+    # --- the ORS world's trace (actions and which interaction a session serves) ------------------
+    def world_record(self, record: dict) -> None:
+        kind = record.get("kind")
+        if kind == "action":
+            flow = self.live.get(str(record.get("session")))
+            if flow is not None:
+                flow.add("action", {"action": record.get("action"), "requestid": record.get("requestid"),
+                                    "attributes": record.get("attributes")})
+        elif kind == "session.start" and record.get("interaction"):
+            flow = self.live.get(str(record.get("session")))
+            if flow is not None:
+                ixn = str(record["interaction"])
+                flow.summary.interaction = ixn
+                details = self.interaction_details(ixn) or {}
+                props = details.get("properties") or {}
+                flow.summary.ani = flow.summary.ani or _text_or_none(props.get("ani"))
+                flow.summary.dnis = flow.summary.dnis or _text_or_none(props.get("dnis"))
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+class FlowLogs:
+    """The recorder, the store and retention together: what the runtime and the server use."""
+
+    def __init__(self, store: FlowLogStore, settings: FlowLogSettings | None = None):
+        self.settings = settings or FlowLogSettings()
+        self.store = store
+        self.recorder = FlowRecorder(self.settings, self._finished, self._revive)
+        self._pending: dict[str, FlowLog] = {}
+        self._task: asyncio.Task | None = None
+        self._pruned_at = 0.0
+
+    def _finished(self, flow: FlowLog) -> None:
+        self._pending[flow.summary.session] = flow
+
+    def _revive(self, session_id: str) -> FlowLog | None:
+        flow = self._pending.pop(session_id, None)
+        if flow is not None:
+            return flow
+        try:
+            stored = self.store.load(session_id)
+        except Exception:
+            log.exception("cannot read the flow log of a restored session", extra={"session_id": session_id})
+            stored = None
+        flow = FlowLog(FlowLogSummary(session_id, None, round(time.time(), 6), None), self.settings)
+        if stored is not None:
+            flow.summary = stored.summary
+            entries = orjson.loads(stored.entries)
+            for entry in entries:
+                flow.append(orjson.dumps(entry))
+            flow.count = entries[-1]["n"] if entries else 0
+        return flow
+
+    # --- queries ---------------------------------------------------------------------------------
+    def entries(self, session_id: str) -> tuple[FlowLogSummary, list[dict]] | None:
+        flow = self.recorder.live.get(session_id) or self._pending.get(session_id)
+        if flow is not None:
+            return flow.summary, flow.decoded()
+        stored = self.store.load(session_id)
+        if stored is None:
+            return None
+        return stored.summary, orjson.loads(stored.entries)
+
+    def search(self, field: str | None = None, value: str | None = None, limit: int = 50) -> list[dict]:
+        if field is not None and field not in SEARCH_FIELDS:
+            raise ValueError(f"flow logs are searched by {', '.join(SEARCH_FIELDS)}, not {field!r}")
+        memory = [f.summary for f in (*self.recorder.live.values(), *self._pending.values())
+                  if field is None or getattr(f.summary, field) == value]
+        seen = {s.session for s in memory}
+        stored = [s for s in self.store.search(field, value, limit) if s.session not in seen]
+        found = sorted(memory + stored, key=lambda s: s.ended or s.started, reverse=True)[:limit]
+        return [{**s.as_dict(), "status": "running" if s.session in self.recorder.live
+                 else ("ended" if s.ended is not None else "evicted")} for s in found]
+
+    # --- writing and retention --------------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._flush_forever(), name="openors-flowlogs")
+
+    async def _flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.flush_interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("flow logs could not be written; retrying")
+
+    async def flush(self) -> None:
+        if self._pending:
+            batch = list(self._pending.values())
+            await asyncio.to_thread(self.store.save, [f.stored() for f in batch])
+            for flow in batch:
+                if self._pending.get(flow.summary.session) is flow:
+                    del self._pending[flow.summary.session]
+        now = time.time()
+        if now - self._pruned_at > 60:
+            self._pruned_at = now
+            await asyncio.to_thread(self.store.prune, now - self.settings.retention, self.settings.max_sessions)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        for flow in list(self.recorder.live.values()):  # still running: kept as they are (ended=None)
+            self._pending[flow.summary.session] = flow
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("flow logs could not be written at shutdown")
+        self.store.close()
