@@ -65,11 +65,15 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def start_server(workdir: Path, flush_ms: int) -> tuple[subprocess.Popen, str]:
+FLOW_LOGS = {"default": "", "no-datamodel": "flow_logs: {datamodel_every_macrostep: false}\n",
+             "off": "flow_logs: {enabled: false}\n"}
+
+
+def start_server(workdir: Path, flush_ms: int, flow_logs: str = "default") -> tuple[subprocess.Popen, str]:
     config = workdir / "bench.yaml"
     config.write_text("listen: {host: 127.0.0.1, port: 0}\nstore: {type: sqlite, path: bench.db}\n"
                       f"logging: {{level: INFO}}\nruntime: {{idle_eviction_s: null, flush_interval_ms: {flush_ms},"
-                      " max_inflight_events: 1000000}\n")
+                      " max_inflight_events: 1000000}\n" + FLOW_LOGS[flow_logs])
     return serve(config)
 
 
@@ -345,7 +349,7 @@ def run_all(args, workdir: Path) -> None:
     bare = measure_bare(args)
     (workdir / "bench.scxml").write_text(CHART)
     src = (workdir / "bench.scxml").as_uri()
-    proc, url = start_server(workdir, args.flush_ms)
+    proc, url = start_server(workdir, args.flush_ms, args.flow_logs)
     try:
         o = loops.run(measure_openors(args, url, proc.pid, src))
         events_s, failed = saturate_in_processes([(url, event_jobs(o["sids"], args.events), args.concurrency)])
@@ -439,6 +443,8 @@ def main() -> None:
     parser.add_argument("--open-loop-s", type=float, default=5.0, help="seconds of open-loop load")
     parser.add_argument("--no-redis", action="store_true", help="skip the two nodes on one Redis")
     parser.add_argument("--timers", type=int, default=0, help="also measure N pending timers (e.g. 100000)")
+    parser.add_argument("--flow-logs", choices=sorted(FLOW_LOGS), default="default",
+                        help="the server's flow logs: as configured by default, without the datamodel, or off")
     parser.add_argument("--bare-app", type=int, help=argparse.SUPPRESS)  # the anchor's own process
     parser.add_argument("--bare-stack", default="fast", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -44,3 +44,23 @@ def test_data_json_cannot_hold_is_recorded_as_text():
     host.run_ready()
     event = [e for e in logs.entries(session.id)[1] if e["kind"] == "event"][-1]
     assert event["data"] == {"when": str({1, 2})}
+
+
+def test_logs_in_memory_share_one_bound_and_the_growing_log_gives_way():
+    from openors.runtime.flowlog import FlowLog, FlowLogSettings, FlowLogSummary, LiveBytes
+
+    settings = FlowLogSettings(max_live_bytes=10_000)
+    memory = LiveBytes(settings.max_live_bytes)
+    first = FlowLog(FlowLogSummary("a", None, 0.0, None), settings, account=memory)
+    second = FlowLog(FlowLogSummary("b", None, 0.0, None), settings, account=memory)
+    for _ in range(100):
+        first.add("log", {"value": "x" * 80})
+    assert memory.total <= 10_000 and first.summary.dropped > 0
+    kept = first.size
+    for _ in range(10):
+        second.add("log", {"value": "y" * 80})
+    # the log that grows gives way (its newest entry always kept), not the others; drops are counted
+    assert len(second.entries) == 1 and second.summary.dropped == 9
+    assert first.size == kept and memory.total == first.size + second.size
+    first.release()
+    assert memory.total == second.size

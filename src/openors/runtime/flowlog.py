@@ -50,6 +50,9 @@ class FlowLogSettings:
     max_sessions: int = 10_000  # finished logs kept in the store (the oldest go first)
     max_entries_per_session: int = 2_000
     max_bytes_per_session: int = 512 * 1024
+    # All the logs held in memory (live sessions', and finished ones not yet written) together: past
+    # it, a log that grows drops its own oldest entries, so thousands of long calls cannot fill RAM.
+    max_live_bytes: int = 256 * 1024 * 1024
     max_datamodel_bytes: int = 16 * 1024  # a bigger datamodel snapshot is recorded as its size only
     datamodel_every_macrostep: bool = True
     max_datamodel_ms: float = 20.0  # CPU; a session whose datamodel took longer to read records no more of it
@@ -70,6 +73,14 @@ def _root(session: Session) -> Session:
     return session
 
 
+class LiveBytes:
+    """The bytes of all the flow logs in memory, against `FlowLogSettings.max_live_bytes`."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.total = 0
+
+
 @dataclass
 class FlowLog:
     """One session's entries, each kept as its JSON bytes: their size is exact, and bytes are not
@@ -82,6 +93,7 @@ class FlowLog:
     size: int = 0  # bytes of the entries
     count: int = 0
     datamodel_off: str | None = None  # why this session's datamodel is no longer recorded
+    account: LiveBytes | None = None  # the memory all logs share (None: counted nowhere)
 
     def add(self, kind: str, fields: dict[str, Any]) -> None:
         self.count += 1
@@ -91,13 +103,30 @@ class FlowLog:
 
     def append(self, data: bytes) -> None:
         self.entries.append(data)
-        self.size += len(data)
-        limits = self.limits
+        self._grew(len(data))
+        limits, account = self.limits, self.account
         while self.entries and (len(self.entries) > limits.max_entries_per_session
-                                or self.size > limits.max_bytes_per_session):
-            self.size -= len(self.entries.popleft())
+                                or self.size > limits.max_bytes_per_session
+                                or (account is not None and account.total > account.limit
+                                    and len(self.entries) > 1)):
+            self._grew(-len(self.entries.popleft()))
             self.summary.dropped += 1
         self.summary.entries = len(self.entries)
+
+    def replace_first(self, data: bytes) -> None:
+        self._grew(len(data) - len(self.entries[0]))
+        self.entries[0] = data
+
+    def _grew(self, n: int) -> None:
+        self.size += n
+        if self.account is not None:
+            self.account.total += n
+
+    def release(self) -> None:
+        """The log left memory (written to the store): its bytes no longer count."""
+        if self.account is not None:
+            self.account.total -= self.size
+            self.account = None
 
     def json(self) -> bytes:
         return b"[" + b",".join(self.entries) + b"]"
@@ -116,6 +145,7 @@ class FlowRecorder(SessionListener):
     def __init__(self, settings: FlowLogSettings, finished: Callable[[FlowLog], None],
                  revive: Callable[[str], FlowLog | None]):
         self.settings = settings
+        self.memory = LiveBytes(settings.max_live_bytes)
         self.live: dict[str, FlowLog] = {}
         self._finished = finished
         self._revive = revive
@@ -137,7 +167,7 @@ class FlowRecorder(SessionListener):
     def session_started(self, session: Session) -> None:
         if session.parent is None:
             summary = FlowLogSummary(session.id, session.document.url, round(time.time(), 6), None)
-            self.live[session.id] = FlowLog(summary, self.settings)
+            self.live[session.id] = FlowLog(summary, self.settings, account=self.memory)
         self.add(session, "start", document=session.document.url)
 
     def started_with(self, session_id: str, params: dict) -> None:
@@ -152,9 +182,7 @@ class FlowRecorder(SessionListener):
             first = orjson.loads(flow.entries[0])
             if first["kind"] == "start":
                 first["params"] = params
-                flow.size -= len(flow.entries[0])
-                flow.entries[0] = orjson.dumps(first, default=str)
-                flow.size += len(flow.entries[0])
+                flow.replace_first(orjson.dumps(first, default=str))
 
     def session_restored(self, session: Session) -> None:
         if session.parent is None and session.id not in self.live:
@@ -268,7 +296,8 @@ class FlowLogs:
         except Exception:
             log.exception("cannot read the flow log of a restored session", extra={"session_id": session_id})
             stored = None
-        flow = FlowLog(FlowLogSummary(session_id, None, round(time.time(), 6), None), self.settings)
+        flow = FlowLog(FlowLogSummary(session_id, None, round(time.time(), 6), None), self.settings,
+                       account=self.recorder.memory)
         if stored is not None:
             flow.summary = stored.summary
             entries = orjson.loads(stored.entries)
@@ -317,6 +346,8 @@ class FlowLogs:
             for flow in batch:
                 if self._pending.get(flow.summary.session) is flow:
                     del self._pending[flow.summary.session]
+                    if flow.summary.session not in self.recorder.live:  # not back in memory meanwhile
+                        flow.release()
         now = time.time()
         if now - self._pruned_at > 60:
             self._pruned_at = now

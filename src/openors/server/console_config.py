@@ -6,6 +6,7 @@
       max_sessions: 10000           # finished logs kept (the oldest go first)
       max_entries_per_session: 2000 # past it, a session's oldest entries go
       max_bytes_per_session: 524288
+      max_live_bytes: 268435456     # all logs in memory together; past it, a growing log drops its oldest entries
       max_datamodel_bytes: 16384    # a bigger datamodel is recorded as its size only
       datamodel_every_macrostep: true
       max_datamodel_ms: 20          # CPU: a session whose datamodel takes longer to read records no more of it
@@ -62,7 +63,7 @@ def _flag(section: dict, key: str, where: str, error) -> bool:
 
 
 FLOW_LOG_KEYS = frozenset({"enabled", "retention", "max_sessions", "max_entries_per_session",
-                           "max_bytes_per_session", "max_datamodel_bytes", "datamodel_every_macrostep",
+                           "max_bytes_per_session", "max_live_bytes", "max_datamodel_bytes", "datamodel_every_macrostep",
                            "max_datamodel_ms"})
 
 
@@ -81,6 +82,8 @@ def load_flow_logs(section: dict, error) -> FlowLogSettings:
         settings.max_entries_per_session = _count(section, "max_entries_per_session", 10, 1_000_000, error)
     if "max_bytes_per_session" in section:
         settings.max_bytes_per_session = _count(section, "max_bytes_per_session", 1024, 256 << 20, error)
+    if "max_live_bytes" in section:
+        settings.max_live_bytes = _count(section, "max_live_bytes", 1 << 20, 64 << 30, error)
     if "max_datamodel_bytes" in section:
         settings.max_datamodel_bytes = _count(section, "max_datamodel_bytes", 0, 16 << 20, error)
     if "max_datamodel_ms" in section:
