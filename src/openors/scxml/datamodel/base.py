@@ -80,6 +80,10 @@ class Datamodel:
     def snapshot(self) -> dict:
         return {}
 
+    def visible_json(self) -> str:
+        """The variables as operators see them, as JSON text (what a flow log records)."""
+        return "{}"
+
     def restore(self, data: dict) -> None:
         pass
 

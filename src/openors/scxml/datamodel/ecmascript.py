@@ -47,7 +47,8 @@ _BASELINE_OF_NAMES: dict[frozenset[str], int] = {}
 # once per process); "all" then gives, in one call, every such global that is not a function (nor
 # named `__...`) and the data root (`arg`).
 _SNAPSHOT_JS = """(function () {
-  var stringify = JSON.stringify, create = Object.create, g = globalThis, userNames = null;
+  var stringify = JSON.stringify, create = Object.create, g = globalThis, userNames = null,
+      SYSTEM = {_event: true, _sessionid: true, _name: true, _ioprocessors: true, _x: true};
   return function (what, arg) {
     if (what === "baseline") {
       userNames = arg;
@@ -59,6 +60,12 @@ _SNAPSHOT_JS = """(function () {
       if (name.charAt(0) === "_" && name.charAt(1) === "_") continue;
       var v = g[name];
       if (typeof v !== "function") out[name] = v === undefined ? {__undefined__: true} : v;
+    }
+    if (what === "visible") {  // as operators see them: the data root's items, then the globals
+      var shown = create(null), key;
+      if (arg !== undefined && arg !== null) for (key in arg) shown[key] = arg[key];
+      for (key in out) if (!SYSTEM[key]) shown[key] = out[key];
+      return stringify(shown);
     }
     return stringify({variables: out, data_root: arg === undefined ? null : arg});
   };
@@ -566,6 +573,12 @@ class EcmaScriptDatamodel(Datamodel):
         if not self.data_root:
             del snap["data_root"]
         return snap
+
+    def visible_json(self) -> str:
+        """The variables as operators see them, as JSON text: the data root's items, then the
+        globals, without the system variables (one call into JS, nothing parsed in Python)."""
+        root = self.evaluate_js(self.data_root) if self.data_root else None
+        return self._call(self._snapshot_js, "visible", root)
 
     def restore(self, data: dict) -> None:
         for name, value in (data.get("data_root") or {}).items():
