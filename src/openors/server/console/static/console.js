@@ -138,8 +138,11 @@ function renderOps(snap) {
       h("th", {class: "num"}, "Answered"), h("th", {class: "num"}, "Occupancy")),
     snap.agents.map((a) => {
       const kpi = snap.kpis && snap.kpis.by_agent[a.id];
+      // A ready agent handling interactions is busy (as a supervisor's desktop shows it)
+      const shown = String(a.state).toLowerCase() === "ready" && a.interactions.length ? "busy" : a.state;
       return h("tr", {"data-agent": a.id}, h("td", {}, a.name || a.id),
-        h("td", {}, h("span", {class: `pill st-${String(a.state).toLowerCase().replace(/[^a-z]/g, "")}`}, a.state)), h("td", {}, a.place || ""),
+        h("td", {}, h("span", {class: `pill st-${String(shown).toLowerCase().replace(/[^a-z]/g, "")}`,
+          title: `state ${a.state}, ${a.interactions.length} interaction(s)`}, shown)), h("td", {}, a.place || ""),
         h("td", {class: "mono", title: a.interactions.join(", ")}, a.interactions.map((i) => i.slice(0, 10)).join(", ") || "–"),
         h("td", {class: "num"}, kpi ? kpi.answered : 0), h("td", {class: "num"}, kpi ? fmt(kpi.occupancy, " %") : "–"));
     })));
