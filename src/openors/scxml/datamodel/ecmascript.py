@@ -33,21 +33,19 @@ if TYPE_CHECKING:
 
 _PRELUDE = resources.files(__package__).joinpath("prelude.js").read_text()
 _DOM = resources.files(__package__).joinpath("dom.js").read_text()
-# Global names a fresh context has after its preludes, per prelude set: computed once, since
-# every context built from the same preludes has the same ones.
-_BASELINES: dict[tuple[str, ...], frozenset[str]] = {}
 
 # The session's globals as JSON, built only from built-ins captured when the context is created, so
 # a document that replaces JSON.stringify, Object.getOwnPropertyNames or a prototype setter cannot
-# make a snapshot silently wrong. Compiled once per context: "baseline" tells it once which globals
-# the context had before the document's data (built-ins, preludes); "all" then gives, in one call,
-# every other global that is not a function (nor named `__...`) and the data root (`arg`).
+# make a snapshot silently wrong. Compiled once per context: "baseline", called once the preludes
+# have run (before any document code), records the globals the context has then (built-ins,
+# preludes), in JS, with no text crossing the boundary; "all" then gives, in one call, every other
+# global that is not a function (nor named `__...`) and the data root (`arg`).
 _SNAPSHOT_JS = """(function () {
-  var stringify = JSON.stringify, parse = JSON.parse, ownNames = Object.getOwnPropertyNames,
+  var stringify = JSON.stringify, ownNames = Object.getOwnPropertyNames,
       create = Object.create, g = globalThis, baseline = create(null);
   return function (what, arg) {
     if (what === "baseline") {
-      var known = parse(arg);
+      var known = ownNames(g);
       for (var k = 0; k < known.length; k++) baseline[known[k]] = true;
       return undefined;
     }
@@ -111,6 +109,7 @@ def _new_context(prelude_scripts: tuple[str, ...]):
     snapshot_js = ctx.run_compiled(_compiled(_SNAPSHOT_JS))  # before other code can touch the built-ins
     for script in prelude_scripts:
         ctx.run_compiled(_compiled(script))
+    snapshot_js("baseline", None)  # what the context holds before any document code runs
     return ctx, snapshot_js
 
 
@@ -209,11 +208,9 @@ class EcmaScriptDatamodel(Datamodel):
         self.strict_assign = strict_assign
         self.ctx, self._snapshot_js = _take_context(prelude_scripts)
         self._set_system()
-        baseline = _BASELINES.get(prelude_scripts)
-        if baseline is None:
-            baseline = _BASELINES[prelude_scripts] = frozenset(self._global_names()) | {"__scxml_dom"}
-        self._baseline = baseline
-        self._call(self._snapshot_js, "baseline", json.dumps(sorted(baseline)))
+        # The last snapshot's JSON, reused while no JS has run since (see snapshot()).
+        self._last_snapshot: str | None = None
+        self._data_changed = True
         self._dom_loaded = False
         self._drain = self.ctx.get(outbox) if outbox else None
         self.meter: MacrostepMeter | None = None  # the running macrostep's CPU deadline (budgets.py)
@@ -235,9 +232,6 @@ class EcmaScriptDatamodel(Datamodel):
         system = {"_sessionid": self.info.session_id, "_name": self.info.name,
                   "_ioprocessors": self.info.ioprocessors}
         self.ctx.get("__scxml_setSystem")(json.dumps(system))
-
-    def _global_names(self) -> list[str]:
-        return json.loads(self.ctx.eval("JSON.stringify(Object.getOwnPropertyNames(globalThis))"))
 
     def _sync(self) -> None:
         """Push what expressions may read (current event, configuration) before running them."""
@@ -313,6 +307,7 @@ class EcmaScriptDatamodel(Datamodel):
             self._dom_loaded = True
 
     def _call(self, fn, *args):
+        self._data_changed = True  # whatever runs in JS may change data (a condition too)
         meter = self.meter
         if meter is None or meter.watch == _NO_MACROSTEP:
             _collect_if_due()  # between macrosteps: the pause is no session's
@@ -489,6 +484,7 @@ class EcmaScriptDatamodel(Datamodel):
             return False
 
     def execute_script(self, source: str, url: str | None = None, line: int | None = None) -> None:
+        self._data_changed = True
         self._sync()
         clamped = self._clamp_to_macrostep()
         if self.meter is not None:
@@ -532,11 +528,23 @@ class EcmaScriptDatamodel(Datamodel):
 
     def snapshot(self) -> dict:
         """The session's data as JSON-ready values. Raises ExecutionError when they cannot be
-        serialised (a cycle, a throwing getter or toJSON, out of memory): never a partial snapshot."""
+        serialised (a cycle, a throwing getter or toJSON, out of memory): never a partial snapshot.
+
+        When nothing ran in JS since the last snapshot (no evaluation, condition, assignment,
+        script, declaration, pushed value or host call: every one of them passes through `_call`
+        or `execute_script`, which mark the data changed), the data cannot have changed and the
+        last snapshot's JSON is reused: a macrostep that runs no expression costs no JS call here.
+        A getter's value is then the one it returned last time (a restore keeps values, never
+        getters, so a snapshot of a getter is already the value it had once)."""
         # One call into JS, with a serializer compiled once per context. XML values stay
         # {"__xml__": text} here, as in snapshotted events: plain JSON for the store.
-        root = self.evaluate_js(self.data_root) if self.data_root else None
-        snap = json.loads(self._call(self._snapshot_js, "all", root))
+        text = self._last_snapshot
+        if self._data_changed or text is None:
+            root = self.evaluate_js(self.data_root) if self.data_root else None
+            text = self._call(self._snapshot_js, "all", root)
+            self._last_snapshot = text
+            self._data_changed = False  # set last: the calls above pass through _call
+        snap = json.loads(text)  # a fresh copy each time: callers may change what they get
         if not self.data_root:
             del snap["data_root"]
         return snap
