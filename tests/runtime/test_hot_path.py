@@ -140,3 +140,39 @@ def test_a_change_nobody_waits_for_is_committed_in_about_a_commits_time_not_the_
             await rt.stop()
 
     run(main())
+
+
+class _Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def test_what_events_leave_behind_is_frozen_and_frozen_cycles_are_collected_at_the_timed_sweep(monkeypatch):
+    from openors.runtime import collector
+
+    monkeypatch.setattr(collector, "FREEZE_EVERY_S", 0.0)
+    pacer = CollectorPacer(lambda: 1000)  # no session started or ended: only time and allocations
+    try:
+        kept = [[i] for i in range(5000)]  # survivors, as queued events and traces are
+        gc.collect(0)
+        pacer.pace()
+        frozen = gc.get_freeze_count()
+        assert frozen >= len(kept)
+
+        cycle = _Cycle()
+        gc.collect(1)  # old enough to be out of the young generations ...
+        garbage = weakref.ref(cycle)
+        del cycle  # ... when nobody holds it any more: frozen with the rest at the next freeze
+        [[i] for i in range(5000)]
+        gc.collect(0)
+        pacer.pace()
+        gc.collect()
+        assert garbage() is not None  # a collection of its own cannot reach frozen objects
+
+        monkeypatch.setattr(collector, "SWEEP_EVERY_S", 0.0)
+        [[i] for i in range(5000)]
+        gc.collect(0)
+        pacer.pace()  # the timed sweep: unfrozen, collected, frozen again
+        assert garbage() is None
+    finally:
+        gc.unfreeze()
