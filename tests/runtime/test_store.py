@@ -42,3 +42,15 @@ def test_a_failing_batch_leaves_nothing_behind(tmp_path):
         store.write_batch([row("new"), StoredSession("bad", None, 1.0, None)], ["keep"])
     assert [r.id for r in store.load_all()] == ["keep"]
     store.close()
+
+
+@pytest.mark.parametrize("size", [1, 63, 64, 65, 200, 513])
+def test_a_batch_of_any_size_saves_and_deletes_exactly_its_rows(tmp_path, size):
+    store = SqliteStore(tmp_path / "s.db")
+    store.write_batch([row(f"s{i}") for i in range(size)], [])
+    # every other row updated, the rest deleted, plus ids never stored, in one batch
+    store.write_batch([row(f"s{i}", f'{{"v":{i}}}') for i in range(0, size, 2)],
+                      [f"s{i}" for i in range(1, size, 2)] + ["never-stored"])
+    kept = {r.id: r.snapshot for r in store.load_all()}
+    assert kept == {f"s{i}": f'{{"v":{i}}}' for i in range(0, size, 2)}
+    store.close()
