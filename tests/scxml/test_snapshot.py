@@ -189,3 +189,13 @@ def test_a_macrostep_that_runs_no_javascript_reuses_the_last_datamodel_snapshot(
     host.run_until_idle()
     assert session.snapshot()["interpreter"]["datamodel"]["variables"]["count"] == 1
     assert len(runs) == 2
+
+
+def test_globals_a_script_makes_are_in_the_snapshot_even_after_it_deleted_a_built_in_or_made_a_numeric_one():
+    dm = _datamodel()
+    dm.execute_script("var before = 1;")
+    assert dm.snapshot()["variables"] == {"before": 1}
+    dm.execute_script("delete globalThis.Reflect; var after = 2;")  # the built-ins' order is broken
+    assert dm.snapshot()["variables"] == {"before": 1, "after": 2}
+    dm.execute_script("globalThis[7] = 'seven';")  # integer-like names come before every other
+    assert dm.snapshot()["variables"] == {"7": "seven", "before": 1, "after": 2}

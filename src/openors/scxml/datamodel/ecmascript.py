@@ -42,17 +42,26 @@ _DOM = resources.files(__package__).joinpath("dom.js").read_text()
 # global that is not a function (nor named `__...`) and the data root (`arg`).
 _SNAPSHOT_JS = """(function () {
   var stringify = JSON.stringify, ownNames = Object.getOwnPropertyNames,
-      create = Object.create, g = globalThis, baseline = create(null);
+      create = Object.create, g = globalThis, baseline = create(null), ordered = [];
   return function (what, arg) {
     if (what === "baseline") {
-      var known = ownNames(g);
-      for (var k = 0; k < known.length; k++) baseline[known[k]] = true;
+      ordered = ownNames(g);
+      for (var k = 0; k < ordered.length; k++) baseline[ordered[k]] = true;
       return undefined;
     }
-    var names = ownNames(g), out = create(null);
-    for (var i = 0; i < names.length; i++) {
+    // Names come in the order their properties were made: while the baseline's are all there,
+    // in their order, they are the first ones and every later one is the session's (comparing
+    // names is cheaper than looking each one up). A deleted built-in or an integer-like global
+    // breaks that order: then each name is looked up.
+    var names = ownNames(g), out = create(null), first = 0, count = ordered.length;
+    if (names.length >= count) {
+      while (first < count && names[first] === ordered[first]) first++;
+    }
+    var prefix = first === count;
+    if (!prefix) first = 0;
+    for (var i = first; i < names.length; i++) {
       var name = names[i];
-      if (baseline[name] === true || name.charAt(0) === "_" && name.charAt(1) === "_") continue;
+      if (!prefix && baseline[name] === true || name.charAt(0) === "_" && name.charAt(1) === "_") continue;
       var v = g[name];
       if (typeof v !== "function") out[name] = v === undefined ? {__undefined__: true} : v;
     }
