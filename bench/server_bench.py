@@ -13,7 +13,8 @@ Prints, for the bare app (the anchor) and for OpenORS with N live sessions:
 * events/s at saturation, each event one HTTP POST acknowledged after its snapshot is committed,
   and the ratio to the bare app;
 * p50/p99 at a fixed open-loop rate of 50% of that maximum (latency counted from when the request
-  was due, so a request waiting for a free connection counts its wait);
+  was due, so a request waiting for a free connection counts its wait), and, as its anchor, the
+  bare app's p50/p99 at the same rate right after (what the machine and the stack give at best);
 * events/s with two `serve` processes sharing one redis-server (started here, as the tests do);
 * the server's CPU time per start and per event (user + system, all its threads; it depends far
   less than rates on what else runs on the machine), and how long the server's event loop thread
@@ -261,6 +262,20 @@ def event_jobs(sids: list[str], per_session: int) -> list[tuple[str, dict]]:
     return [(f"/scxml/session/{sid}/event/update", {"seq": str(k)}) for k in range(per_session) for sid in sids]
 
 
+def open_loop_on_bare_app(count: int, rate: float, connections: int) -> list[float]:
+    """The anchor of the open-loop figures: the bare app under the same open-loop load."""
+    proc, url = start_bare_app("fast")
+    try:
+        gc.disable()
+        paced, _ = loops.run(open_loop(url, [("/scxml/session/x/event/update", {"seq": "1"})] * count, rate,
+                                       connections))
+        gc.enable()
+        return paced
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def measure_bare(args) -> dict:
     jobs = [("/scxml/session/x/event/update", {"seq": "1"})] * (args.sessions * args.events)
     half = args.concurrency // 2
@@ -385,6 +400,7 @@ def run_all(args, workdir: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(30)
+    bare_paced = open_loop_on_bare_app(len(jobs), rate, 4 * args.concurrency)
     db = (workdir / "bench.db").stat().st_size
     redis_rate = None if args.no_redis else measure_redis(args, workdir, src)
 
@@ -403,6 +419,8 @@ def run_all(args, workdir: Path) -> None:
     print(f"  open loop at {rate:6.0f}/s     {statistics.median(paced) * 1000:10.2f} ms p50, "
           f"{pct(paced, 99) * 1000:.2f} ms p99, {pct(paced, 100) * 1000:.1f} ms max "
           f"({len(paced)} events, {paced_failed} failed; 50% of saturation, {n} live sessions)")
+    print(f"  ... the bare app, same rate {statistics.median(bare_paced) * 1000:10.2f} ms p50, "
+          f"{pct(bare_paced, 99) * 1000:.2f} ms p99, {pct(bare_paced, 100) * 1000:.1f} ms max (the anchor)")
     print(f"  ... the server's loop thread waited {waited * 1000:.0f} ms for a CPU in those {window:.1f} s "
           f"(other processes; load average {os.getloadavg()[0]:.1f})")
     if redis_rate is not None:
