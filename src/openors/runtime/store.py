@@ -84,17 +84,15 @@ _UPSERT = ("INSERT INTO sessions (id, document, updated_at, snapshot) VALUES {} 
            "updated_at=excluded.updated_at, snapshot=excluded.snapshot")
 _DELETE = "DELETE FROM sessions WHERE id IN ({})"
 _MAX_ROWS_PER_STATEMENT = 64  # 4 parameters each: far below SQLite's smallest parameter limit (999)
+_STATEMENTS_CACHED = 256  # one per size up to the maximum, for saves and for deletes
 
 
 def _chunks(items: list, width: int):
-    """(statement size, flat parameters) in power-of-two chunks, so a handful of statements
-    (each prepared once and cached) cover any batch size."""
-    i = 0
-    while i < len(items):
-        size = 1 << (min(len(items) - i, _MAX_ROWS_PER_STATEMENT).bit_length() - 1)
-        chunk = items[i:i + size]
-        i += size
-        yield size, [value for item in chunk for value in item] if width > 1 else chunk
+    """(statement size, flat parameters): as many full chunks as needed, then one of the exact
+    size left, so a batch up to the maximum is one statement (each size prepared once, cached)."""
+    for i in range(0, len(items), _MAX_ROWS_PER_STATEMENT):
+        chunk = items[i:i + _MAX_ROWS_PER_STATEMENT]
+        yield len(chunk), [value for item in chunk for value in item] if width > 1 else chunk
 
 
 _SCHEMA = """
@@ -129,7 +127,8 @@ class SqliteStore(Store):
         self._read_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30.0)
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30.0,
+                               cached_statements=_STATEMENTS_CACHED)
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
 
@@ -137,13 +136,18 @@ class SqliteStore(Store):
         """Many rows per statement: the sqlite3 module releases the GIL around every statement it
         runs and must take it back after, and while the event loop's thread is busy, each time
         back can wait for a switch interval; one statement per row made a batch of 50 take up to
-        150 ms under load (`executemany`), a few statements per batch take about one."""
+        150 ms under load (`executemany`). A batch of saves that fits in one statement is that
+        statement alone, which SQLite commits atomically by itself: no BEGIN, no COMMIT."""
         rows = [(r.id, r.document, r.updated_at, r.snapshot) for r in saves]
         ids = list(deletes)
         if not rows and not ids:
             return
         with self._write_lock:
             cur = self._writer.cursor()
+            if not ids and len(rows) <= _MAX_ROWS_PER_STATEMENT:
+                cur.execute(_UPSERT.format(",".join(["(?, ?, ?, ?)"] * len(rows))),
+                            [value for row in rows for value in row])
+                return
             cur.execute("BEGIN")
             try:
                 for size, values in _chunks(rows, 4):
