@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checkpointer import FALLBACK_PAGES, WalCheckpointer
+
 
 class StoreDamaged(Exception):
     """The store cannot be used at all (a file that is not a database, or a damaged one): the
@@ -118,11 +120,14 @@ class SqliteStore(Store):
             # NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash or
             # power loss may lose the last transactions.
             self._writer.execute("PRAGMA synchronous=NORMAL")
+            # checkpoints run on their own thread (checkpointer.py), not in a commit someone waits for
+            self._writer.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")
             self._writer.execute(_SCHEMA)
             self._writer.commit()
             self._reader = self._connect()
         except sqlite3.DatabaseError as exc:
             raise self._damaged(exc) from None
+        self._checkpointer = WalCheckpointer(self._connect)
         self._write_lock = threading.Lock()
         self._read_lock = threading.Lock()
 
@@ -189,6 +194,7 @@ class SqliteStore(Store):
                 "SELECT id, document, updated_at FROM sessions ORDER BY updated_at")]
 
     def close(self) -> None:
+        self._checkpointer.close()
         with self._write_lock:
             self._writer.close()
         with self._read_lock:
