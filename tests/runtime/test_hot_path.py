@@ -176,3 +176,40 @@ def test_what_events_leave_behind_is_frozen_and_frozen_cycles_are_collected_at_t
         assert garbage() is None
     finally:
         gc.unfreeze()
+
+
+def test_small_batches_on_the_loop_and_large_ones_on_the_writer_thread_are_both_committed(tmp_path):
+    chart = tmp_path / "pingpong.scxml"
+    chart.write_text(PINGPONG)
+
+    async def main():
+        store = SqliteStore(tmp_path / "s.db")
+        rt = await Runtime(store, RuntimeSettings(idle_eviction=None)).start()
+        written = []
+        original = store.write_batch
+
+        def recorded(saves, deletes):
+            saves = list(saves)
+            written.append(len(saves))
+            return original(saves, deletes)
+
+        store.write_batch = recorded
+        try:
+            sids = [await rt.start_session(chart.as_uri()) for _ in range(3 * store.inline_rows)]
+            written.clear()
+            # queued together, so they share a batch: the writer thread takes it
+            await asyncio.gather(*(rt.send_event(sid, "tick") for sid in sids))
+            assert max(written) > store.inline_rows
+            await rt.send_event(sids[0], "tick")  # alone: written on the loop
+            assert written[-1] <= store.inline_rows
+        finally:
+            await rt.stop()
+        reopened = SqliteStore(tmp_path / "s.db")
+        try:
+            ticks = {r.id: json.loads(r.snapshot)["interpreter"]["datamodel"]["variables"]["ticks"]
+                     for r in reopened.load_all()}
+        finally:
+            reopened.close()
+        assert ticks == {sid: 2 if sid == sids[0] else 1 for sid in sids}
+
+    run(main())
