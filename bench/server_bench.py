@@ -13,8 +13,12 @@ Prints, for the bare app (the anchor) and for OpenORS with N live sessions:
 * events/s at saturation, each event one HTTP POST acknowledged after its snapshot is committed,
   and the ratio to the bare app;
 * p50/p99 at a fixed open-loop rate of 50% of that maximum (latency counted from when the request
-  was due, so a request waiting for a free connection counts its wait);
+  was due, so a request waiting for a free connection counts its wait), and, as its anchor, the
+  bare app's p50/p99 at the same rate right after (what the machine and the stack give at best);
 * events/s with two `serve` processes sharing one redis-server (started here, as the tests do);
+* the server's CPU time per start and per event (user + system, all its threads; it depends far
+  less than rates on what else runs on the machine), and how long the server's event loop thread
+  waited for a CPU during the open-loop window (other processes' share of the p99);
 * server RSS per session, live and evicted. Evicted memory is measured as RSS growth while sessions
   are started and evicted in batches (freed memory is reused, so what remains is the wake-up
   records)."""
@@ -56,6 +60,20 @@ CHART = """<?xml version="1.0" encoding="UTF-8"?>
   <final id="done"/>
 </scxml>
 """
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of every thread of the process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def runqueue_wait_s(pid: int) -> float:
+    """How long the process's main thread (its event loop) waited for a CPU so far."""
+    try:
+        return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):  # no schedstat (kernel without it)
+        return float("nan")
 
 
 def rss_kib(pid: int) -> int:
@@ -248,6 +266,20 @@ def event_jobs(sids: list[str], per_session: int) -> list[tuple[str, dict]]:
     return [(f"/scxml/session/{sid}/event/update", {"seq": str(k)}) for k in range(per_session) for sid in sids]
 
 
+def open_loop_on_bare_app(count: int, rate: float, connections: int) -> list[float]:
+    """The anchor of the open-loop figures: the bare app under the same open-loop load."""
+    proc, url = start_bare_app("fast")
+    try:
+        gc.disable()
+        paced, _ = loops.run(open_loop(url, [("/scxml/session/x/event/update", {"seq": "1"})] * count, rate,
+                                       connections))
+        gc.enable()
+        return paced
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 def measure_bare(args) -> dict:
     jobs = [("/scxml/session/x/event/update", {"seq": "1"})] * (args.sessions * args.events)
     half = args.concurrency // 2
@@ -255,7 +287,9 @@ def measure_bare(args) -> dict:
     for stack in ("fast", "pure"):
         proc, url = start_bare_app(stack)
         try:
+            cpu0 = cpu_seconds(proc.pid)
             out[stack] = saturate_in_processes([(url, jobs, args.concurrency)])[0]
+            out[f"{stack}_cpu"] = (cpu_seconds(proc.pid) - cpu0) / len(jobs)
             if stack == "fast":  # the client is not the limit if two of them get no more
                 out["two"] = saturate_in_processes([(url, jobs, half), (url, jobs, args.concurrency - half)])[0]
         finally:
@@ -280,8 +314,10 @@ async def measure_openors(args, url: str, pid: int, src: str) -> dict:
         out["start_alone"] = statistics.median(alone)
 
         t0 = time.perf_counter()
+        cpu0 = cpu_seconds(pid)
         sids = await start_many(load, src, args.sessions)
         out["starts_s"] = args.sessions / (time.perf_counter() - t0)
+        out["start_cpu"] = (cpu_seconds(pid) - cpu0) / args.sessions
         await asyncio.sleep(0.3)
         out["live"] = rss_kib(pid)
     out["sids"] = sids
@@ -352,34 +388,45 @@ def run_all(args, workdir: Path) -> None:
     proc, url = start_server(workdir, args.flush_ms, args.flow_logs)
     try:
         o = loops.run(measure_openors(args, url, proc.pid, src))
+        cpu0 = cpu_seconds(proc.pid)
         events_s, failed = saturate_in_processes([(url, event_jobs(o["sids"], args.events), args.concurrency)])
+        event_cpu = (cpu_seconds(proc.pid) - cpu0) / (len(o["sids"]) * args.events)
         _, _, latencies = loops.run(saturate(url, event_jobs(o["sids"], 1), args.concurrency))
         rate = events_s / 2
         jobs = event_jobs(o["sids"], max(1, round(rate * args.open_loop_s / len(o["sids"]))))
         gc.disable()  # as in the client processes
+        waited, t0 = runqueue_wait_s(proc.pid), time.perf_counter()
         paced, paced_failed = loops.run(open_loop(url, jobs, rate, 4 * args.concurrency))
+        window = time.perf_counter() - t0
+        waited = runqueue_wait_s(proc.pid) - waited
         gc.enable()
         m = loops.run(measure_memory(args, url, proc.pid, src, o["sids"]))
     finally:
         proc.terminate()
         proc.wait(30)
+    bare_paced = open_loop_on_bare_app(len(jobs), rate, 4 * args.concurrency)
     db = (workdir / "bench.db").stat().st_size
     redis_rate = None if args.no_redis else measure_redis(args, workdir, src)
 
     n = args.sessions
     print(f"sessions: {n}, events per session: {args.events}, client connections: {args.concurrency}")
     print(f"  bare uvicorn app           {bare['fast']:10.0f} requests/s   (two client processes: "
-          f"{bare['two']:.0f}/s)")
+          f"{bare['two']:.0f}/s); CPU {bare['fast_cpu'] * 1e6:.0f} us per request")
     print(f"  ... on h11 and asyncio     {bare['pure']:10.0f} requests/s")
     print(f"  session start alone        {o['start_alone'] * 1000:10.2f} ms")
-    print(f"  sessions started/s         {o['starts_s']:10.0f}")
+    print(f"  sessions started/s         {o['starts_s']:10.0f}   (server CPU {o['start_cpu'] * 1e6:.0f} us per start)")
     print(f"  events/s at saturation     {events_s:10.0f}   ({failed} failed)   "
-          f"ratio to the bare app {events_s / bare['fast']:.2f} (h11: {events_s / bare['pure']:.2f})")
+          f"ratio to the bare app {events_s / bare['fast']:.2f} (h11: {events_s / bare['pure']:.2f}); "
+          f"server CPU {event_cpu * 1e6:.0f} us per event ({bare['fast_cpu'] / event_cpu:.2f} of the bare app's)")
     print(f"  latency at saturation      {statistics.median(latencies) * 1000:10.2f} ms p50, "
           f"{pct(latencies, 99) * 1000:.2f} ms p99")
     print(f"  open loop at {rate:6.0f}/s     {statistics.median(paced) * 1000:10.2f} ms p50, "
           f"{pct(paced, 99) * 1000:.2f} ms p99, {pct(paced, 100) * 1000:.1f} ms max "
           f"({len(paced)} events, {paced_failed} failed; 50% of saturation, {n} live sessions)")
+    print(f"  ... the bare app, same rate {statistics.median(bare_paced) * 1000:10.2f} ms p50, "
+          f"{pct(bare_paced, 99) * 1000:.2f} ms p99, {pct(bare_paced, 100) * 1000:.1f} ms max (the anchor)")
+    print(f"  ... the server's loop thread waited {waited * 1000:.0f} ms for a CPU in those {window:.1f} s "
+          f"(other processes; load average {os.getloadavg()[0]:.1f})")
     if redis_rate is not None:
         print(f"  2 nodes on one Redis       {redis_rate:10.0f} events/s   ({n // 2} sessions per node)")
     elif not args.no_redis:

@@ -140,3 +140,114 @@ def test_a_change_nobody_waits_for_is_committed_in_about_a_commits_time_not_the_
             await rt.stop()
 
     run(main())
+
+
+class _Cycle:
+    def __init__(self):
+        self.me = self
+
+
+def test_what_events_leave_behind_is_frozen_and_frozen_cycles_are_collected_at_the_timed_sweep(monkeypatch):
+    from openors.runtime import collector
+
+    monkeypatch.setattr(collector, "FREEZE_EVERY_S", 0.0)
+    pacer = CollectorPacer(lambda: 1000)  # no session started or ended: only time and allocations
+    try:
+        kept = [[i] for i in range(5000)]  # survivors, as queued events and traces are
+        gc.collect(0)
+        pacer.pace()
+        frozen = gc.get_freeze_count()
+        assert frozen >= len(kept)
+
+        cycle = _Cycle()
+        gc.collect(1)  # old enough to be out of the young generations ...
+        garbage = weakref.ref(cycle)
+        del cycle  # ... when nobody holds it any more: frozen with the rest at the next freeze
+        [[i] for i in range(5000)]
+        gc.collect(0)
+        pacer.pace()
+        gc.collect()
+        assert garbage() is not None  # a collection of its own cannot reach frozen objects
+
+        monkeypatch.setattr(collector, "SWEEP_EVERY_S", 0.0)
+        [[i] for i in range(5000)]
+        gc.collect(0)
+        pacer.pace()  # the timed sweep: unfrozen, collected, frozen again
+        assert garbage() is None
+    finally:
+        gc.unfreeze()
+
+
+def test_small_batches_on_the_loop_and_large_ones_on_the_writer_thread_are_both_committed(tmp_path):
+    chart = tmp_path / "pingpong.scxml"
+    chart.write_text(PINGPONG)
+
+    async def main():
+        store = SqliteStore(tmp_path / "s.db")
+        rt = await Runtime(store, RuntimeSettings(idle_eviction=None)).start()
+        written = []  # (on the loop?, rows)
+        on_thread, on_loop = store.write_batch, store.write_batch_now
+
+        def recorder(write, inline):
+            def recorded(saves, deletes):
+                saves = list(saves)
+                written.append((inline, len(saves)))
+                return write(saves, deletes)
+            return recorded
+
+        store.write_batch, store.write_batch_now = recorder(on_thread, False), recorder(on_loop, True)
+        try:
+            sids = [await rt.start_session(chart.as_uri()) for _ in range(3 * store.inline_rows)]
+            written.clear()
+            # queued together, so they share a batch: the writer thread takes it
+            await asyncio.gather(*(rt.send_event(sid, "tick") for sid in sids))
+            assert (False, len(sids)) in written
+            written.clear()
+            await rt.send_event(sids[0], "tick")  # alone: written on the loop
+            assert written == [(True, 1)]
+        finally:
+            await rt.stop()
+        reopened = SqliteStore(tmp_path / "s.db")
+        try:
+            ticks = {r.id: json.loads(r.snapshot)["interpreter"]["datamodel"]["variables"]["ticks"]
+                     for r in reopened.load_all()}
+        finally:
+            reopened.close()
+        assert ticks == {sid: 2 if sid == sids[0] else 1 for sid in sids}
+
+    run(main())
+
+
+def test_a_database_locked_by_another_process_delays_the_ack_but_never_stalls_the_loop(tmp_path):
+    import sqlite3
+
+    chart = tmp_path / "pingpong.scxml"
+    chart.write_text(PINGPONG)
+
+    async def main():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        other = sqlite3.connect(tmp_path / "s.db", isolation_level=None)  # as another process would
+        try:
+            sid = await rt.start_session(chart.as_uri())
+            other.execute("BEGIN IMMEDIATE")  # holds the write lock
+            ack = asyncio.ensure_future(rt.send_event(sid, "tick"))
+            turns = 0
+            loop = asyncio.get_running_loop()
+            held_until = loop.time() + 0.5
+            while loop.time() < held_until:
+                await asyncio.sleep(0.01)
+                turns += 1
+            assert not ack.done()  # not committed: not acknowledged
+            assert turns >= 10  # the loop went on meanwhile (the write waits on the writer thread)
+            other.execute("ROLLBACK")
+            await asyncio.wait_for(ack, 10)
+        finally:
+            other.close()
+            await rt.stop()
+        store = SqliteStore(tmp_path / "s.db")
+        try:
+            assert json.loads(store.load(sid).snapshot)["interpreter"]["datamodel"]["variables"]["ticks"] == 1
+        finally:
+            store.close()
+
+    run(main())

@@ -42,3 +42,30 @@ def test_a_failing_batch_leaves_nothing_behind(tmp_path):
         store.write_batch([row("new"), StoredSession("bad", None, 1.0, None)], ["keep"])
     assert [r.id for r in store.load_all()] == ["keep"]
     store.close()
+
+
+@pytest.mark.parametrize("size", [1, 63, 64, 65, 200, 513])
+def test_a_batch_of_any_size_saves_and_deletes_exactly_its_rows(tmp_path, size):
+    store = SqliteStore(tmp_path / "s.db")
+    store.write_batch([row(f"s{i}") for i in range(size)], [])
+    # every other row updated, the rest deleted, plus ids never stored, in one batch
+    store.write_batch([row(f"s{i}", f'{{"v":{i}}}') for i in range(0, size, 2)],
+                      [f"s{i}" for i in range(1, size, 2)] + ["never-stored"])
+    kept = {r.id: r.snapshot for r in store.load_all()}
+    assert kept == {f"s{i}": f'{{"v":{i}}}' for i in range(0, size, 2)}
+    store.close()
+
+
+def test_the_log_reaches_the_database_file_on_the_stores_own_thread_not_in_a_commit(tmp_path):
+    import time
+
+    store = SqliteStore(tmp_path / "s.db")
+    text = "x" * 1400
+    for batch in range(100):  # about 3 MB of log: below where a commit would checkpoint by itself
+        store.write_batch([row(f"s{batch}-{i}", text) for i in range(20)], [])
+    deadline = time.monotonic() + 10
+    while (tmp_path / "s.db").stat().st_size < 2_000_000:
+        assert time.monotonic() < deadline, "the log was never moved into the database file"
+        time.sleep(0.05)
+    store.close()
+    assert sum(1 for _ in SqliteStore(tmp_path / "s.db").load_all()) == 2000

@@ -131,3 +131,71 @@ def test_xml_data_survives_a_snapshot_stored_as_json_and_is_a_dom_again():
     restored = fresh.restore_session(json.loads(text), doc)
     restored.send("go")
     assert restored.final_state == "pass"
+
+
+_SIDE_EFFECTS = (
+    '<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript" initial="s">'
+    '<datamodel><data id="count" expr="0"/></datamodel>'
+    '<state id="s">'
+    '<transition event="bump" cond="(count = count + 1) &gt; 100" target="never"/>'
+    '<transition event="script"><script>globalThis.madeByScript = count * 10;</script></transition>'
+    '<transition event="idle"/>'
+    '</state><final id="never"/></scxml>')
+
+
+def _counting_serializer(session):
+    """The session's datamodel, with its serializer's runs counted."""
+    dm = session.interpreter.datamodel
+    runs = []
+    serialise = dm._snapshot_js
+
+    def counted(*args):
+        runs.append(args[0])
+        return serialise(*args)
+
+    dm._snapshot_js = counted
+    return runs
+
+
+def test_a_condition_that_changes_data_is_in_the_next_snapshot():
+    from openors.scxml import load_string
+
+    host = SessionHost(VirtualClock())
+    session = host.start_session(load_string(_SIDE_EFFECTS, "side-effects.scxml"))
+    assert session.snapshot()["interpreter"]["datamodel"]["variables"]["count"] == 0
+    session.send("bump")  # no transition taken, no executable content: only the condition ran
+    host.run_until_idle()
+    assert session.snapshot()["interpreter"]["datamodel"]["variables"]["count"] == 1
+    session.send("script")  # a global no <data> declares
+    host.run_until_idle()
+    assert session.snapshot()["interpreter"]["datamodel"]["variables"]["madeByScript"] == 10
+
+
+def test_a_macrostep_that_runs_no_javascript_reuses_the_last_datamodel_snapshot():
+    from openors.scxml import load_string
+
+    host = SessionHost(VirtualClock())
+    session = host.start_session(load_string(_SIDE_EFFECTS, "side-effects.scxml"))
+    runs = _counting_serializer(session)
+    first = session.snapshot()
+    session.send("idle")  # a transition without condition or content
+    host.run_until_idle()
+    second = session.snapshot()
+    assert second["interpreter"]["datamodel"] == first["interpreter"]["datamodel"]
+    assert len(runs) == 1
+    second["interpreter"]["datamodel"]["variables"]["count"] = 99  # a caller's copy, not the cache
+    assert session.snapshot()["interpreter"]["datamodel"]["variables"]["count"] == 0
+    session.send("bump")
+    host.run_until_idle()
+    assert session.snapshot()["interpreter"]["datamodel"]["variables"]["count"] == 1
+    assert len(runs) == 2
+
+
+def test_globals_a_script_makes_are_in_the_snapshot_even_after_it_deleted_a_built_in_or_made_a_numeric_one():
+    dm = _datamodel()
+    dm.execute_script("var before = 1;")
+    assert dm.snapshot()["variables"] == {"before": 1}
+    dm.execute_script("delete globalThis.Reflect; var after = 2;")  # the built-ins' order is broken
+    assert dm.snapshot()["variables"] == {"before": 1, "after": 2}
+    dm.execute_script("globalThis[7] = 'seven';")  # integer-like names come before every other
+    assert dm.snapshot()["variables"] == {"7": "seven", "before": 1, "after": 2}

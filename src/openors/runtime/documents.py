@@ -34,6 +34,15 @@ from .errors import DocumentLoadFailed
 from .metrics import Metrics
 
 log = logging.getLogger("openors.runtime.documents")
+_RESOLVED_KEPT = 1024  # sources whose URLs are remembered
+
+
+def _mtime_ns(path: Path) -> int | None:
+    """The file's mtime, or None when it cannot be stat'ed (the full check then says why)."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except (OSError, ValueError):
+        return None
 
 
 @dataclass
@@ -44,6 +53,7 @@ class CachedDocument:
     last_modified: str | None = None
     mtime_ns: int | None = None
     checked_at: float = 0.0  # loop time of the last revalidation
+    path: Path | None = None  # a file: document's path, stat'ed on every use
 
 
 class DocumentCache:
@@ -61,6 +71,8 @@ class DocumentCache:
         self._entries: dict[str, CachedDocument] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._client: httpx.AsyncClient | None = None
+        # source as given -> its absolute URLs: a start names the same few sources again and again
+        self._resolved: dict[str, list[str]] = {}
 
     async def close(self) -> None:
         if self._client is not None:
@@ -75,7 +87,12 @@ class DocumentCache:
     # --- lookups -------------------------------------------------------------------------------
     async def get(self, source: str) -> m.Document:
         """The compiled document for `source` ("URL" or "URL ALTERNATE-URL")."""
-        urls = [self.resolve(part) for part in source.split()]
+        urls = self._resolved.get(source)
+        if urls is None:
+            urls = [self.resolve(part) for part in source.split()]
+            if len(self._resolved) >= _RESOLVED_KEPT:
+                self._resolved.clear()
+            self._resolved[source] = urls
         if not urls:
             raise DocumentLoadFailed("no document URL given ('src' is empty)")
         failures = []
@@ -124,6 +141,8 @@ class DocumentCache:
         entry = self._entries.get(url)
         if entry is not None and not self._needs_check(entry):
             return entry.document
+        if entry is not None and entry.path is not None and _mtime_ns(entry.path) == entry.mtime_ns:
+            return entry.document  # a file as it was (its URL was allowed when it was read)
         lock = self._locks.setdefault(url, asyncio.Lock())
         async with lock:  # one fetch per URL, however many starts wait for it
             entry = self._entries.get(url)
@@ -175,7 +194,7 @@ class DocumentCache:
             return entry.document
         document, root = self._read_and_compile(path, url)
         attach_extensions(document, root, self.extensions)
-        return self._store(CachedDocument(url, document, mtime_ns=mtime_ns))
+        return self._store(CachedDocument(url, document, mtime_ns=mtime_ns, path=path))
 
     async def _refresh_file_async(self, url: str, entry: CachedDocument | None) -> m.Document:
         path, mtime_ns = self._stat(url)
@@ -185,7 +204,7 @@ class DocumentCache:
         async with self._compiling:
             document, root = await asyncio.to_thread(self._read_and_compile, path, url)
         attach_extensions(document, root, self.extensions)  # the hooks may touch loop-owned state
-        return self._store(CachedDocument(url, document, mtime_ns=mtime_ns))
+        return self._store(CachedDocument(url, document, mtime_ns=mtime_ns, path=path))
 
     def _read_and_compile(self, path: Path, url: str):
         try:

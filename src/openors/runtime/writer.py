@@ -42,7 +42,7 @@ from openors.scxml.errors import ExecutionError
 
 from .errors import PersistenceFailed
 from .metrics import Metrics
-from .store import Store, StoredSession
+from .store import Store, StoreBusy, StoredSession
 
 log = logging.getLogger("openors.runtime.writer")
 
@@ -140,8 +140,7 @@ class SnapshotWriter:
         try:
             refused = None
             if rows or deletes:
-                refused = await asyncio.get_running_loop().run_in_executor(
-                    self._executor, self.store.write_batch, rows, deletes)
+                refused = await self._write(rows, deletes)
                 committed = time.perf_counter()
                 self.metrics.persistence_latency.observe(committed - started)
                 self.metrics.persistence_batch_size.observe(len(rows) + len(deletes))
@@ -188,6 +187,17 @@ class SnapshotWriter:
         for waiter, _ in waiters:
             if not waiter.done():
                 waiter.set_exception(fault)
+
+    async def _write(self, rows: list[StoredSession], deletes: set[str]) -> list[str] | None:
+        """A small batch on the loop when the store says that is cheaper than the hand-off and it
+        need not wait for a lock; everything else on the writer thread."""
+        if len(rows) + len(deletes) <= self.store.inline_rows:
+            try:
+                return self.store.write_batch_now(rows, deletes)
+            except StoreBusy:
+                pass  # held elsewhere: the writer thread waits for it, not the loop
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, self.store.write_batch, rows, deletes)
 
     async def _snapshot_rows(self, ids: set[str]) -> tuple[list[StoredSession], set[str]]:
         """The rows of these sessions, and the ids of those whose snapshot failed (now in `unsaved`).

@@ -194,14 +194,18 @@ def create_app(runtime: Runtime, center=None, *, limits: LimitsConfig | None = N
         # what Starlette answers before InternalErrors (outside it) logs the exception
         return _internal_error(exc)
 
-    # Every request goes through these layers, then the hot ORS calls are answered at once and
-    # the rest goes on to FastAPI's own stack (routing, validation, its middlewares).
-    front = OrsFastPath(app.framework, fastapi_app=app, calls=calls)
-    front = InternalErrors(SessionLogContext(front))
-    front = BodyLimit(front, max_bytes=limits.max_body_bytes)
-    if auth is not None and TokenAuth(None, auth).enabled:
-        front = TokenAuth(front, config=auth)  # outermost: nothing is read before the token is
-    app.front = front
+    # The hot ORS calls are answered first, by a layer that makes the same checks as the ones
+    # below (token, body size, internal errors, log context) in one frame; every other request
+    # goes through these layers to FastAPI's own stack (routing, validation, its middlewares).
+    rest = InternalErrors(SessionLogContext(app.framework))
+    rest = BodyLimit(rest, max_bytes=limits.max_body_bytes)
+    token_auth = TokenAuth(rest, config=auth) if auth is not None else None
+    if token_auth is not None and token_auth.enabled:
+        rest = token_auth  # outermost: nothing is read before the token is
+    else:
+        token_auth = None
+    app.front = OrsFastPath(rest, fastapi_app=app, calls=calls, max_body=limits.max_body_bytes,
+                            auth=token_auth, on_internal_error=_internal_error)
     return app
 
 

@@ -123,15 +123,16 @@ class TokenAuth:
     def enabled(self) -> bool:
         return bool(self.accepted["api"] or self.accepted["operator"])
 
+    def permits(self, scope) -> bool:
+        """Whether this HTTP request carries a token its path accepts (or needs none)."""
+        tokens = self.accepted[_scope_of(scope.get("path", ""))]
+        return not tokens or _matches(_presented(scope), tokens)
+
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or self.permits(scope):
             await self.app(scope, receive, send)
             return
         which = _scope_of(scope.get("path", ""))
-        tokens = self.accepted[which]
-        if not tokens or _matches(_presented(scope), tokens):
-            await self.app(scope, receive, send)
-            return
         await _unauthorized(send, which, b"authorization" in dict(scope.get("headers", ())))
 
 

@@ -15,7 +15,7 @@ class BodyTooLarge(RuntimeFault):
     status = 413
 
 
-def _too_large(limit: int) -> BodyTooLarge:
+def too_large(limit: int) -> BodyTooLarge:
     return BodyTooLarge(f"the request body is larger than {limit} bytes (limits.max_body_bytes)", limit=limit)
 
 
@@ -40,7 +40,7 @@ class BodyLimit:
             return
         declared = _declared_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await _refuse(send, _too_large(self.max_bytes))
+            await refuse_too_large(send, too_large(self.max_bytes))
             return
         received = 0
         started = False
@@ -51,7 +51,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _too_large(self.max_bytes)
+                    raise too_large(self.max_bytes)
             return message
 
         async def watched_send(message):
@@ -65,10 +65,10 @@ class BodyLimit:
         except BodyTooLarge as fault:
             if started:
                 raise
-            await _refuse(send, fault)
+            await refuse_too_large(send, fault)
 
 
-async def _refuse(send, fault: BodyTooLarge) -> None:
+async def refuse_too_large(send, fault: BodyTooLarge) -> None:
     body = json.dumps({"error": "BodyTooLarge", "message": fault.message, **fault.details}).encode()
     # Connection: close, so the server stops reading what the client still sends.
     await send({"type": "http.response.start", "status": 413, "headers": [

@@ -8,11 +8,18 @@ bodies are the same as on the FastAPI routes, which stay in place for the OpenAP
 everything this layer leaves alone (multipart bodies, other methods, other paths).
 
 A fault is answered by the application's own exception handlers (the Redis store's redirect of
-an unknown session included), so it reads the same either way."""
+an unknown session included), so it reads the same either way.
+
+It is the outermost layer of the application: for the hot calls it makes, in its one frame, the
+checks the generic layers make for every other request (the bearer token, the body size, the
+session id in log lines, a JSON 500 for an exception nobody handled), and hands anything it
+refuses to those layers, which answer it as they always do (401, 413). Each generic layer costs
+a coroutine per request and a wrapper around `send` and `receive`; a hot call crosses none."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 import orjson
@@ -23,6 +30,10 @@ from openors.runtime import RuntimeFault
 
 from . import numbers
 from .bodies import MalformedBody, body_parameters, media_type, query_parameters
+from .body_limit import BodyTooLarge, refuse_too_large, too_large
+from .logs import current_session
+
+log = logging.getLogger("openors.server")
 
 COOKIE = "ORSSESSIONID"
 TIMEOUT_HEADER = b"x-openors-timeout"
@@ -68,10 +79,14 @@ def json_response(status: int, payload, headers: list) -> Response:
 
 
 class OrsFastPath:
-    def __init__(self, app, fastapi_app, calls: OrsCalls):
-        self.app = app  # the rest of the stack (FastAPI's router)
+    def __init__(self, app, fastapi_app, calls: OrsCalls, *, max_body: int, auth=None,
+                 on_internal_error=None):
+        self.app = app  # the generic layers, then FastAPI's router: everything else goes there
         self.fastapi_app = fastapi_app  # whose exception handlers answer faults
         self.calls = calls
+        self.max_body = max_body
+        self.auth = auth  # TokenAuth when tokens are configured
+        self.on_internal_error = on_internal_error  # exception -> the 500 response
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -79,7 +94,7 @@ class OrsFastPath:
             return
         path = scope["path"]
         if path == _START:
-            handler, args = self.calls.start, ()
+            handler, args, sid = self.calls.start, (), None
         else:
             match = _EVENT.fullmatch(path)
             if match is None:
@@ -89,17 +104,35 @@ class OrsFastPath:
             handler, args = (self.calls.event if kind == "event" else self.calls.request), (sid, name)
         headers = dict(scope["headers"])
         content_type = headers.get(b"content-type", b"").decode("latin-1")
-        if media_type(content_type) == "multipart/form-data":
-            await self.app(scope, receive, send)  # rare, and python-multipart's job
+        if media_type(content_type) == "multipart/form-data" or _declared_too_large(headers, self.max_body) \
+                or (self.auth is not None and not self.auth.permits(scope)):
+            await self.app(scope, receive, send)  # rare: answered (or refused) by the generic layers
             return
+        token = current_session.set(sid) if sid is not None else None
         try:
-            body = await _read_body(receive)
+            await self._answer(scope, receive, send, headers, content_type, handler, args)
+        finally:
+            if token is not None:
+                current_session.reset(token)
+
+    async def _answer(self, scope, receive, send, headers, content_type, handler, args) -> None:
+        try:
+            body = await _read_body(receive, self.max_body)
             if body is None:
                 return  # the client went away before its request was whole: nothing to answer
             params = body_parameters(query_parameters(scope.get("query_string", b"")), content_type, body)
             status, payload, extra = await handler(params, headers, *args)
+        except BodyTooLarge as fault:
+            await refuse_too_large(send, fault)
+            return
         except RuntimeFault as fault:
             await self._fault(scope, receive, send, fault)
+            return
+        except Exception as exc:  # nothing has been sent yet
+            log.exception("internal error", extra={"path": scope.get("path"), "status": 500})
+            if self.on_internal_error is None:
+                raise
+            await self.on_internal_error(exc)(scope, receive, send)
             return
         content = _json(payload)
         await send({"type": "http.response.start", "status": status, "headers": [
@@ -120,14 +153,27 @@ def _json(payload) -> bytes:
         return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
-async def _read_body(receive) -> bytes | None:
-    """The whole body, or None when the client disconnects first (the body limit outside counts
-    it and stops it past the limit)."""
+def _declared_too_large(headers: dict, limit: int) -> bool:
+    declared = headers.get(b"content-length")
+    try:
+        return declared is not None and int(declared) > limit
+    except ValueError:
+        return False  # the HTTP server refuses a malformed Content-Length itself
+
+
+async def _read_body(receive, limit: int) -> bytes | None:
+    """The whole body, or None when the client disconnects first; BodyTooLarge as soon as more
+    than `limit` bytes came (a chunked body declares no length)."""
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             return None
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)

@@ -122,6 +122,7 @@ def _new_context(prelude_scripts: tuple[str, ...]):
     snapshot_js = ctx.run_compiled(_compiled(_SNAPSHOT_JS))  # before other code can touch the built-ins
     for script in prelude_scripts:
         ctx.run_compiled(_compiled(script))
+    snapshot_js("baseline", None)  # what the context holds before any document code runs
     return ctx, snapshot_js
 
 
@@ -228,6 +229,9 @@ class EcmaScriptDatamodel(Datamodel):
                 baseline = _BASELINE_OF_NAMES[names] = self.ctx.register_baseline()
             _BASELINES[prelude_scripts] = baseline
         self._call(self._snapshot_js, "baseline", self.ctx.user_globals_function(baseline))
+        # The last snapshot's JSON, reused while no JS has run since (see snapshot()).
+        self._last_snapshot: str | None = None
+        self._data_changed = True
         self._dom_loaded = False
         self._drain = self.ctx.get(outbox) if outbox else None
         self.meter: MacrostepMeter | None = None  # the running macrostep's CPU deadline (budgets.py)
@@ -297,6 +301,7 @@ class EcmaScriptDatamodel(Datamodel):
             if watch != _NO_MACROSTEP and perf_counter() < watch:
                 # Within a macrostep and far from its budget's end (nearly always): nothing to clamp
                 # and no collection due, so straight in (what _clamp_to_macrostep and _call do).
+                self._data_changed = True  # as _call: whatever runs in JS may change data
                 _RUNNING[0] = meter
                 try:
                     return fn(*args)
@@ -341,6 +346,7 @@ class EcmaScriptDatamodel(Datamodel):
             self._dom_loaded = True
 
     def _call(self, fn, *args):
+        self._data_changed = True  # whatever runs in JS may change data (a condition too)
         meter = self.meter
         if meter is None or meter.watch == _NO_MACROSTEP:
             _collect_if_due()  # between macrosteps: the pause is no session's
@@ -522,6 +528,7 @@ class EcmaScriptDatamodel(Datamodel):
             return False
 
     def execute_script(self, source: str, url: str | None = None, line: int | None = None) -> None:
+        self._data_changed = True
         self._sync()
         clamped = self._clamp_to_macrostep()
         if self.meter is not None:
@@ -565,11 +572,23 @@ class EcmaScriptDatamodel(Datamodel):
 
     def snapshot(self) -> dict:
         """The session's data as JSON-ready values. Raises ExecutionError when they cannot be
-        serialised (a cycle, a throwing getter or toJSON, out of memory): never a partial snapshot."""
+        serialised (a cycle, a throwing getter or toJSON, out of memory): never a partial snapshot.
+
+        When nothing ran in JS since the last snapshot (no evaluation, condition, assignment,
+        script, declaration, pushed value or host call: every one of them passes through `_call`
+        or `execute_script`, which mark the data changed), the data cannot have changed and the
+        last snapshot's JSON is reused: a macrostep that runs no expression costs no JS call here.
+        A getter's value is then the one it returned last time (a restore keeps values, never
+        getters, so a snapshot of a getter is already the value it had once)."""
         # One call into JS, with a serializer compiled once per context. XML values stay
         # {"__xml__": text} here, as in snapshotted events: plain JSON for the store.
-        root = self.evaluate_js(self.data_root) if self.data_root else None
-        snap = json.loads(self._call(self._snapshot_js, "all", root))
+        text = self._last_snapshot
+        if self._data_changed or text is None:
+            root = self.evaluate_js(self.data_root) if self.data_root else None
+            text = self._call(self._snapshot_js, "all", root)
+            self._last_snapshot = text
+            self._data_changed = False  # set last: the calls above pass through _call
+        snap = json.loads(text)  # a fresh copy each time: callers may change what they get
         if not self.data_root:
             del snap["data_root"]
         return snap
@@ -577,8 +596,12 @@ class EcmaScriptDatamodel(Datamodel):
     def visible_json(self) -> str:
         """The variables as operators see them, as JSON text: the data root's items, then the
         globals, without the system variables (one call into JS, nothing parsed in Python)."""
-        root = self.evaluate_js(self.data_root) if self.data_root else None
-        return self._call(self._snapshot_js, "visible", root)
+        changed = self._data_changed  # reading changes nothing: the snapshot cache stays good
+        try:
+            root = self.evaluate_js(self.data_root) if self.data_root else None
+            return self._call(self._snapshot_js, "visible", root)
+        finally:
+            self._data_changed = changed
 
     def restore(self, data: dict) -> None:
         for name, value in (data.get("data_root") or {}).items():
