@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import quickjs
+from openors.scxml.datamodel import _quickjs as quickjs
 
 from ..modules import module_of
 from .elements import EXPR, OPEN_MODULES, WORD, module_elements
