@@ -175,3 +175,22 @@ def test_a_dead_nodes_sessions_are_spread_over_the_live_nodes(make_store):
     assert [len(taken) for taken in rest] == [10, 10]
     assert sorted([r.id for r in first] + rest[0] + rest[1]) == sorted(ids)
     assert "A" not in {n.decode() for n in takers[0].redis.hkeys(f"{takers[0].prefix}:nodes")}
+
+
+def test_a_node_that_took_its_share_leaves_the_rest_to_the_others_then_takes_what_is_left(make_store):
+    dead = make_store("A")
+    dead.claim_node_id()
+    ids = [f"A-{i:032x}" for i in range(10)]
+    dead.write_batch([row(sid) for sid in ids], [])
+    quick, slow = make_store("B"), make_store("C")
+    for taker in (quick, slow):
+        taker.claim_node_id()
+    time.sleep(BEAT * 3 + 0.1)
+    for taker in (quick, slow):
+        taker.heartbeat()
+    assert len(quick.take_over_dead()) == 5
+    assert quick.take_over_dead() == []  # looking again at once: C's turn first
+    # C never looks (it stalls): once its turn has passed, B takes what is left
+    time.sleep(quick.share_wait_ms / 1000 + 0.05)
+    quick.heartbeat()
+    assert len(quick.take_over_dead()) == 5

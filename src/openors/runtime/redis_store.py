@@ -7,6 +7,7 @@ Keys (`prefix` is `openors` by default):
     {prefix}:alive:{node}   string  the node's heartbeat: a per-process token, with a TTL
     {prefix}:nodes          hash    node -> its HTTP URL, for every node that owns sessions
     {prefix}:share:{node}   string  sessions each live node takes per pass of a dead node's
+    {prefix}:took:{dead}:{node}  string  `node` took a share of `dead`'s: it waits for the others
 
 Ownership (docs/server.md, "Scale-out on Redis"):
 
@@ -81,18 +82,24 @@ redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
 if current then return 1 end
 return 0
 """
-# KEYS: the dead node's heartbeat, its owned set, my owned set, nodes, the dead node's share.
-# ARGV: me, the dead node, the session key prefix, the share if none is set yet, its lifetime (ms).
-# The first taker fixes the share (sessions per taker) for everyone; returns the ids taken over;
-# the dead node is forgotten once nothing of it is left.
+# KEYS: the dead node's heartbeat, its owned set, my owned set, nodes, the dead node's share, my
+# mark of having taken a share of it.
+# ARGV: me, the dead node, the session key prefix, the share if none is set yet, its lifetime (ms),
+# how long (ms) a taker waits before it may take another share.
+# The first taker fixes the share (sessions per taker) for everyone; a node that took a share
+# leaves the rest to the other live nodes for a while (each looks every heartbeat), and takes what
+# is left after that; returns the ids taken over; the dead node is forgotten once nothing of it is
+# left.
 _TAKE_OVER = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return {} end
+if redis.call('EXISTS', KEYS[6]) == 1 then return {} end
 local share = redis.call('GET', KEYS[5])
 if not share then
   share = ARGV[4]
   redis.call('SET', KEYS[5], share, 'PX', ARGV[5])
 end
 local ids = redis.call('SPOP', KEYS[2], tonumber(share))
+if #ids > 0 then redis.call('SET', KEYS[6], '1', 'PX', ARGV[6]) end
 for _, id in ipairs(ids) do
   redis.call('HSET', ARGV[3] .. id, 'owner', ARGV[1])
   redis.call('SADD', KEYS[3], id)
@@ -141,6 +148,9 @@ class RedisStore(Store):
         self.node = node
         self.heartbeat_s = heartbeat_s
         self.ttl_ms = max(1, int(heartbeat_s * TTL_FACTOR * 1000))
+        # After taking a share of a dead node's sessions, the other live nodes' turn: each looks for
+        # dead nodes every heartbeat, so two heartbeats give every one of them a look first.
+        self.share_wait_ms = max(1, int(heartbeat_s * 2 * 1000))
         self.prefix = prefix
         self.url: str = ""  # this node's HTTP URL, published for redirects once it listens
         self._token = uuid.uuid4().hex
@@ -251,9 +261,9 @@ class RedisStore(Store):
         """Take this node's share of the sessions of `dead` if its heartbeat is still expired;
         returns their ids. The share is fixed by the first taker: ceil(sessions / live nodes)."""
         ids = self._take_over(keys=[self._alive(dead), self._owned(dead), self._owned(self.node), self._nodes,
-                                    f"{self.prefix}:share:{dead}"],
+                                    f"{self.prefix}:share:{dead}", f"{self.prefix}:took:{dead}:{self.node}"],
                               args=[self.node, dead, f"{self.prefix}:session:", self.fair_share(dead),
-                                    SHARE_KEPT_MS])
+                                    SHARE_KEPT_MS, self.share_wait_ms])
         return [_text(i) for i in ids]
 
     def live_nodes(self) -> int:
