@@ -129,3 +129,20 @@ def test_a_snapshot_holds_the_documents_globals_and_no_built_in():
     restored = datamodel("restored")
     restored.restore(dm.snapshot())
     assert restored.evaluate("count + label") == "2x"
+
+
+def test_data_declarations_run_alike_in_every_session_of_a_document_each_with_its_own_values():
+    doc = load_string('<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript">'
+                      '<datamodel><data id="list" expr="[1, 2]"/><data id="made" expr="function () { return 7; }"/>'
+                      '<data id="broken" expr="nosuchname + 1"/></datamodel>'
+                      '<state id="s"><onentry><script>list.push(3);</script></onentry></state></scxml>')
+    host = SessionHost(VirtualClock())
+    errors: list[str] = []
+    host.listeners.on("error_raised", lambda session, event: errors.append(event.name))
+    first, second = host.start_session(doc), host.start_session(doc)
+    for session in (first, second):
+        dm = session.interpreter.datamodel
+        assert dm.evaluate("list") == [1, 2, 3]  # one push each: the arrays are the sessions' own
+        assert dm.evaluate("made()") == 7 and "return 7" in dm.evaluate("String(made)")
+        assert dm.evaluate("typeof broken") == "undefined"
+    assert errors == ["error.execution", "error.execution"]  # the broken one, in each session
