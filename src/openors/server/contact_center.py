@@ -46,27 +46,41 @@ class ContactCenter:
     listeners: list = field(default_factory=list)  # callables(record): live displays
 
     def record(self, entry: dict[str, Any]) -> None:
-        self.recent.append(entry)
-        if len(self.recent) > self.trace_size:
-            del self.recent[: len(self.recent) - self.trace_size]
+        keep_recent(self.recent, entry, self.trace_size)
         for listener in self.listeners:
             listener(entry)
 
     # --- what operators can see -------------------------------------------------------------
     def interactions(self) -> list[dict[str, Any]]:
-        out = []
-        for ixn_id in list(self.platform.interactions):
-            snap = self.platform.get_interaction(ixn_id)
-            if snap is not None:
-                snap["session"] = self.world.owner.get(ixn_id)
-                out.append(snap)
-        return out
+        return interaction_views(self.platform, "session", self.world.owner)
 
     def agents(self) -> list[dict[str, Any]]:
-        return [{"id": a.agent_id, "name": a.name, "place": a.place, "dn": a.dn, "state": str(a.state.value),
-                 "available": a.available, "skills": dict(a.skills), "media": list(a.media),
-                 "interactions": list(a.active)}
-                for a in self.platform.agents.values()]
+        return agent_views(self.platform)
+
+
+def keep_recent(recent: list[dict[str, Any]], entry: dict[str, Any], size: int) -> None:
+    """The operators' ring of recent platform events: the newest `size` of them."""
+    recent.append(entry)
+    if len(recent) > size:
+        del recent[: len(recent) - size]
+
+
+def interaction_views(platform: SimulatedPlatform, owner_field: str, owners: dict[str, Any]) -> list[dict[str, Any]]:
+    """The platform's interactions as operators see them, each with who owns it under `owner_field`."""
+    out = []
+    for ixn_id in list(platform.interactions):
+        snap = platform.get_interaction(ixn_id)
+        if snap is not None:
+            snap[owner_field] = owners.get(ixn_id)
+            out.append(snap)
+    return out
+
+
+def agent_views(platform: SimulatedPlatform) -> list[dict[str, Any]]:
+    return [{"id": a.agent_id, "name": a.name, "place": a.place, "dn": a.dn, "state": str(a.state.value),
+             "available": a.available, "skills": dict(a.skills), "media": list(a.media),
+             "interactions": list(a.active)}
+            for a in platform.agents.values()]
 
 
 def attach_modules(runtime) -> OrsWorld:

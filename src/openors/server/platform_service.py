@@ -37,6 +37,7 @@ from openors.platform.validation import ConfigError
 from . import loops
 from .bodies import MalformedBody
 from .center_metrics import ContactCenterGauges
+from .contact_center import agent_views, interaction_views, keep_recent
 from .logs import configure_logging
 from .platform_routes import add_platform_routes
 
@@ -71,25 +72,13 @@ class PlatformCenter:
     trace_size: int = 500
 
     def record(self, entry: dict[str, Any]) -> None:
-        self.recent.append(entry)
-        if len(self.recent) > self.trace_size:
-            del self.recent[: len(self.recent) - self.trace_size]
+        keep_recent(self.recent, entry, self.trace_size)
 
     def interactions(self) -> list[dict[str, Any]]:
-        out = []
-        owners = self.hub.owners()
-        for ixn_id in list(self.platform.interactions):
-            snap = self.platform.get_interaction(ixn_id)
-            if snap is not None:
-                snap["node"] = owners.get(ixn_id)
-                out.append(snap)
-        return out
+        return interaction_views(self.platform, "node", self.hub.owners())
 
     def agents(self) -> list[dict[str, Any]]:
-        return [{"id": a.agent_id, "name": a.name, "place": a.place, "dn": a.dn, "state": str(a.state.value),
-                 "available": a.available, "skills": dict(a.skills), "media": list(a.media),
-                 "interactions": list(a.active)}
-                for a in self.platform.agents.values()]
+        return agent_views(self.platform)
 
     def nodes(self) -> list[dict[str, Any]]:
         return [{"node": node, "connected": node in self.hub.links, "owns": count}
