@@ -4,8 +4,10 @@ split between the two survivors."""
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -72,13 +74,20 @@ def test_killing_one_of_three_nodes_under_traffic_loses_no_call(tmp_path, redis_
         assert set(calls) <= reached_an_agent(events), "every call is answered by an agent"
         assert not abandoned(events) & set(calls)
         assert max(agents.most.values()) == 1, f"an agent had two calls at once: {dict(agents.most)}"
-        logs = {n: (tmp_path / n / "server.log").read_text() for n in "AC"}
-        assert all("took over the sessions of a dead node" in text for text in logs.values()), \
-            "both survivors take a share of B's sessions"
+        taken = {n: taken_over(tmp_path / n / "server.log") for n in "AC"}
+        assert sum(taken.values()) >= 1, "B's sessions are taken over"
+        if sum(taken.values()) >= 2:  # B's calls may have ended but one by the time it was found dead
+            assert all(taken.values()), f"both survivors take a share of B's sessions: {taken}"
     finally:
         for node in nodes.values():
             if node.process.poll() is None:
                 node.terminate()
+
+
+def taken_over(log: Path) -> int:
+    """Sessions of dead nodes this node's log says it took over."""
+    lines = (json.loads(line) for line in log.read_text().splitlines() if line.startswith("{"))
+    return sum(int(r.get("count", 0)) for r in lines if r.get("message") == "took over the sessions of a dead node")
 
 
 def test_the_calls_of_a_node_that_never_comes_back_are_offered_to_a_live_node(tmp_path):

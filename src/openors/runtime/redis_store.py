@@ -149,8 +149,9 @@ class RedisStore(Store):
         self.heartbeat_s = heartbeat_s
         self.ttl_ms = max(1, int(heartbeat_s * TTL_FACTOR * 1000))
         # After taking a share of a dead node's sessions, the other live nodes' turn: each looks for
-        # dead nodes every heartbeat, so two heartbeats give every one of them a look first.
-        self.share_wait_ms = max(1, int(heartbeat_s * 2 * 1000))
+        # dead nodes every heartbeat, so two heartbeats (2 s at least, for a node busy a moment)
+        # give every one of them a look first.
+        self.share_wait_ms = max(2000, int(heartbeat_s * 2 * 1000))
         self.prefix = prefix
         self.url: str = ""  # this node's HTTP URL, published for redirects once it listens
         self._token = uuid.uuid4().hex
