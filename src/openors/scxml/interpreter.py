@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from operator import attrgetter
 from time import perf_counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import model as m
@@ -38,12 +39,12 @@ class InterpreterHost(Protocol):
     def forward_to_invoke(self, interp: Interpreter, invokeid: str, event: Event) -> None: ...
     def log(self, interp: Interpreter, label: str | None, value: Any, level: str | None = None) -> None: ...
     def done(self, interp: Interpreter, donedata: Any) -> None: ...
-    def state_entered(self, interp: Interpreter, state: m.State) -> None: ...
-    def event_taken(self, interp: Interpreter, event: Event) -> None: ...
     def event_unhandled(self, interp: Interpreter, event: Event) -> None: ...
     def error_raised(self, interp: Interpreter, event: Event) -> None: ...
-    def transitions_taken(self, interp: Interpreter, transitions: list[m.Transition]) -> None: ...
-    def state_exited(self, interp: Interpreter, state: m.State) -> None: ...
+    # The listener registry's live lists, by hook name (listeners.py): the hooks of every microstep
+    # (event_taken, transitions_taken, state_exited, state_entered) are called from here directly,
+    # with the session first, so that a session nobody observes pays a loop over an empty list.
+    def hook_calls(self) -> dict[str, list[Callable[..., None]]]: ...
 
 
 # Document order of states (their `order`), as a sort key: attrgetter runs in C.
@@ -92,6 +93,7 @@ class Interpreter:
         self._history_seen = False
         self.current_event: Event | None = None
         self.session: Session = session  # the Session that owns this interpreter
+        self._hooks = host.hook_calls()
         # A dialect whose states scope their <data> (ORS): `entered(interp, state)` before a state's
         # data are initialised, on every entry; `exited(interp, state)` after its onexit.
         self.state_scopes = getattr(document.dialect, "state_scopes", None)
@@ -203,7 +205,11 @@ class Interpreter:
                 self.microstep(enabled)
             else:
                 self.host.event_unhandled(self, external_event)
-            self.main_event_loop()
+            # The rest of the macrostep, unless there is none (the common case: no eventless
+            # transition, nothing raised, nothing to invoke, still running).
+            if (self.internal_queue or self.states_to_invoke or self.doc.has_eventless
+                    or not self.running):
+                self.main_event_loop()
         finally:
             self.meter.stop()
 
@@ -240,7 +246,8 @@ class Interpreter:
         self.current_event = event
         if self._uses_event:
             self.datamodel.set_event(event)
-        self.host.event_taken(self, event)
+        for call in self._hooks["event_taken"]:
+            call(self.session, event)
 
     def _atomic_states(self) -> list[m.State]:
         """The atomic states of the configuration in document order (cached between changes)."""
@@ -262,7 +269,8 @@ class Interpreter:
             for inv in state.invokes:
                 self.cancel_invoke(state, inv)
             self.configuration.discard(state)
-            self.host.state_exited(self, state)
+            for call in self._hooks["state_exited"]:
+                call(self.session, state)
             if state.is_final and state.parent is self.doc.root:
                 self.top_level_final = state.id
                 if not cancelled:
@@ -273,18 +281,16 @@ class Interpreter:
     def select_eventless_transitions(self) -> list[m.Transition]:
         if not self.doc.has_eventless:
             return []
-        return self._select(None)
+        return self.select_transitions(None)
 
-    def select_transitions(self, event: Event) -> list[m.Transition]:
-        return self._select(event.name)
-
-    def _select(self, event_name: str | None) -> list[m.Transition]:
-        """The loop both selections share (eventless when `event_name` is None): for each atomic
+    def select_transitions(self, event: Event | None) -> list[m.Transition]:
+        """The loop both selections share (eventless when `event` is None): for each atomic
         state in document order, the first enabled candidate of the state or its nearest ancestor;
         then conflicts are removed."""
+        event_name = None if event is None else event.name
         enabled: list[m.Transition] = []
         cond = self.exec.condition
-        for state in self._atomic_states():
+        for state in self._atomic_cache or self._atomic_states():
             for s in state.self_and_ancestors:
                 chosen = None
                 candidates: tuple[m.Transition, ...] | None
@@ -327,7 +333,8 @@ class Interpreter:
 
     # ------------------------------------------------------------------ microstep
     def microstep(self, enabled: list[m.Transition]) -> None:
-        self.host.transitions_taken(self, enabled)
+        for call in self._hooks["transitions_taken"]:
+            call(self.session, enabled)
         self.exit_states(enabled)
         self.execute_transition_content(enabled)
         self.enter_states(enabled)
@@ -341,56 +348,90 @@ class Interpreter:
         states_to_exit = self.compute_exit_set(enabled)
         if not states_to_exit:
             return
-        self.states_to_invoke -= states_to_exit
-        ordered = sorted(states_to_exit, key=_entry_order, reverse=True)
+        if self.states_to_invoke:
+            self.states_to_invoke -= states_to_exit
+        ordered = sorted(states_to_exit, key=_entry_order, reverse=True) if len(states_to_exit) > 1 \
+            else list(states_to_exit)
         configuration = self.configuration
-        for s in ordered:
-            for h in s.history_states:
-                if h.history_type == "deep":
-                    value = [s0 for s0 in configuration if s0.is_atomic and is_descendant(s0, s)]
-                else:
-                    value = [s0 for s0 in configuration if s0.parent is s]
-                self.history_value[h.id] = sorted(value, key=_entry_order)
+        if self.doc.has_history:
+            for s in ordered:
+                for h in s.history_states:
+                    if h.history_type == "deep":
+                        value = [s0 for s0 in configuration if s0.is_atomic and is_descendant(s0, s)]
+                    else:
+                        value = [s0 for s0 in configuration if s0.parent is s]
+                    self.history_value[h.id] = sorted(value, key=_entry_order)
+        # Loop invariants in locals: this loop and enter_states' run for every event.
+        execute_block = self.exec.execute_block
+        scopes = self.state_scopes
+        in_sync = self._in_sync
+        exited_hooks = self._hooks["state_exited"]
         for s in ordered:
             for block in s.onexit:
-                self.exec.execute_block(block)
-            if self.state_scopes is not None and s.datamodel and s is not self.doc.root:
-                self.state_scopes.exited(self, s)
+                execute_block(block)
+            if scopes is not None and s.datamodel and s is not self.doc.root:
+                scopes.exited(self, s)
             for inv in s.invokes:
                 self.cancel_invoke(s, inv)
             configuration.discard(s)
-            self._config_changed()
-            self.host.state_exited(self, s)
+            self._atomic_cache = None  # _config_changed, inline
+            if in_sync:
+                self._config_changed()
+            for call in exited_hooks:
+                call(self.session, s)
 
     def compute_exit_set(self, transitions: list[m.Transition]) -> set[m.State]:
+        """The active states that are descendants of each transition's domain (taken as the
+        configuration's intersection with the domain's descendants, an operation in C)."""
         states_to_exit: set[m.State] = set()
         for t in transitions:
             if t.targets:
                 domain = self.get_transition_domain(t)
-                for s in self.configuration:
-                    if domain in s.ancestors:
-                        states_to_exit.add(s)
+                if domain is None:
+                    continue
+                below = domain.descendant_set
+                if below is None:
+                    below = domain.descendant_set = frozenset(
+                        s for s in self.doc.all_states if domain in s.ancestors)
+                if len(transitions) == 1:
+                    return self.configuration & below
+                states_to_exit |= self.configuration & below
         return states_to_exit
 
     def enter_states(self, enabled: list[m.Transition]) -> None:
-        ordered, states_for_default_entry, default_history_content = self._entry_plan(enabled)
+        plan = enabled[0].cached_entry if len(enabled) == 1 else None  # see _entry_plan
+        ordered, states_for_default_entry, default_history_content = plan or self._entry_plan(enabled)
+        doc = self.doc
+        has_invokes = doc.has_invokes
+        late = doc.binding == "late"
+        configuration = self.configuration
+        execute_block = self.exec.execute_block
+        scopes = self.state_scopes
+        in_sync = self._in_sync
+        entered_hooks = self._hooks["state_entered"]
         for s in ordered:
-            self.configuration.add(s)
-            self.states_to_invoke.add(s)
-            self._config_changed()
-            if self.state_scopes is not None and s.datamodel and s is not self.doc.root:
-                self.state_scopes.entered(self, s)
+            configuration.add(s)
+            if has_invokes:
+                self.states_to_invoke.add(s)
+            self._atomic_cache = None  # _config_changed, inline
+            if in_sync:
+                self._config_changed()
+            if scopes is not None and s.datamodel and s is not doc.root:
+                scopes.entered(self, s)
                 self._initialize_data(s, {})
-            elif self.doc.binding == "late" and s.id not in self.bound_states:
+            elif late and s.id not in self.bound_states:
                 self._initialize_data(s, {})
-            self.host.state_entered(self, s)
+            for call in entered_hooks:
+                call(self.session, s)
             for block in s.onentry:
-                self.exec.execute_block(block)
-            if s in states_for_default_entry and s.initial is not None and s.initial.body:
-                self.exec.execute_block(s.initial.body)
-            content = default_history_content.get(s.id)
-            if content:
-                self.exec.execute_block(content)
+                execute_block(block)
+            if states_for_default_entry and s in states_for_default_entry and s.initial is not None \
+                    and s.initial.body:
+                execute_block(s.initial.body)
+            if default_history_content:
+                content = default_history_content.get(s.id)
+                if content:
+                    execute_block(content)
             if s.is_final:
                 parent = s.parent
                 if parent is self.doc.root:

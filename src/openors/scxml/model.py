@@ -221,6 +221,9 @@ class State(Node):
     is_history: bool = False
     history_states: tuple = ()  # the <history> children, recorded on every exit
     eventless: tuple = ()  # transitions without `event`, document order
+    # All states below this one, made on first use (as a transition domain): the exit set of a
+    # transition is then the configuration's intersection with its domain's (see compute_exit_set).
+    descendant_set: frozenset | None = field(default=None, repr=False)
 
     def finish(self) -> None:
         self.self_and_ancestors = (self, *self.ancestors)
@@ -268,6 +271,7 @@ class Document:
     has_eventless: bool = True
     has_invokes: bool = True
     has_autoforward: bool = True
+    has_history: bool = True  # a state has a <history> child (its value is recorded on exit)
     reads_event: bool = True  # the document mentions `_event`: sessions must hand events to JS
     attributes: dict[str, str] = field(default_factory=dict)  # extra root attributes (dialects)
     namespaces: dict[str | None, str] = field(default_factory=dict)

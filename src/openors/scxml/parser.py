@@ -192,6 +192,7 @@ class Parser:
             attributes=extra, namespaces=dict(root.nsmap),
             has_eventless=any(st.eventless for st in self.all_states), has_invokes=bool(invokes),
             has_autoforward=any(inv.autoforward for inv in invokes),
+            has_history=any(st.history_states for st in self.all_states),
         )
         return doc
 

@@ -97,6 +97,27 @@ class Scheduler:
         if self.wakeup is not None:
             self.wakeup.set()
 
+    def deliver_and_run(self, session: Session, event: Event) -> None:
+        """`deliver` then `run_ready`, with a short way for the common case: nothing else is
+        queued, held or reserved and no macrostep runs, so the event's macrostep runs right away
+        (what run_ready would do first) and run_ready only runs for what that macrostep queued."""
+        if (self.dispatching or self.ready or self.ready_probation or self.hold is not None
+                or session.external_queue or self._on_event_queued or session.id in self._reserved
+                or event.origintype is not None or event.invokeid is not None or event.type != "external"
+                or not session.interpreter.running):
+            self.deliver(session, event)
+            if not self.dispatching:
+                self.run_ready()
+            return
+        self.dispatching = True
+        try:
+            self.run_macrostep(session, session.interpreter.process_external_event, event)
+            self.host.macrostep_done(session)
+        finally:
+            self.dispatching = False
+        if self.ready or self.ready_probation:
+            self.run_ready()
+
     def mark_ready(self, session: Session) -> None:
         if not session.queued:
             session.queued = True

@@ -92,9 +92,7 @@ class Session:
 
     def send(self, name: str, data: Any = None, **fields: Any) -> None:
         """Queue an external event and, unless a macrostep is already running, process it now."""
-        self.host.deliver(self, Event(name, "external", data, **fields))
-        if not self.host.scheduler.dispatching:
-            self.host.run_ready()
+        self.host.deliver_and_run(self, Event(name, "external", data, **fields))
 
     # --- persistence ------------------------------------------------------------------------
     def snapshot(self) -> dict:
@@ -274,6 +272,9 @@ class SessionHost:
     def deliver(self, session: Session, event: Event) -> None:
         self.scheduler.deliver(session, event)
 
+    def deliver_and_run(self, session: Session, event: Event) -> None:
+        self.scheduler.deliver_and_run(session, event)
+
     def reserve(self, session: Session) -> list:
         return self.scheduler.reserve(session)
 
@@ -326,10 +327,6 @@ class SessionHost:
             del session.log[: len(session.log) - MAX_LOG_ENTRIES]
         self.listeners.notify("logged", session, label, value, level)
 
-    def event_taken(self, interp: Interpreter, event: Event) -> None:
-        for call in self.listeners.calls["event_taken"]:
-            call(interp.session, event)
-
     def event_unhandled(self, interp: Interpreter, event: Event) -> None:
         for call in self.listeners.calls["event_unhandled"]:
             call(interp.session, event)
@@ -338,14 +335,5 @@ class SessionHost:
         for call in self.listeners.calls["error_raised"]:
             call(interp.session, event)
 
-    def transitions_taken(self, interp: Interpreter, transitions: list[m.Transition]) -> None:
-        for call in self.listeners.calls["transitions_taken"]:
-            call(interp.session, transitions)
-
-    def state_exited(self, interp: Interpreter, state: m.State) -> None:
-        for call in self.listeners.calls["state_exited"]:
-            call(interp.session, state)
-
-    def state_entered(self, interp: Interpreter, state: m.State) -> None:
-        for call in self.listeners.calls["state_entered"]:
-            call(interp.session, state)
+    def hook_calls(self) -> dict[str, list[Callable[..., None]]]:
+        return self.listeners.calls
