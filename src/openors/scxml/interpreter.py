@@ -12,9 +12,9 @@ The outside world (event routing, timers, child sessions, logging) is reached on
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from operator import attrgetter
 from time import perf_counter
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from . import model as m
