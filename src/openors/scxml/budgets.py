@@ -65,6 +65,10 @@ class Breach:
         return {"budget": self.budget, "limit": self.limit, "description": self.description}
 
 
+_perf_counter = time.perf_counter
+_INF = float("inf")
+
+
 class _GcClock:
     """CPU time the process spent in Python's garbage collector: a full collection may take tens of
     milliseconds with many sessions alive, and whichever macrostep it lands in did not cause it."""
@@ -93,7 +97,7 @@ class MacrostepMeter:
     most, at the price of being blamed for at most half a budget of time it did not run."""
 
     __slots__ = ("budget", "slack", "watch", "trusted", "_wall_start", "_cpu_start", "_wall_deadline",
-                 "exceeded")
+                 "exceeded", "took")
 
     def __init__(self, budget: float, slack: float = 0.0):
         self.budget = budget
@@ -106,20 +110,23 @@ class MacrostepMeter:
         self._cpu_start: float | None = None
         self._wall_deadline = float("inf")
         self.exceeded = False
+        self.took = 0.0  # wall seconds of the last macrostep (between start and stop)
 
     def start(self) -> None:
         self.exceeded = False
-        now = self._wall_start = time.perf_counter()
+        now = self._wall_start = _perf_counter()
         if self.trusted:
             self._cpu_start = None
-            self._wall_deadline = now + self.budget / 2
+            deadline = self._wall_deadline = now + self.budget / 2
         else:
             self._cpu_start = time.thread_time() - _GcClock.spent
-            self._wall_deadline = now + self.budget
-        self.watch = min(self._wall_deadline, now + self.budget - self.slack)
+            deadline = self._wall_deadline = now + self.budget
+        watch = now + self.budget - self.slack
+        self.watch = deadline if deadline < watch else watch
 
     def stop(self) -> None:
-        self._wall_start = self._wall_deadline = self.watch = float("inf")
+        self.took = _perf_counter() - self._wall_start
+        self._wall_start = self._wall_deadline = self.watch = _INF
 
     def left(self) -> float:
         """Seconds the macrostep may still run (inf when no macrostep runs); 0 once it is over."""

@@ -189,7 +189,12 @@ class Interpreter:
             return
         self.meter.start()
         try:
-            self._set_event(external_event)
+            # _set_event, inline (one call less per event)
+            self.current_event = external_event
+            if self._uses_event:
+                self.datamodel.set_event(external_event)
+            for call in self._hooks["event_taken"]:
+                call(self.session, external_event)
             if self.doc.has_invokes and (external_event.invokeid is not None or self._has_autoforward()):
                 for state in sorted(self.configuration, key=_entry_order):
                     for inv in state.invokes:

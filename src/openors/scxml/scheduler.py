@@ -198,8 +198,9 @@ class Scheduler:
         """Run one macrostep of `session` under its budgets, then settle what it breached.
         Returns the seconds it took."""
         interp = session.interpreter
-        interp.meter.trusted = session.light_streak >= self.budgets.trusted_after
-        started = time.perf_counter()
+        meter = interp.meter
+        meter.trusted = session.light_streak >= self.budgets.trusted_after
+        meter.took = 0.0  # the step measures itself: it runs between the meter's start and stop
         try:
             step(arg)
         except RecursionError:
@@ -207,7 +208,7 @@ class Scheduler:
         except Exception as exc:  # one session's failure must never harm another
             log.exception("session %s failed in a macrostep", session.id)
             interp.note_breach(Breach("internal", 0, f"internal error: {type(exc).__name__}: {exc}"))
-        took = time.perf_counter() - started
+        took = meter.took
         if took > self.budgets.heavy_macrostep:
             session.light_streak = 0
         else:
