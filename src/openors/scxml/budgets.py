@@ -97,7 +97,7 @@ class MacrostepMeter:
     most, at the price of being blamed for at most half a budget of time it did not run."""
 
     __slots__ = ("budget", "slack", "watch", "trusted", "_wall_start", "_cpu_start", "_wall_deadline",
-                 "exceeded", "took")
+                 "exceeded", "took", "_watch_trusted", "_watch_probation")
 
     def __init__(self, budget: float, slack: float = 0.0):
         self.budget = budget
@@ -111,18 +111,21 @@ class MacrostepMeter:
         self._wall_deadline = float("inf")
         self.exceeded = False
         self.took = 0.0  # wall seconds of the last macrostep (between start and stop)
+        # How long after the start `watch` falls: at the wall deadline, or earlier by the slack.
+        self._watch_trusted = min(budget / 2, budget - slack)
+        self._watch_probation = min(budget, budget - slack)
 
     def start(self) -> None:
         self.exceeded = False
         now = self._wall_start = _perf_counter()
         if self.trusted:
             self._cpu_start = None
-            deadline = self._wall_deadline = now + self.budget / 2
+            self._wall_deadline = now + self.budget / 2
+            self.watch = now + self._watch_trusted
         else:
             self._cpu_start = time.thread_time() - _GcClock.spent
-            deadline = self._wall_deadline = now + self.budget
-        watch = now + self.budget - self.slack
-        self.watch = deadline if deadline < watch else watch
+            self._wall_deadline = now + self.budget
+            self.watch = now + self._watch_probation
 
     def stop(self) -> None:
         self.took = _perf_counter() - self._wall_start

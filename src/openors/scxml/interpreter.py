@@ -296,22 +296,14 @@ class Interpreter:
         enabled: list[m.Transition] = []
         cond = self.exec.condition
         for state in self._atomic_cache or self._atomic_states():
-            for s in state.self_and_ancestors:
-                chosen = None
-                candidates: tuple[m.Transition, ...] | None
-                if event_name is None:
-                    candidates = s.eventless
-                else:  # State.transitions_for, its memo read here first: this runs for every event
-                    candidates = s._event_memo.get(event_name)
-                    if candidates is None:
-                        candidates = s.transitions_for(event_name)
-                for t in candidates:
-                    if t.cond is None or cond(t):
-                        chosen = t
-                        break
-                if chosen is not None:
-                    if chosen not in enabled:
-                        enabled.append(chosen)
+            # The state's transitions, then its ancestors': the first enabled one is the state's.
+            candidates = state._event_memo.get(event_name)  # State.candidates' memo, read here first
+            if candidates is None:
+                candidates = state.candidates(event_name)
+            for t in candidates:
+                if t.cond is None or cond(t):
+                    if t not in enabled:
+                        enabled.append(t)
                     break
         return self.remove_conflicting_transitions(enabled) if len(enabled) > 1 else enabled
 
@@ -366,20 +358,18 @@ class Interpreter:
                     else:
                         value = [s0 for s0 in configuration if s0.parent is s]
                     self.history_value[h.id] = sorted(value, key=_entry_order)
-        # Loop invariants in locals: this loop and enter_states' run for every event.
-        execute_block = self.exec.execute_block
-        scopes = self.state_scopes
+        self._atomic_cache = None  # (_config_changed, for all of them: only selection reads it)
         in_sync = self._in_sync
         exited_hooks = self._hooks["state_exited"]
         for s in ordered:
-            for block in s.onexit:
-                execute_block(block)
-            if scopes is not None and s.datamodel and s is not self.doc.root:
-                scopes.exited(self, s)
-            for inv in s.invokes:
-                self.cancel_invoke(s, inv)
+            if s.has_exit_work:
+                for block in s.onexit:
+                    self.exec.execute_block(block)
+                if self.state_scopes is not None and s.datamodel and s is not self.doc.root:
+                    self.state_scopes.exited(self, s)
+                for inv in s.invokes:
+                    self.cancel_invoke(s, inv)
             configuration.discard(s)
-            self._atomic_cache = None  # _config_changed, inline
             if in_sync:
                 self._config_changed()
             for call in exited_hooks:
@@ -391,9 +381,11 @@ class Interpreter:
         states_to_exit: set[m.State] = set()
         for t in transitions:
             if t.targets:
-                domain = self.get_transition_domain(t)
+                domain = t.cached_domain  # get_transition_domain's cache, read here first
                 if domain is None:
-                    continue
+                    domain = self.get_transition_domain(t)
+                    if domain is None:
+                        continue
                 below = domain.descendant_set
                 if below is None:
                     below = domain.descendant_set = frozenset(
@@ -408,35 +400,36 @@ class Interpreter:
         ordered, states_for_default_entry, default_history_content = plan or self._entry_plan(enabled)
         doc = self.doc
         has_invokes = doc.has_invokes
-        late = doc.binding == "late"
         configuration = self.configuration
-        execute_block = self.exec.execute_block
-        scopes = self.state_scopes
+        self._atomic_cache = None  # (_config_changed, for all of them: only selection reads it)
         in_sync = self._in_sync
         entered_hooks = self._hooks["state_entered"]
         for s in ordered:
             configuration.add(s)
             if has_invokes:
                 self.states_to_invoke.add(s)
-            self._atomic_cache = None  # _config_changed, inline
             if in_sync:
                 self._config_changed()
-            if scopes is not None and s.datamodel and s is not doc.root:
-                scopes.entered(self, s)
+            if not s.has_entry_work:  # the common case: nothing to initialise or run
+                for call in entered_hooks:
+                    call(self.session, s)
+                if default_history_content and s.id in default_history_content:
+                    self.exec.execute_block(default_history_content[s.id])
+                continue
+            if self.state_scopes is not None and s.datamodel and s is not doc.root:
+                self.state_scopes.entered(self, s)
                 self._initialize_data(s, {})
-            elif late and s.id not in self.bound_states:
+            elif doc.binding == "late" and s.id not in self.bound_states:
                 self._initialize_data(s, {})
             for call in entered_hooks:
                 call(self.session, s)
             for block in s.onentry:
-                execute_block(block)
-            if states_for_default_entry and s in states_for_default_entry and s.initial is not None \
-                    and s.initial.body:
-                execute_block(s.initial.body)
-            if default_history_content:
-                content = default_history_content.get(s.id)
-                if content:
-                    execute_block(content)
+                self.exec.execute_block(block)
+            if s in states_for_default_entry and s.initial is not None and s.initial.body:
+                self.exec.execute_block(s.initial.body)
+            content = default_history_content.get(s.id)
+            if content:
+                self.exec.execute_block(content)
             if s.is_final:
                 parent = s.parent
                 if parent is self.doc.root:

@@ -210,8 +210,8 @@ class State(Node):
     depth: int = 0
     ancestors: tuple[State, ...] = ()  # proper ancestors, parent first, root last
     self_and_ancestors: tuple[State, ...] = ()  # the state, then `ancestors` (set by finish())
-    # Memo: event name -> transitions of this state whose descriptors match it.
-    _event_memo: dict[str, tuple[Transition, ...]] = field(default_factory=dict, repr=False)
+    # Memo of `candidates`: event name (None: eventless) -> the transitions selection tries.
+    _event_memo: dict[str | None, tuple[Transition, ...]] = field(default_factory=dict, repr=False)
 
     # Kind predicates are plain attributes (set by finish()) for speed on the hot path.
     is_atomic: bool = False
@@ -221,6 +221,9 @@ class State(Node):
     is_history: bool = False
     history_states: tuple = ()  # the <history> children, recorded on every exit
     eventless: tuple = ()  # transitions without `event`, document order
+    # Entering or exiting it runs something beyond the configuration's bookkeeping (set by finish()).
+    has_entry_work: bool = True
+    has_exit_work: bool = True
     # All states below this one, made on first use (as a transition domain): the exit set of a
     # transition is then the configuration's intersection with its domain's (see compute_exit_set).
     descendant_set: frozenset | None = field(default=None, repr=False)
@@ -237,16 +240,29 @@ class State(Node):
             c.kind is not StateKind.HISTORY for c in self.children
         )
         self.is_compound = self.kind in (StateKind.STATE, StateKind.SCXML) and bool(proper)
+        self.has_entry_work = bool(self.onentry or self.is_final or self.datamodel
+                                   or (self.initial is not None and self.initial.body))
+        self.has_exit_work = bool(self.onexit or self.invokes or self.datamodel)
 
     @property
     def child_states(self) -> list[State]:
         return [c for c in self.children if not c.is_history]
 
-    def transitions_for(self, name: str) -> tuple[Transition, ...]:
+    def transitions_for(self, name: str | None) -> tuple[Transition, ...]:
+        """This state's own transitions that event `name` matches (None: its eventless ones)."""
+        if name is None:
+            return self.eventless
+        return tuple(t for t in self.transitions if t.events and t.matches(name))
+
+    def candidates(self, name: str | None) -> tuple[Transition, ...]:
+        """What transition selection tries for this atomic state, in order: the transitions of the
+        state that `name` matches (None: eventless ones), then its parent's, up to the root. The
+        first whose condition holds is the state's enabled transition (W3C selectTransitions: the
+        first one of the state, else of its nearest ancestor that has one)."""
         found = self._event_memo.get(name)
         if found is None:
-            found = tuple(t for t in self.transitions if t.events and t.matches(name))
-            if len(self._event_memo) < 4096:
+            found = tuple(t for s in self.self_and_ancestors for t in s.transitions_for(name))
+            if len(self._event_memo) < 4096:  # event names come from outside: bounded
                 self._event_memo[name] = found
         return found
 

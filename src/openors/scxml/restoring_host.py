@@ -46,9 +46,6 @@ class RestoringHost(SessionHost):
     def deliver(self, session: Session, event: Event) -> None:
         super().deliver(self.latest(session), event)
 
-    def deliver_and_run(self, session: Session, event: Event) -> None:
-        super().deliver_and_run(self.latest(session), event)
-
     def fill(self, session: Session, place: list, event: Event | None) -> None:
         super().fill(self.latest(session), place, event)
 

@@ -98,13 +98,13 @@ class Scheduler:
             self.wakeup.set()
 
     def deliver_and_run(self, session: Session, event: Event) -> None:
-        """`deliver` then `run_ready`, with a short way for the common case: nothing else is
+        """`deliver` then `run_ready`, for an event handed in from outside the sessions (no origin,
+        so no event ledger: see run_ready). A short way for the common case: nothing else is
         queued, held or reserved and no macrostep runs, so the event's macrostep runs right away
         (what run_ready would do first) and run_ready only runs for what that macrostep queued."""
         if (self.dispatching or self.ready or self.ready_probation or self.hold is not None
-                or session.external_queue or self._on_event_queued or session.id in self._reserved
-                or event.origintype is not None or event.invokeid is not None or event.type != "external"
-                or not session.interpreter.running):
+                or session.external_queue or self._on_event_queued
+                or (self._reserved and session.id in self._reserved) or not session.interpreter.running):
             self.deliver(session, event)
             if not self.dispatching:
                 self.run_ready()

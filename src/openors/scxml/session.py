@@ -92,7 +92,12 @@ class Session:
 
     def send(self, name: str, data: Any = None, **fields: Any) -> None:
         """Queue an external event and, unless a macrostep is already running, process it now."""
-        self.host.deliver_and_run(self, Event(name, "external", data, **fields))
+        if fields:  # it may say where it comes from (origintype, invokeid): the usual way in
+            self.host.deliver(self, Event(name, "external", data, **fields))
+            if not self.host.scheduler.dispatching:
+                self.host.run_ready()
+            return
+        self.host.scheduler.deliver_and_run(self, Event(name, "external", data))
 
     # --- persistence ------------------------------------------------------------------------
     def snapshot(self) -> dict:
@@ -271,9 +276,6 @@ class SessionHost:
     # --- the scheduler's verbs, for callers outside the engine ---------------------------------
     def deliver(self, session: Session, event: Event) -> None:
         self.scheduler.deliver(session, event)
-
-    def deliver_and_run(self, session: Session, event: Event) -> None:
-        self.scheduler.deliver_and_run(session, event)
 
     def reserve(self, session: Session) -> list:
         return self.scheduler.reserve(session)
