@@ -358,7 +358,9 @@ class Interpreter:
                     else:
                         value = [s0 for s0 in configuration if s0.parent is s]
                     self.history_value[h.id] = sorted(value, key=_entry_order)
-        self._atomic_cache = None  # (_config_changed, for all of them: only selection reads it)
+        # The atomic states of the configuration, kept up to date as states leave and enter
+        # (re-sorting them after every microstep costs more than the rest of a simple one).
+        atomic = self._atomic_cache
         in_sync = self._in_sync
         exited_hooks = self._hooks["state_exited"]
         for s in ordered:
@@ -370,8 +372,10 @@ class Interpreter:
                 for inv in s.invokes:
                     self.cancel_invoke(s, inv)
             configuration.discard(s)
+            if s.is_atomic and atomic is not None:
+                atomic.remove(s)
             if in_sync:
-                self._config_changed()
+                self._push_configuration()
             for call in exited_hooks:
                 call(self.session, s)
 
@@ -401,15 +405,18 @@ class Interpreter:
         doc = self.doc
         has_invokes = doc.has_invokes
         configuration = self.configuration
-        self._atomic_cache = None  # (_config_changed, for all of them: only selection reads it)
+        atomic = self._atomic_cache  # kept up to date, as in exit_states
+        kept = len(atomic) if atomic is not None else 0
         in_sync = self._in_sync
         entered_hooks = self._hooks["state_entered"]
         for s in ordered:
             configuration.add(s)
+            if s.is_atomic and atomic is not None:
+                atomic.append(s)
             if has_invokes:
                 self.states_to_invoke.add(s)
             if in_sync:
-                self._config_changed()
+                self._push_configuration()
             if not s.has_entry_work:  # the common case: nothing to initialise or run
                 for call in entered_hooks:
                     call(self.session, s)
@@ -441,6 +448,8 @@ class Interpreter:
                     if grandparent is not None and grandparent.is_parallel:
                         if all(self.is_in_final_state(c) for c in grandparent.children if not c.is_history):
                             self.internal_queue.append(Event("done.state." + grandparent.id, "internal"))
+        if kept and atomic is not None and len(atomic) > kept:
+            atomic.sort(key=_entry_order)  # atomic states of other regions stayed: document order again
 
     def _entry_plan(self, enabled: list[m.Transition]):
         """computeEntrySet, sorted in entry order. For a single transition that involves no history
@@ -598,8 +607,11 @@ class Interpreter:
     def _config_changed(self) -> None:
         self._atomic_cache = None
         if self._in_sync:
-            self.datamodel.set_configuration(
-                [s.id for s in sorted(self.configuration, key=_entry_order)])
+            self._push_configuration()
+
+    def _push_configuration(self) -> None:
+        """Tell the datamodel the active states (for In(), and the ORS layer's view)."""
+        self.datamodel.set_configuration([s.id for s in sorted(self.configuration, key=_entry_order)])
 
     @property
     def active_state_ids(self) -> list[str]:
