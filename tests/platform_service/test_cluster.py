@@ -51,12 +51,21 @@ def owners(platform_url: str) -> dict[str, int]:
         return {n["node"]: n["owns"] for n in http.get("/ors/platform/nodes").json()["nodes"]}
 
 
+def connected(platform_url: str) -> set[str]:
+    from .services import client
+
+    with client(platform_url) as http:
+        return {n["node"] for n in http.get("/ors/platform/nodes").json()["nodes"] if n["connected"]}
+
+
 def test_killing_one_of_three_nodes_under_traffic_loses_no_call(tmp_path, redis_server, platform):
     configs = {name: node_config(tmp_path, name, platform.url, store={
         "type": "redis", "url": redis_server.url, "node": name, "heartbeat_s": BEAT}) for name in "ABC"}
     with ThreadPoolExecutor(3) as pool:
         nodes = dict(zip(configs, pool.map(start_node, configs.values())))
     try:
+        # A node serving HTTP may not have its platform link yet: calls go to linked nodes only.
+        wait_for(lambda: connected(platform.url) >= set("ABC"), timeout=15)
         with AgentWatch(platform) as agents:
             calls = place_calls(platform.url, 12)
             spread = wait_for(lambda: (o := owners(platform.url)) and sum(o.values()) >= 12 and o, timeout=10)
