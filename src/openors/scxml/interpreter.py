@@ -361,10 +361,15 @@ class Interpreter:
         # The atomic states of the configuration, kept up to date as states leave and enter
         # (re-sorting them after every microstep costs more than the rest of a simple one).
         atomic = self._atomic_cache
-        in_sync = self._in_sync
+        # The datamodel learns the configuration (In()) before any content runs, not after every
+        # state: a state's onexit sees the states exited before it gone.
+        unsynced = False
         exited_hooks = self._hooks["state_exited"]
         for s in ordered:
             if s.has_exit_work:
+                if unsynced:
+                    self._push_configuration()
+                    unsynced = False
                 for block in s.onexit:
                     self.exec.execute_block(block)
                 if self.state_scopes is not None and s.datamodel and s is not self.doc.root:
@@ -374,10 +379,11 @@ class Interpreter:
             configuration.discard(s)
             if s.is_atomic and atomic is not None:
                 atomic.remove(s)
-            if in_sync:
-                self._push_configuration()
+            unsynced = self._in_sync
             for call in exited_hooks:
                 call(self.session, s)
+        if unsynced:
+            self._push_configuration()
 
     def compute_exit_set(self, transitions: list[m.Transition]) -> set[m.State]:
         """The active states that are descendants of each transition's domain (taken as the
@@ -408,6 +414,7 @@ class Interpreter:
         atomic = self._atomic_cache  # kept up to date, as in exit_states
         kept = len(atomic) if atomic is not None else 0
         in_sync = self._in_sync
+        unsynced = False  # the datamodel learns the configuration before content runs (exit_states)
         entered_hooks = self._hooks["state_entered"]
         for s in ordered:
             configuration.add(s)
@@ -415,14 +422,19 @@ class Interpreter:
                 atomic.append(s)
             if has_invokes:
                 self.states_to_invoke.add(s)
-            if in_sync:
-                self._push_configuration()
             if not s.has_entry_work:  # the common case: nothing to initialise or run
+                unsynced = in_sync
                 for call in entered_hooks:
                     call(self.session, s)
                 if default_history_content and s.id in default_history_content:
+                    if unsynced:
+                        self._push_configuration()
+                        unsynced = False
                     self.exec.execute_block(default_history_content[s.id])
                 continue
+            if in_sync:
+                self._push_configuration()
+                unsynced = False
             if self.state_scopes is not None and s.datamodel and s is not doc.root:
                 self.state_scopes.entered(self, s)
                 self._initialize_data(s, {})
@@ -448,6 +460,8 @@ class Interpreter:
                     if grandparent is not None and grandparent.is_parallel:
                         if all(self.is_in_final_state(c) for c in grandparent.children if not c.is_history):
                             self.internal_queue.append(Event("done.state." + grandparent.id, "internal"))
+        if unsynced:
+            self._push_configuration()
         if kept and atomic is not None and len(atomic) > kept:
             atomic.sort(key=_entry_order)  # atomic states of other regions stayed: document order again
 
