@@ -5,3 +5,17 @@
  * that setup.py fetches; none are kept in this repository. */
 #define __SANITIZE_ADDRESS__ 1
 #include "quickjs.c"
+
+/* Two of the engine's own operations the binding needs and quickjs.h does not export: they are
+   what Array.isArray and JSON.parse do, reached without looking anything up in a context's
+   globals (which a document may have replaced). */
+int openors_is_array(JSContext *ctx, JSValueConst value)
+{
+    return js_is_array(ctx, value);
+}
+
+JSValue openors_json_parse(JSContext *ctx, JSValueConst text, JSValueConst reviver)
+{
+    JSValueConst argv[2] = {text, reviver};
+    return js_json_parse(ctx, JS_UNDEFINED, JS_IsUndefined(reviver) ? 1 : 2, argv);
+}

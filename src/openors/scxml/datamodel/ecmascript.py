@@ -7,7 +7,9 @@ Why it looks the way it does:
   costs far less than parsing the expression again. Preludes are compiled once per process and
   each context runs the bytecode.
 * Nothing in JS calls out to Python: `In()` reads a configuration pushed in before evaluation,
-  `_event` is pushed in lazily (only when an expression runs while that event is current).
+  `_event` is pushed in lazily (only when an expression runs while that event is current). The
+  host's side of this (system variables, `In()`, the event, the snapshot's serialiser) is C in the
+  binding, not JS run in every context: a context holds none of our JS functions.
 * Values cross the boundary as JSON; XML values travel as a parsed spec and become a small DOM.
 """
 
@@ -32,44 +34,12 @@ if TYPE_CHECKING:
 
     from openors.scxml.events import Event
 
-_PRELUDE = resources.files(__package__).joinpath("prelude.js").read_text()
 _DOM = resources.files(__package__).joinpath("dom.js").read_text()
 # The binding's baseline of global names a fresh context has after its preludes, per prelude set
 # (every context built from the same preludes has the same ones), registered once per set of names:
 # prelude sets differ in what they run more often than in the names they define.
 _BASELINES: dict[tuple[str, ...], int] = {}
 _BASELINE_OF_NAMES: dict[frozenset[str], int] = {}
-
-# The session's globals as JSON, built only from built-ins captured when the context is created, so
-# a document that replaces JSON.stringify or a prototype setter cannot make a snapshot silently
-# wrong. Compiled once per context: "baseline" hands it, once, the binding's function listing the
-# globals the context did not have before the document's data (built-ins, preludes: a baseline kept
-# once per process); "all" then gives, in one call, every such global that is not a function (nor
-# named `__...`) and the data root (`arg`).
-_SNAPSHOT_JS = """(function () {
-  var stringify = JSON.stringify, create = Object.create, g = globalThis, userNames = null,
-      SYSTEM = {_event: true, _sessionid: true, _name: true, _ioprocessors: true, _x: true};
-  return function (what, arg) {
-    if (what === "baseline") {
-      userNames = arg;
-      return undefined;
-    }
-    var names = userNames(), out = create(null);
-    for (var i = 0; i < names.length; i++) {
-      var name = names[i];
-      if (name.charAt(0) === "_" && name.charAt(1) === "_") continue;
-      var v = g[name];
-      if (typeof v !== "function") out[name] = v === undefined ? {__undefined__: true} : v;
-    }
-    if (what === "visible") {  // as operators see them: the data root's items, then the globals
-      var shown = create(null), key;
-      if (arg !== undefined && arg !== null) for (key in arg) shown[key] = arg[key];
-      for (key in out) if (!SYSTEM[key]) shown[key] = out[key];
-      return stringify(shown);
-    }
-    return stringify({variables: out, data_root: arg === undefined ? null : arg});
-  };
-})()"""
 
 DEFAULT_TIME_LIMIT_S = 2.0
 _BIG_PUSH = 16 * 1024  # bytes of JSON above which pushing event data gets its own time limit
@@ -150,12 +120,10 @@ _REFILLING: set[tuple[str, ...]] = set()
 
 def _new_context(prelude_scripts: tuple[str, ...]):
     ctx = qjs.Context()
-    ctx.run_compiled(_compiled(_PRELUDE))
-    snapshot_js = ctx.run_compiled(_compiled(_SNAPSHOT_JS))  # before other code can touch the built-ins
+    ctx.install_host()
     for script in prelude_scripts:
         ctx.run_compiled(_compiled(script))
-    snapshot_js("baseline", None)  # what the context holds before any document code runs
-    return ctx, snapshot_js
+    return ctx
 
 
 def _take_context(prelude_scripts: tuple[str, ...]):
@@ -251,7 +219,7 @@ class EcmaScriptDatamodel(Datamodel):
         self.time_limit = time_limit
         self.memory_limit = memory_limit
         self.strict_assign = strict_assign
-        self.ctx, self._snapshot_js = _take_context(prelude_scripts)
+        self.ctx = _take_context(prelude_scripts)
         self._set_system()
         baseline = _BASELINES.get(prelude_scripts)
         if baseline is None:
@@ -260,7 +228,10 @@ class EcmaScriptDatamodel(Datamodel):
             if baseline is None:
                 baseline = _BASELINE_OF_NAMES[names] = self.ctx.register_baseline()
             _BASELINES[prelude_scripts] = baseline
-        self._call(self._snapshot_js, "baseline", self.ctx.user_globals_function(baseline))
+        self.ctx.set_baseline(baseline)
+        # The session's globals as JSON in one call (C in the binding: the engine's own JSON, which
+        # no document can replace, so a snapshot is never silently wrong).
+        self._snapshot_js = self.ctx.snapshot
         # The last snapshot's JSON, reused while no JS has run since (see snapshot()).
         self._last_snapshot: str | None = None
         self._data_changed = True
@@ -275,16 +246,11 @@ class EcmaScriptDatamodel(Datamodel):
         self._pending_event: Event | None = None
         self._event_applied = True
         self._pending_config: list[str] | None = None
-        self._to_json = self.ctx.get("__scxml_toJSON")
-        self._parse = self.ctx.get("__scxml_parse")
-        self._set_event = self.ctx.get("__scxml_setEvent")
-        self._set_config = self.ctx.get("__scxml_setConfiguration")
+        self._revive: Any = None  # the DOM's JSON reviver, once an XML value made it load
 
     # --- boundary helpers -----------------------------------------------------------------
     def _set_system(self) -> None:
-        system = {"_sessionid": self.info.session_id, "_name": self.info.name,
-                  "_ioprocessors": self.info.ioprocessors}
-        self.ctx.get("__scxml_setSystem")(json.dumps(system))
+        self.ctx.set_system(self.info.session_id, self.info.name, json.dumps(self.info.ioprocessors))
 
     def _sync(self) -> None:
         """Push what expressions may read (current event, configuration) before running them."""
@@ -296,11 +262,11 @@ class EcmaScriptDatamodel(Datamodel):
             data, has_xml = (None, False) if ev.data is None else to_json(ev.data)
             if has_xml:
                 self._ensure_dom()
-            self._push(len(data or ""), self._set_event, ev.name, ev.type, ev.sendid, ev.origin, ev.origintype,
-                       ev.invokeid, data, has_xml, ev.raw)
+            self._push(len(data or ""), self.ctx.set_event, ev.name, ev.type, ev.sendid, ev.origin,
+                       ev.origintype, ev.invokeid, data, self._revive if has_xml else None, ev.raw)
         if self._pending_config is not None:
             ids, self._pending_config = self._pending_config, None
-            self._set_config(self._parse(json.dumps(ids), False))
+            self.ctx.set_configuration(ids)
 
     def _push(self, size: int, fn, *args):
         """Hand data the host chose to deliver (an event's data) to JS. Its cost is the data's,
@@ -375,6 +341,7 @@ class EcmaScriptDatamodel(Datamodel):
     def _ensure_dom(self) -> None:
         if not self._dom_loaded:
             self.ctx.run_compiled(_compiled(_DOM))
+            self._revive = self.ctx.get("__scxml_revive")
             self._dom_loaded = True
 
     def _call(self, fn, *args):
@@ -428,7 +395,7 @@ class EcmaScriptDatamodel(Datamodel):
 
     def _to_python(self, value):
         if isinstance(value, qjs.Object):
-            return _from_json(self._call(self._to_json, value))
+            return _from_json(self._call(self.ctx.to_json, value))
         return value
 
     # --- Datamodel API --------------------------------------------------------------------
@@ -561,7 +528,7 @@ class EcmaScriptDatamodel(Datamodel):
             self._ensure_dom()
         setter = self._setter(location, self.strict_assign)
         self._sync()
-        self._call(setter, self._call(self._parse, text, has_xml))
+        self._call(setter, self._call(self.ctx.parse_json, text, self._revive if has_xml else None))
 
     def has_location(self, location: str) -> bool:
         try:
@@ -591,7 +558,7 @@ class EcmaScriptDatamodel(Datamodel):
 
     def foreach(self, array: str, item: str, index: str | None, body: Callable[[], None]) -> None:
         items = self.evaluate_js(array)
-        if not isinstance(items, qjs.Object) or not self._call(self.ctx.get("__scxml_isArray"), items):
+        if not isinstance(items, qjs.Object) or not self._call(self.ctx.is_array, items):
             raise ExecutionError(f"<foreach> array '{array}' is not an array")
         snapshot = self._call(self.ctx.eval("(function(a){ return a.slice(); })"), items)
         length = self._call(self.ctx.eval("(function(a){ return a.length; })"), snapshot)
@@ -660,7 +627,7 @@ class EcmaScriptDatamodel(Datamodel):
         self._cond_fns.clear()
         self._value_fns.clear()
         self._assign_fns.clear()
-        self._to_json = self._parse = self._set_event = self._set_config = self._drain = None
+        self._revive = self._drain = None
         self._snapshot_js = None
         if self.ctx is not None:
             self.ctx.close()
