@@ -257,6 +257,7 @@ typedef struct {
 /* the engine's own Array.isArray and JSON.parse (_quickjs_engine.c) */
 int openors_is_array(JSContext *ctx, JSValueConst value);
 JSValue openors_json_parse(JSContext *ctx, JSValueConst text, JSValueConst reviver);
+int openors_set_property(JSContext *ctx, JSValueConst obj, JSAtom prop, JSValue val, int strict);
 
 typedef struct {
     PyObject_HEAD
@@ -1177,6 +1178,38 @@ static PyObject *Context_set_configuration(ContextObject *self, PyObject *arg)
     return host_result(self, JS_UNDEFINED, &e);
 }
 
+/* set_member(target, name, json, reviver, strict): `target[name] = JSON.parse(json)` (target None: the
+   global object) in one call, with no function compiled for it */
+static PyObject *Context_set_member(ContextObject *self, PyObject *args)
+{
+    PyObject *target_o, *text, *reviver_o;
+    const char *name;
+    int strict;
+    JSValue reviver;
+    if (!PyArg_ParseTuple(args, "OsUOp", &target_o, &name, &text, &reviver_o, &strict) ||
+        reviver_of(self, reviver_o, &reviver) < 0)
+        return NULL;
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    JSContext *ctx = self->ctx;
+    JSValue target = target_o == Py_None ? JS_GetGlobalObject(ctx) : to_js(self, target_o);
+    if (JS_IsException(target))
+        return host_result(self, target, &e);
+    JSValue v = parse_json(self, text, reviver);
+    int r = -1;
+    if (!JS_IsException(v)) {
+        JSAtom atom = JS_NewAtom(ctx, name);
+        if (atom == JS_ATOM_NULL)
+            JS_FreeValue(ctx, v);
+        else
+            r = openors_set_property(ctx, target, atom, v, strict);
+        JS_FreeAtom(ctx, atom);
+    }
+    JS_FreeValue(ctx, target);
+    return host_result(self, r < 0 ? JS_EXCEPTION : JS_UNDEFINED, &e);
+}
+
 /* Copy into `to` what `for (key in from) to[key] = from[key]` would: the enumerable string keys of
    `from` and of its prototypes, the nearest one first, each key once. */
 static int copy_for_in(JSContext *ctx, JSValueConst to, JSValueConst from)
@@ -1346,6 +1379,8 @@ static PyMethodDef Context_methods[] = {
     {"to_json", (PyCFunction)Context_to_json, METH_O,
      "to_json(value): JSON text of a JS value (None for undefined; a function as {__function__: source})"},
     {"is_array", (PyCFunction)Context_is_array, METH_O, "is_array(value): the engine's Array.isArray"},
+    {"set_member", (PyCFunction)Context_set_member, METH_VARARGS,
+     "set_member(target, name, json, reviver, strict): target[name] = the parsed JSON (target None: the globals)"},
     {"snapshot", (PyCFunction)Context_snapshot, METH_VARARGS,
      "snapshot(what, root=None): the session's data as JSON text ('all' or 'visible')"},
     {NULL, NULL, 0, NULL},

@@ -19,3 +19,10 @@ JSValue openors_json_parse(JSContext *ctx, JSValueConst text, JSValueConst reviv
     JSValueConst argv[2] = {text, reviver};
     return js_json_parse(ctx, JS_UNDEFINED, JS_IsUndefined(reviver) ? 1 : 2, argv);
 }
+
+/* `obj[prop] = val` as an assignment in strict code (a failure throws) or in sloppy code (a
+   read-only property is silently left alone); takes ownership of val. */
+int openors_set_property(JSContext *ctx, JSValueConst obj, JSAtom prop, JSValue val, int strict)
+{
+    return JS_SetPropertyInternal(ctx, obj, prop, val, strict ? JS_PROP_THROW : 0);
+}

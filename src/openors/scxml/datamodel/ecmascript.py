@@ -454,18 +454,31 @@ class EcmaScriptDatamodel(Datamodel):
         self.assign_js(name, expr, declare=True)
 
     def declare(self, name: str, value: Any) -> None:
+        # One call into the binding, and no setter function compiled and kept in this context for
+        # a declaration that runs once (a session's parameters: about 0.9 KiB each).
+        text, has_xml = to_json(value)
+        if has_xml:
+            self._ensure_dom()
         if self.data_root:
-            self.assign_value(self._data_location(name), value)
-            return
-        self._declare_global(name)
-        self.assign_value(name, value)
+            target = self.evaluate_js(self.data_root)
+        else:
+            self._declare_global(name)
+            target = None
+        self._sync()
+        self._call(self.ctx.set_member, target, name, text, self._revive if has_xml else None,
+                   self.strict_assign)
 
     def declare_unbound(self, name: str) -> None:
         if self.data_root:
+            code = _declaration(self._data_location(name), "undefined", None)
+        else:
+            if not name.isidentifier():
+                raise ExecutionError(f"'{name}' is not a valid variable name")
+            code = _declaration(name, "undefined", name)  # binding time: any earlier value goes
+        if code is None:  # a data root that is not an object: the general path says why
             self.assign_js(self._data_location(name), "undefined")
             return
-        self._declare_global(name)
-        self.assign_js(name, "undefined")  # binding time: any earlier value goes
+        self._call(self.ctx.run_compiled, code)
 
     def _declare_global(self, name: str) -> None:
         if not name.isidentifier():
