@@ -435,6 +435,11 @@ typedef struct {
 int openors_is_array(JSContext *ctx, JSValueConst value);
 JSValue openors_json_parse(JSContext *ctx, JSValueConst text, JSValueConst reviver);
 int openors_set_property(JSContext *ctx, JSValueConst obj, JSAtom prop, JSValue val, int strict);
+/* RegExp on first use (_quickjs_engine.c) */
+extern unsigned long openors_regexp_literals;
+int openors_defer_regexp(JSContext *ctx, int (*installer)(JSContext *ctx));
+void openors_regexp_installed(JSContext *ctx);
+int openors_ensure_regexp(JSContext *ctx);
 
 typedef struct {
     PyObject_HEAD
@@ -643,10 +648,12 @@ static PyObject *finish(ContextObject *self, JSValue r)
 }
 
 /* Intrinsics few documents use are installed on first use: typed arrays (about 13 KiB and 40 us
-   a context), Map/Set (4 KiB) and Date (2 KiB). A context gets, under each of their global names,
-   one C function serving as both getter and setter (about 150 bytes); the first read or write of
-   any name of a group installs the real group, keeping whatever the document had already put
-   under a sibling name. */
+   a context), Map/Set (4 KiB), RegExp (3.5 KiB) and Date (2 KiB). A context gets, under each of
+   their global names, one C function serving as both getter and setter (about 150 bytes); the
+   first read or write of any name of a group installs the real group, keeping whatever the
+   document had already put under a sibling name (or left out: a deleted one stays deleted).
+   RegExp is also reached without its name (literals, String.prototype.match): the engine unit
+   installs it then (openors_defer_regexp). */
 static const char *const typed_array_globals[] = {
     "ArrayBuffer", "SharedArrayBuffer", "Uint8ClampedArray", "Int8Array", "Uint8Array",
     "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array",
@@ -654,6 +661,15 @@ static const char *const typed_array_globals[] = {
 };
 static const char *const mapset_globals[] = {"Map", "Set", "WeakMap", "WeakSet"};
 static const char *const date_globals[] = {"Date"};
+static const char *const regexp_globals[] = {"RegExp"};
+
+static int add_regexp(JSContext *ctx)
+{
+    if (JS_AddIntrinsicRegExp(ctx) < 0)
+        return -1;
+    openors_regexp_installed(ctx);
+    return 0;
+}
 
 typedef struct LazyGroup {
     const char *const *names;
@@ -666,9 +682,11 @@ static const LazyGroup lazy_groups[] = {
     GROUP(typed_array_globals, JS_AddIntrinsicTypedArrays),
     GROUP(mapset_globals, JS_AddIntrinsicMapSet),
     GROUP(date_globals, JS_AddIntrinsicDate),
+    GROUP(regexp_globals, add_regexp),
 };
 #undef GROUP
 #define LAZY_GROUP_TYPED_ARRAYS 0
+#define LAZY_GROUP_REGEXP 3
 #define N_LAZY_GROUPS (int)(sizeof(lazy_groups) / sizeof(lazy_groups[0]))
 #define LAZY_STRIDE 32  /* magic = group * LAZY_STRIDE + index of the name in its group */
 
@@ -677,12 +695,14 @@ static const LazyGroup lazy_groups[] = {
 static int install_lazy_group(JSContext *ctx, JSValueConst global, const LazyGroup *g)
 {
     JSValue kept[LAZY_STRIDE];
+    int absent[LAZY_STRIDE];
     int ret = 0;
     for (int i = 0; i < g->count; i++) {
         JSAtom atom = JS_NewAtom(ctx, g->names[i]);
         JSPropertyDescriptor desc;
         int has = JS_GetOwnProperty(ctx, &desc, global, atom);
         kept[i] = JS_UNINITIALIZED;
+        absent[i] = has == 0;
         if (has > 0) {
             if (desc.flags & JS_PROP_GETSET) {
                 JS_FreeValue(ctx, desc.getter);
@@ -699,6 +719,11 @@ static int install_lazy_group(JSContext *ctx, JSValueConst global, const LazyGro
     if (ret == 0)
         ret = g->install(ctx);
     for (int i = 0; i < g->count; i++) {
+        if (absent[i] && ret == 0) {  /* the document deleted it: installing does not bring it back */
+            JSAtom atom = JS_NewAtom(ctx, g->names[i]);
+            JS_DeleteProperty(ctx, global, atom, 0);
+            JS_FreeAtom(ctx, atom);
+        }
         if (JS_IsUninitialized(kept[i]))
             continue;
         if (ret == 0)
@@ -723,6 +748,15 @@ static JSValue lazy_global(JSContext *ctx, JSValueConst this_val, int argc, JSVa
         else if (JS_SetPropertyStr(ctx, global, name, JS_DupValue(ctx, argv[0])) >= 0)
             r = JS_UNDEFINED;
     }
+    JS_FreeValue(ctx, global);
+    return r;
+}
+
+/* The engine unit's way in: RegExp is needed now (a literal, String.prototype.match). */
+static int install_regexp_group(JSContext *ctx)
+{
+    JSValue global = JS_GetGlobalObject(ctx);
+    int r = install_lazy_group(ctx, global, &lazy_groups[LAZY_GROUP_REGEXP]);
     JS_FreeValue(ctx, global);
     return r;
 }
@@ -769,11 +803,11 @@ static int Context_init(ContextObject *self, PyObject *args, PyObject *kwds)
     JSContext *ctx = JS_NewContextRaw(runtime);
     int failed = !ctx;
     /* The intrinsics a document may use; no Promise (no job queue ever runs), no WeakRef, no
-       performance/atob. Typed arrays, Map/Set and Date come on first use. */
+       performance/atob. Typed arrays, Map/Set, Date and RegExp come on first use. */
     if (!failed)
         failed = JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicEval(ctx) ||
-                 JS_AddIntrinsicRegExp(ctx) || JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) ||
-                 JS_AddIntrinsicBigInt(ctx) || add_lazy_globals(ctx, typed_arrays);
+                 openors_defer_regexp(ctx, install_regexp_group) || JS_AddIntrinsicJSON(ctx) ||
+                 JS_AddIntrinsicProxy(ctx) || JS_AddIntrinsicBigInt(ctx) || add_lazy_globals(ctx, typed_arrays);
     current = saved;
     if (failed) {
         if (ctx)
@@ -879,6 +913,7 @@ static PyObject *Context_compile(ContextObject *self, PyObject *args, PyObject *
     if (enter(self, &e) < 0)
         return NULL;
     PyObject *out = NULL;
+    unsigned long literals = openors_regexp_literals;
     JSValue fn = JS_Eval(self->ctx, source, (size_t)len, filename, JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_COMPILE_ONLY);
     if (JS_IsException(fn)) {
         raise_js_error(self);
@@ -891,7 +926,13 @@ static PyObject *Context_compile(ContextObject *self, PyObject *args, PyObject *
         if (!buf)
             raise_js_error(self);
         else {
-            out = PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)size);
+            /* one byte of ours first: whether the code holds a regular expression literal (the
+               context that runs it then needs RegExp before it runs) */
+            out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size + 1);
+            if (out) {
+                PyBytes_AS_STRING(out)[0] = openors_regexp_literals != literals;
+                memcpy(PyBytes_AS_STRING(out) + 1, buf, size);
+            }
             js_free(self->ctx, buf);
         }
     }
@@ -910,7 +951,12 @@ static PyObject *Context_run_compiled(ContextObject *self, PyObject *args)
         return NULL;
     }
     /* trusted input: only bytes compile() made in this process */
-    JSValue fn = JS_ReadObject(self->ctx, buf.buf, (size_t)buf.len, JS_READ_OBJ_BYTECODE);
+    const uint8_t *bytes = buf.buf;
+    JSValue fn = JS_EXCEPTION;
+    if (buf.len < 1)
+        JS_ThrowTypeError(self->ctx, "not bytes made by compile()");
+    else if (bytes[0] == 0 || openors_ensure_regexp(self->ctx) == 0)
+        fn = JS_ReadObject(self->ctx, bytes + 1, (size_t)buf.len - 1, JS_READ_OBJ_BYTECODE);
     PyBuffer_Release(&buf);
     PyObject *out;
     if (JS_IsException(fn))
