@@ -83,13 +83,11 @@ typedef struct SlabPage {
     uint32_t used, capacity, block_size, in_list;
 } SlabPage;
 
-typedef struct FreePage {
-    struct FreePage *next;
-} FreePage;
-
 static SlabPage *slab_partial[SLAB_CLASSES];  /* pages of each class with room */
-static FreePage *free_pages;
-static size_t n_free_pages;
+/* Free pages, kept apart from the pages themselves: writing a link into a page given back to the
+   system would make it resident again. The first SLAB_KEEP are resident, the others given back. */
+static void **free_pages;
+static size_t n_free_pages, free_pages_cap;
 static char *run_next, *run_end;              /* the rest of the last run from the system */
 
 static int slab_class(size_t total)
@@ -104,12 +102,8 @@ static SlabPage *page_of(void *block)
 
 static void *system_page(void)
 {
-    if (free_pages) {
-        FreePage *f = free_pages;
-        free_pages = f->next;
-        n_free_pages--;
-        return f;
-    }
+    if (n_free_pages)
+        return free_pages[--n_free_pages];  /* the most recently freed: likely still resident */
     if (run_next == run_end) {
         void *run = mmap(NULL, (size_t)SLAB_PAGE * SLAB_RUN, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -125,12 +119,21 @@ static void *system_page(void)
 
 static void release_page(SlabPage *page)
 {
-    if (n_free_pages >= SLAB_KEEP)
+    int keep = n_free_pages < SLAB_KEEP;
+    if (n_free_pages == free_pages_cap) {
+        size_t cap = free_pages_cap ? 2 * free_pages_cap : 1024;
+        void **grown = realloc(free_pages, cap * sizeof(void *));
+        if (grown) {
+            free_pages = grown;
+            free_pages_cap = cap;
+        } else {
+            keep = 0;  /* not listed: its address space is lost, its memory is given back below */
+        }
+    }
+    if (!keep)
         madvise(page, SLAB_PAGE, MADV_DONTNEED);  /* stays mapped; reads back as zeros */
-    FreePage *f = (FreePage *)page;
-    f->next = free_pages;
-    free_pages = f;
-    n_free_pages++;
+    if (n_free_pages < free_pages_cap)
+        free_pages[n_free_pages++] = page;
 }
 
 static void list_remove(SlabPage *page, int cls)

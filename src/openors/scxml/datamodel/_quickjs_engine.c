@@ -2,7 +2,11 @@
  * Upstream pools small blocks of all contexts in shared arenas unless it is built for ASan; the
  * per-context memory accounts of _quickjs.c need to see each block, so this unit asks for that
  * path (the define changes nothing else in quickjs.c). The sources come from the pinned sdist
- * that setup.py fetches; none are kept in this repository. */
+ * that setup.py fetches; none are kept in this repository.
+ *
+ * Below the engine, a few functions of ours that need its internals (this is the one unit that
+ * sees them): the engine's own Array.isArray, JSON.parse and property assignment, and RegExp
+ * installed on first use. _quickjs.c declares and calls them. */
 #define __SANITIZE_ADDRESS__ 1
 #include "quickjs.c"
 
