@@ -12,7 +12,10 @@
  *   context that made it (the one whose code runs), in 8 bytes. Frees credit the owner, whoever runs the
  *   collector. An account over its limit makes the allocation fail: only that context gets
  *   "out of memory". (The upstream small-block arena pools blocks of all contexts together, so
- *   setup.py builds with it off; see the define there.)
+ *   the engine is built with it off; see _quickjs_engine.c.) Small blocks come from our own slab
+ *   pages, shared by all contexts, the header still naming each block's owner.
+ * - The SCXML host's side (system variables, In(), the event, the snapshot's serialiser) is C
+ *   here, not JS in every context; RegExp, typed arrays, Map/Set and Date come on first use.
  * - Deadline: the interrupt handler (called by QuickJS every few thousand operations) compares
  *   the monotonic clock (vDSO, no system call) with the evaluation's wall deadline, set at half the
  *   limit. Past it, the thread's CPU clock is read (a system call, only for evaluations that
