@@ -66,7 +66,7 @@ static Account *owner_of(BlockHeader *h)
 }
 
 /* ---- slabs: small blocks of every context, carved from shared 4 KiB pages by size class.
-   A context is mostly small blocks (objects, property arrays, shapes: 290 blocks in a W3C
+   A context is mostly small blocks (objects, property arrays, shapes: about 260 blocks in a W3C
    context, nearly all under 256 bytes). From malloc each would also pay the C library's own
    8-byte header and its rounding to 16 bytes; here a block is its size rounded to 8, header
    included, and the page it lies in (found by masking its address) says its size. Pages come
