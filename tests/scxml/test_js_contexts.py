@@ -219,3 +219,14 @@ def test_a_contexts_memory_goes_back_to_the_runtime_when_it_closes():
         dm.close()
     _quickjs.gc()
     assert _quickjs.memory_used() - before < 64 * 1024
+
+
+def test_functions_an_expression_defines_keep_their_source_and_bad_expressions_still_say_why():
+    dm = datamodel("sources")
+    dm.declare_expr("obj", "null")
+    dm.assign("obj", "({ twice(n) { return 2 * n; }, inc: x => x + 1 })")
+    assert dm.evaluate("String(obj.twice)") == "twice(n) { return 2 * n; }"
+    assert dm.evaluate("String(obj.inc)") == "x => x + 1"
+    assert dm.evaluate_cond("obj.inc(1) === 2")
+    with pytest.raises(ExecutionError, match="invalid condition 'obj.inc\\('.*SyntaxError"):
+        dm.evaluate_cond("obj.inc(")

@@ -105,10 +105,27 @@ def _declaration(location: str, expr: str | None, declare: str | None) -> bytes 
     return code
 
 
-def _compiled_once(source: str, filename: str) -> bytes:
+def _compiled_once(source: str, filename: str, keep_source: bool = True) -> bytes:
     if not _COMPILER:
         _COMPILER.append(qjs.Context(typed_arrays=False))
-    return _COMPILER[0].compile(source, filename)
+    return _COMPILER[0].compile(source, filename, keep_source=keep_source)
+
+
+# The functions expressions are wrapped in (conditions, values, assignments, setters), as bytecode
+# compiled once per process: a context reads it in about 1.3 µs instead of parsing the source in
+# 6.6 µs, and holds the function without its source text (360 bytes instead of 608), unless the
+# document's part could define a function whose source it may read back ("{" or "=>" in it).
+_WRAPPERS: dict[str, bytes] = {}
+_MAX_WRAPPERS = 20_000  # distinct wrappers kept; past it, compiled each time
+
+
+def _wrapper(source: str, user_text: str) -> bytes:
+    code = _WRAPPERS.get(source)
+    if code is None:
+        code = _compiled_once(source, "<eval>", keep_source="{" in user_text or "=>" in user_text)
+        if len(_WRAPPERS) < _MAX_WRAPPERS:
+            _WRAPPERS[source] = code
+    return code
 
 
 # Contexts with their preludes already run, per prelude set: a session starting takes one, and
@@ -388,9 +405,14 @@ class EcmaScriptDatamodel(Datamodel):
             return True
         return False
 
-    def _compile(self, source: str, what: str):
+    def _function(self, source: str, user_text: str):
+        """The JS function `source` evaluates to, in this context (JSException if it does not
+        compile); `user_text` is the document's part of it."""
+        return self.ctx.run_compiled(_wrapper(source, user_text))
+
+    def _compile(self, source: str, what: str, user_text: str):
         try:
-            return self.ctx.eval(source)
+            return self._function(source, user_text)
         except qjs.JSException as exc:
             raise ExecutionError(f"invalid {what}: {_message(exc)}") from None
 
@@ -403,7 +425,8 @@ class EcmaScriptDatamodel(Datamodel):
     def evaluate_cond(self, expr: str) -> bool:
         fn = self._cond_fns.get(expr)
         if fn is None:
-            fn = self._cond_fns[expr] = self._compile(f"(function(){{return !!({expr}\n);}})", f"condition {expr!r}")
+            fn = self._cond_fns[expr] = self._compile(f"(function(){{return !!({expr}\n);}})", f"condition {expr!r}",
+                                                      expr)
         if not self._event_applied or self._pending_config is not None:
             self._sync()
         return self._user(fn)
@@ -413,11 +436,11 @@ class EcmaScriptDatamodel(Datamodel):
         if fn is None:
             body = expr.rstrip().rstrip(";")
             try:
-                fn = self.ctx.eval(f"(function(){{return ({body}\n);}})")
+                fn = self._function(f"(function(){{return ({body}\n);}})", expr)
             except qjs.JSException:
                 # Not a plain expression (statements, several of them): evaluate it as a program
                 # at global scope each time; a real syntax error then surfaces as error.execution.
-                fn = self.ctx.eval(f"(function(){{return (0, eval)({json.dumps(expr)});}})")
+                fn = self._function(f"(function(){{return (0, eval)({json.dumps(expr)});}})", expr)
             self._value_fns[expr] = fn
         return fn
 
@@ -520,7 +543,8 @@ class EcmaScriptDatamodel(Datamodel):
                      if strict else "")
             body = expr.rstrip().rstrip(";")
             try:
-                fn = self.ctx.eval(f"(function(){{ var __v = ({body}\n); {check}{location} = __v; }})")
+                fn = self._function(f"(function(){{ var __v = ({body}\n); {check}{location} = __v; }})",
+                                    location + expr)
             except qjs.JSException:
                 fn = None  # not a plain expression: the two-step path reports it properly
         if keep:
@@ -533,7 +557,7 @@ class EcmaScriptDatamodel(Datamodel):
         if fn is None:
             prefix = '"use strict"; ' if strict else ""
             fn = self._assign_fns[key] = self._compile(
-                f"(function(v){{ {prefix}{location} = v; }})", f"location {location!r}")
+                f"(function(v){{ {prefix}{location} = v; }})", f"location {location!r}", location)
         return fn
 
     def assign_value(self, location: str, value: Any) -> None:
@@ -574,13 +598,13 @@ class EcmaScriptDatamodel(Datamodel):
         items = self.evaluate_js(array)
         if not isinstance(items, qjs.Object) or not self._call(self.ctx.is_array, items):
             raise ExecutionError(f"<foreach> array '{array}' is not an array")
-        snapshot = self._call(self.ctx.eval("(function(a){ return a.slice(); })"), items)
-        length = self._call(self.ctx.eval("(function(a){ return a.length; })"), snapshot)
+        snapshot = self._call(self._function("(function(a){ return a.slice(); })", ""), items)
+        length = self._call(self._function("(function(a){ return a.length; })", ""), snapshot)
         for target in (item, index):
             if target is not None and not _is_location(target):
                 raise ExecutionError(f"<foreach> '{target}' is not a valid location")
         set_index = f"{index} = i;" if index else ""
-        step = self._compile(f"(function(a, i){{ {item} = a[i]; {set_index} }})", "foreach")
+        step = self._compile(f"(function(a, i){{ {item} = a[i]; {set_index} }})", "foreach", item + set_index)
         for i in range(length):
             self._sync()
             self._user(step, snapshot, i)
