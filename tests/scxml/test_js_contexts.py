@@ -3,6 +3,8 @@ the per-evaluation deadline, per-session memory accounts and every JS value cros
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from openors.scxml import SessionHost, VirtualClock, load_string
@@ -230,3 +232,14 @@ def test_functions_an_expression_defines_keep_their_source_and_bad_expressions_s
     assert dm.evaluate_cond("obj.inc(1) === 2")
     with pytest.raises(ExecutionError, match="invalid condition 'obj.inc\\('.*SyntaxError"):
         dm.evaluate_cond("obj.inc(")
+
+
+def test_operators_see_the_data_roots_items_as_for_in_lists_them_then_the_globals_without_system_names():
+    dm = datamodel("view", data_root="_data")
+    dm.execute_script("var _data = Object.create({inherited: 'p', a: 'shadowed'}); _data.a = 1;"
+                      " Object.defineProperty(_data, 'hidden', {value: 2, enumerable: false});"
+                      " var g = 'x'; var _x = 'system'; function helper() {}")
+    shown = json.loads(dm.visible_json())
+    assert list(shown) == ["a", "inherited", "_data", "g"]
+    assert shown["a"] == 1 and shown["inherited"] == "p" and shown["_data"] == {"a": 1}
+    assert dm.snapshot()["variables"]["_x"] == "system"  # hidden from operators only
