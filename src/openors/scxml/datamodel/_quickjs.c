@@ -1115,9 +1115,9 @@ static int in_baseline(int baseline, JSAtom atom)
 
 /* ------------------------------------------------------------------ the SCXML host */
 
-/* What prelude.js used to define in JS, as C functions of the binding: the system variables
-   (read-only accessors), In(), __scxml_activeIds() and the host's entry points (methods of
-   Context below). Their state lives in the ContextObject. */
+/* What a JS prelude run in every context used to define, as C functions of the binding: the
+   system variables (read-only accessors), In(), __scxml_activeIds() and the host's entry points
+   (methods of Context below). Their state lives in the ContextObject. */
 
 static const char *const system_names[] = {"_event", "_sessionid", "_name", "_ioprocessors"};
 
