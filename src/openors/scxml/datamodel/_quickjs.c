@@ -13,7 +13,7 @@
  *   collector. An account over its limit makes the allocation fail: only that context gets
  *   "out of memory". (The upstream small-block arena pools blocks of all contexts together, so
  *   the engine is built with it off; see _quickjs_engine.c.) Small blocks come from our own slab
- *   pages, shared by all contexts, the header still naming each block's owner.
+ *   pages (_quickjs_slab.c), shared by all contexts, the header still naming each block's owner.
  * - The SCXML host's side (system variables, In(), the event, the snapshot's serialiser) is C
  *   here, not JS in every context; RegExp, typed arrays, Map/Set and Date come on first use.
  * - Deadline: the interrupt handler (called by QuickJS every few thousand operations) compares
@@ -33,7 +33,6 @@
 #include <string.h>
 #include <time.h>
 #include <malloc.h>
-#include <sys/mman.h>
 
 #include "quickjs.h"
 
@@ -48,7 +47,7 @@ typedef struct Account {
 
 /* Header before every block: its owner, and nothing else (8 bytes; 8-byte alignment is all QuickJS
    asks of an allocator, its own arena aligns to 8). The owner's lowest bit (accounts are aligned)
-   says where the block comes from: 1 for the slabs below, 0 for the C library's malloc. */
+   says where the block comes from: 1 for our slabs (_quickjs_slab.c), 0 for the C library's malloc. */
 typedef struct BlockHeader {
     uintptr_t owner;
 } BlockHeader;
@@ -65,145 +64,11 @@ static Account *owner_of(BlockHeader *h)
     return (Account *)(h->owner & ~FROM_SLAB);
 }
 
-/* ---- slabs: small blocks of every context, carved from shared 4 KiB pages by size class.
-   A context is mostly small blocks (objects, property arrays, shapes: about 260 blocks in a W3C
-   context, nearly all under 256 bytes). From malloc each would also pay the C library's own
-   8-byte header and its rounding to 16 bytes; here a block is its size rounded to 8, header
-   included, and the page it lies in (found by masking its address) says its size. Pages come
-   from the system in runs of SLAB_RUN; a page whose blocks are all free goes back to a list of
-   free pages (handed back to the system, madvise, past SLAB_KEEP of them). */
-#define SLAB_PAGE 4096
-#define SLAB_MAX 256      /* the largest block, header included, served by the slabs */
-#define SLAB_STEP 8
-#define SLAB_CLASSES (SLAB_MAX / SLAB_STEP)
-#define SLAB_RUN 64       /* pages asked of the system at a time */
-#define SLAB_KEEP 256     /* free pages kept resident (1 MiB) before they are given back */
-
-typedef struct SlabPage {
-    struct SlabPage *next, *prev;   /* in its class's list of pages with a free block */
-    void *free;                     /* first free block; a free block holds the next one */
-    char *fresh;                    /* blocks from here on were never handed out */
-    uint32_t used, capacity, block_size, in_list;
-} SlabPage;
-
-static SlabPage *slab_partial[SLAB_CLASSES];  /* pages of each class with room */
-/* Free pages, kept apart from the pages themselves: writing a link into a page given back to the
-   system would make it resident again. The first SLAB_KEEP are resident, the others given back. */
-static void **free_pages;
-static size_t n_free_pages, free_pages_cap;
-static char *run_next, *run_end;              /* the rest of the last run from the system */
-
-static int slab_class(size_t total)
-{
-    return (int)((total + SLAB_STEP - 1) / SLAB_STEP) - 1;
-}
-
-static SlabPage *page_of(void *block)
-{
-    return (SlabPage *)((uintptr_t)block & ~(uintptr_t)(SLAB_PAGE - 1));
-}
-
-static void *system_page(void)
-{
-    if (n_free_pages)
-        return free_pages[--n_free_pages];  /* the most recently freed: likely still resident */
-    if (run_next == run_end) {
-        void *run = mmap(NULL, (size_t)SLAB_PAGE * SLAB_RUN, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (run == MAP_FAILED)
-            return NULL;
-        run_next = run;  /* mmap aligns to the system page, which SLAB_PAGE is a multiple of */
-        run_end = run_next + (size_t)SLAB_PAGE * SLAB_RUN;
-    }
-    void *page = run_next;
-    run_next += SLAB_PAGE;
-    return page;
-}
-
-static void release_page(SlabPage *page)
-{
-    int keep = n_free_pages < SLAB_KEEP;
-    if (n_free_pages == free_pages_cap) {
-        size_t cap = free_pages_cap ? 2 * free_pages_cap : 1024;
-        void **grown = realloc(free_pages, cap * sizeof(void *));
-        if (grown) {
-            free_pages = grown;
-            free_pages_cap = cap;
-        } else {
-            keep = 0;  /* not listed: its address space is lost, its memory is given back below */
-        }
-    }
-    if (!keep)
-        madvise(page, SLAB_PAGE, MADV_DONTNEED);  /* stays mapped; reads back as zeros */
-    if (n_free_pages < free_pages_cap)
-        free_pages[n_free_pages++] = page;
-}
-
-static void list_remove(SlabPage *page, int cls)
-{
-    if (page->prev)
-        page->prev->next = page->next;
-    else
-        slab_partial[cls] = page->next;
-    if (page->next)
-        page->next->prev = page->prev;
-    page->next = page->prev = NULL;
-    page->in_list = 0;
-}
-
-static void list_push(SlabPage *page, int cls)
-{
-    page->prev = NULL;
-    page->next = slab_partial[cls];
-    if (page->next)
-        page->next->prev = page;
-    slab_partial[cls] = page;
-    page->in_list = 1;
-}
-
-static BlockHeader *slab_alloc(int cls)
-{
-    SlabPage *page = slab_partial[cls];
-    if (!page) {
-        page = system_page();
-        if (!page)
-            return NULL;
-        uint32_t size = (uint32_t)(cls + 1) * SLAB_STEP;
-        size_t first = (sizeof(SlabPage) + SLAB_STEP - 1) / SLAB_STEP * SLAB_STEP;
-        page->free = NULL;
-        page->fresh = (char *)page + first;
-        page->used = 0;
-        page->block_size = size;
-        page->capacity = (uint32_t)((SLAB_PAGE - first) / size);
-        list_push(page, cls);
-    }
-    void *block;
-    if (page->free) {
-        block = page->free;
-        page->free = *(void **)block;
-    } else {
-        block = page->fresh;
-        page->fresh += page->block_size;
-    }
-    if (++page->used == page->capacity)
-        list_remove(page, cls);
-    return block;
-}
-
-static void slab_free(BlockHeader *h)
-{
-    SlabPage *page = page_of(h);
-    int cls = slab_class(page->block_size);
-    *(void **)h = page->free;
-    page->free = h;
-    if (--page->used == 0) {
-        if (page->in_list)
-            list_remove(page, cls);
-        release_page(page);
-    } else if (!page->in_list) {
-        list_push(page, cls);
-    }
-}
+/* Small blocks come from our slabs (_quickjs_slab.c): blocks of every context on shared pages. */
+extern const size_t openors_slab_max;                /* the largest block, header included */
+void *openors_slab_alloc(size_t total);             /* a block of at least `total` bytes, or NULL */
+void openors_slab_free(void *block);
+size_t openors_slab_size(const void *block);        /* the block's size, header included */
 
 static void account_release_if_done(Account *a)
 {
@@ -225,7 +90,7 @@ static int account_admits(Account *a, size_t size)
 static size_t block_size(BlockHeader *h)
 {
     if (h->owner & FROM_SLAB)
-        return page_of(h)->block_size - sizeof(BlockHeader);
+        return openors_slab_size(h) - sizeof(BlockHeader);
     return malloc_usable_size(h) - sizeof(BlockHeader);
 }
 
@@ -243,10 +108,10 @@ static void *block_new(Account *owner, size_t size, int zeroed)
     size_t total = sizeof(BlockHeader) + size;
     BlockHeader *h;
     uintptr_t tag = 0;
-    if (total <= SLAB_MAX) {
-        h = slab_alloc(slab_class(total < 16 ? 16 : total));
+    if (total <= openors_slab_max) {
+        h = openors_slab_alloc(total);
         if (h && zeroed)
-            memset(h + 1, 0, page_of(h)->block_size - sizeof(BlockHeader));
+            memset(h + 1, 0, openors_slab_size(h) - sizeof(BlockHeader));
         tag = FROM_SLAB;
     } else {
         h = zeroed ? calloc(1, total) : malloc(total);
@@ -261,7 +126,7 @@ static void *block_new(Account *owner, size_t size, int zeroed)
 static void block_release(BlockHeader *h)
 {
     if (h->owner & FROM_SLAB)
-        slab_free(h);
+        openors_slab_free(h);
     else
         free(h);
 }
@@ -315,7 +180,7 @@ static void *acct_realloc(void *opaque, void *ptr, size_t size)
             return NULL;
         memcpy(moved, ptr, old);
         charge(owner, -(ptrdiff_t)old);
-        slab_free(h);
+        openors_slab_free(h);
         return moved;
     }
     BlockHeader *n = realloc(h, sizeof(BlockHeader) + size);
