@@ -22,8 +22,9 @@ ensure_c_toolchain() {
     exit 1
   fi
 }
-# Reinstall when pyproject.toml or setup.py changed since the last install.
-stamp="$VENV/.installed-$(cat pyproject.toml setup.py | sha1sum | cut -c1-12)"
+# Reinstall when pyproject.toml, setup.py or the QuickJS binding's C files changed since the last
+# install (an editable install builds the binding in place: a stale one lacks newer methods).
+stamp="$VENV/.installed-$(cat pyproject.toml setup.py src/openors/scxml/datamodel/*.c | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   ensure_c_toolchain
   "$VENV/bin/pip" install -q --upgrade pip

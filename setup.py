@@ -70,7 +70,7 @@ class BuildWithQuickJS(build_ext):
 
 quickjs_ext = Extension(
     "openors.scxml.datamodel._quickjs",
-    sources=[str(DATAMODEL / "_quickjs.c"), str(DATAMODEL / "_quickjs_engine.c")],
+    sources=[str(DATAMODEL / "_quickjs.c"), str(DATAMODEL / "_quickjs_engine.c"), str(DATAMODEL / "_quickjs_slab.c")],
     define_macros=[("_GNU_SOURCE", None)],
     extra_compile_args=["-O2", "-Wno-sign-compare", "-Wno-unused-parameter", "-Wno-cpp"],
 )

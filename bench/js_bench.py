@@ -80,6 +80,10 @@ def main() -> None:
     before = _quickjs.memory_used()
     dms = [es.EcmaScriptDatamodel(es.SessionInfo(str(i), None)) for i in range(500)]
     w3c_kib = (_quickjs.memory_used() - before) / len(dms) / 1024
+    before = _quickjs.memory_used()
+    ors_options = ors_doc.dialect.datamodel_options()
+    ors_dms = [es.EcmaScriptDatamodel(es.SessionInfo(str(i), None), **ors_options) for i in range(200)]
+    ors_kib = (_quickjs.memory_used() - before) / len(ors_dms) / 1024
     print(f"W3C ECMAScript session start (anchor)   {w3c_us:8.1f} us")
     print(f"ORS session start, context built        {ors_cold:8.1f} us   ({ors_cold / w3c_us:.2f}x anchor)")
     print(f"ORS session start, pre-warmed context   {warm:8.1f} us   ({warm / w3c_us:.2f}x anchor; target <= 300 us)")
@@ -87,7 +91,8 @@ def main() -> None:
     print(f"JS call with a deadline                 {call_us:8.3f} us   ({call_us / py_us:.2f}x anchor)")
     print(f"JS heap of a bare context               {bare:8.1f} KiB")
     print(f"JS heap of a W3C datamodel              {w3c_kib:8.1f} KiB")
-    del contexts, dms
+    print(f"JS heap of an ORS datamodel (built-ins) {ors_kib:8.1f} KiB")
+    del contexts, dms, ors_dms
 
 
 if __name__ == "__main__":

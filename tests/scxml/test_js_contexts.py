@@ -3,6 +3,8 @@ the per-evaluation deadline, per-session memory accounts and every JS value cros
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from openors.scxml import SessionHost, VirtualClock, load_string
@@ -10,6 +12,7 @@ from openors.scxml.budgets import Budgets
 from openors.scxml.datamodel import SessionInfo
 from openors.scxml.datamodel.ecmascript import EcmaScriptDatamodel
 from openors.scxml.errors import BudgetError, ExecutionError
+from openors.scxml.events import Event
 
 MIB = 1024 * 1024
 
@@ -146,3 +149,97 @@ def test_data_declarations_run_alike_in_every_session_of_a_document_each_with_it
         assert dm.evaluate("made()") == 7 and "return 7" in dm.evaluate("String(made)")
         assert dm.evaluate("typeof broken") == "undefined"
     assert errors == ["error.execution", "error.execution"]  # the broken one, in each session
+
+
+def test_regular_expressions_work_however_a_session_first_reaches_them():
+    # RegExp comes on first use: by its name, a literal, a String method that makes one of a string,
+    # or code compiled in another context (declarations); each way finds it whole.
+    assert datamodel("by-name").evaluate("new RegExp('b+').exec('abbc')[0]") == "bb"
+    assert datamodel("by-literal").evaluate("/(\\d+)/.exec('a42')[1] + (/x/ instanceof RegExp)") == "42true"
+    assert datamodel("by-match").evaluate("'a42'.match('\\\\d').index") == 1
+    assert datamodel("by-search").evaluate("'abc'.search('c')") == 2
+    assert datamodel("by-match-all").evaluate("[...'a1b2'.matchAll(/\\d/g)].length") == 2
+    declared = datamodel("by-declaration")
+    declared.declare_expr("digits", "'a1b22'.replace(/\\d+/g, '#')")
+    assert declared.evaluate("digits") == "a#b#"
+    # a document that deleted or replaced the name keeps its choice; literals still work
+    gone = datamodel("deleted")
+    gone.execute_script("delete RegExp;")
+    assert gone.evaluate("[/q/.test('q'), typeof RegExp]") == [True, "undefined"]
+    mine = datamodel("replaced")
+    mine.execute_script("RegExp = 5;")
+    assert mine.evaluate("[RegExp, 'xyz'.replace(/y/, '-')]") == [5, "x-z"]
+
+
+def test_built_in_globals_a_document_deletes_stay_deleted_when_their_siblings_are_first_used():
+    dm = datamodel("deleting")
+    dm.execute_script("delete Map;")
+    assert dm.evaluate("new Set([1, 1]).size") == 1
+    assert dm.evaluate("typeof Map") == "undefined"
+
+
+def test_system_variables_stay_read_only_and_in_follows_the_configuration():
+    dm = datamodel("system")
+    assert dm.evaluate("[_sessionid, _name]") == ["system", "system"]
+    for name in ("_sessionid", "_name", "_ioprocessors", "_event"):
+        with pytest.raises(ExecutionError, match=f"{name} is a read-only system variable"):
+            dm.execute_script(f"{name} = 1;")
+    dm.set_configuration(["a", "b"])
+    assert dm.evaluate_cond("In('b') && !In('c')")
+    assert dm.evaluate("__scxml_activeIds()") == ["a", "b"]
+    dm.set_configuration([])
+    assert not dm.evaluate_cond("In('a')")
+
+
+def test_event_data_and_snapshots_ignore_a_documents_replaced_json_and_array_builtins():
+    # the host's side runs on the engine's own JSON and Array.isArray, which no document can replace
+    dm = datamodel("hostile")
+    dm.execute_script("var kept = [1, 2]; JSON.parse = JSON.stringify = function () { return 'forged'; };"
+                      " Array.isArray = function () { return false; };")
+    dm.set_event(Event("go", "external", {"n": [1, 2]}))
+    assert dm.evaluate("_event.data.n.length") == 2
+    assert dm.evaluate("Object.isFrozen(_event)") is True
+    assert dm.snapshot()["variables"] == {"kept": [1, 2]}
+    seen: list[int] = []
+    dm.foreach("kept", "item", None, lambda: seen.append(dm.evaluate("item")))
+    assert seen == [1, 2]
+    dm.declare("param", {"from": "a start request"})
+    assert dm.evaluate("param.from") == "a start request"
+
+
+def test_a_contexts_memory_goes_back_to_the_runtime_when_it_closes():
+    from openors.scxml.datamodel import _quickjs
+
+    _quickjs.gc()
+    before = _quickjs.memory_used()
+    dms = [datamodel(f"m{i}") for i in range(20)]
+    for dm in dms:  # small blocks (objects, property arrays, shapes) and large ones (a big array)
+        dm.execute_script("var objs = []; for (var i = 0; i < 2000; i++) objs.push({i: i, s: 'v' + i});"
+                          " var big = new Array(100000).fill(1);")
+    assert all(dm.ctx.memory_used() > 100_000 for dm in dms)
+    for dm in dms:
+        dm.close()
+    _quickjs.gc()
+    assert _quickjs.memory_used() - before < 64 * 1024
+
+
+def test_functions_an_expression_defines_keep_their_source_and_bad_expressions_still_say_why():
+    dm = datamodel("sources")
+    dm.declare_expr("obj", "null")
+    dm.assign("obj", "({ twice(n) { return 2 * n; }, inc: x => x + 1 })")
+    assert dm.evaluate("String(obj.twice)") == "twice(n) { return 2 * n; }"
+    assert dm.evaluate("String(obj.inc)") == "x => x + 1"
+    assert dm.evaluate_cond("obj.inc(1) === 2")
+    with pytest.raises(ExecutionError, match="invalid condition 'obj.inc\\('.*SyntaxError"):
+        dm.evaluate_cond("obj.inc(")
+
+
+def test_operators_see_the_data_roots_items_as_for_in_lists_them_then_the_globals_without_system_names():
+    dm = datamodel("view", data_root="_data")
+    dm.execute_script("var _data = Object.create({inherited: 'p', a: 'shadowed'}); _data.a = 1;"
+                      " Object.defineProperty(_data, 'hidden', {value: 2, enumerable: false});"
+                      " var g = 'x'; var _x = 'system'; function helper() {}")
+    shown = json.loads(dm.visible_json())
+    assert list(shown) == ["a", "inherited", "_data", "g"]
+    assert shown["a"] == 1 and shown["inherited"] == "p" and shown["_data"] == {"a": 1}
+    assert dm.snapshot()["variables"]["_x"] == "system"  # hidden from operators only

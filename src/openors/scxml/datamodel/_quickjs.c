@@ -12,7 +12,10 @@
  *   context that made it (the one whose code runs), in 8 bytes. Frees credit the owner, whoever runs the
  *   collector. An account over its limit makes the allocation fail: only that context gets
  *   "out of memory". (The upstream small-block arena pools blocks of all contexts together, so
- *   setup.py builds with it off; see the define there.)
+ *   the engine is built with it off; see _quickjs_engine.c.) Small blocks come from our own slab
+ *   pages (_quickjs_slab.c), shared by all contexts, the header still naming each block's owner.
+ * - The SCXML host's side (system variables, In(), the event, the snapshot's serialiser) is C
+ *   here, not JS in every context; RegExp, typed arrays, Map/Set and Date come on first use.
  * - Deadline: the interrupt handler (called by QuickJS every few thousand operations) compares
  *   the monotonic clock (vDSO, no system call) with the evaluation's wall deadline, set at half the
  *   limit. Past it, the thread's CPU clock is read (a system call, only for evaluations that
@@ -42,18 +45,30 @@ typedef struct Account {
     int refused;     /* an allocation was refused since the flag was last taken */
 } Account;
 
-/* Header before every block: its owner, and nothing else. The block's size is what the C
-   library says it is (malloc_usable_size), so the header is 8 bytes: every block of a context
-   pays it, and a context is mostly small blocks. 8-byte alignment is all QuickJS asks of an
-   allocator (its own arena aligns to 8). */
+/* Header before every block: its owner, and nothing else (8 bytes; 8-byte alignment is all QuickJS
+   asks of an allocator, its own arena aligns to 8). The owner's lowest bit (accounts are aligned)
+   says where the block comes from: 1 for our slabs (_quickjs_slab.c), 0 for the C library's malloc. */
 typedef struct BlockHeader {
-    Account *owner;
+    uintptr_t owner;
 } BlockHeader;
+
+#define FROM_SLAB ((uintptr_t)1)
 
 static Account shared_account;        /* the runtime's own allocations and frozen templates */
 static Account *current = &shared_account;
 static size_t total_used;
 static size_t closed_bytes;  /* still held by accounts whose context is closed (cycles, mostly) */
+
+static Account *owner_of(BlockHeader *h)
+{
+    return (Account *)(h->owner & ~FROM_SLAB);
+}
+
+/* Small blocks come from our slabs (_quickjs_slab.c): blocks of every context on shared pages. */
+extern const size_t openors_slab_max;                /* the largest block, header included */
+void *openors_slab_alloc(size_t total);             /* a block of at least `total` bytes, or NULL */
+void openors_slab_free(void *block);
+size_t openors_slab_size(const void *block);        /* the block's size, header included */
 
 static void account_release_if_done(Account *a)
 {
@@ -74,6 +89,8 @@ static int account_admits(Account *a, size_t size)
 /* Bytes a block holds for its user (what the account is charged). */
 static size_t block_size(BlockHeader *h)
 {
+    if (h->owner & FROM_SLAB)
+        return openors_slab_size(h) - sizeof(BlockHeader);
     return malloc_usable_size(h) - sizeof(BlockHeader);
 }
 
@@ -85,11 +102,33 @@ static void charge(Account *a, ptrdiff_t delta)
         closed_bytes += delta;
 }
 
-static void *block_init(BlockHeader *h)
+/* A new block of `size` bytes for `owner` (charged to it), from a slab when it is small. */
+static void *block_new(Account *owner, size_t size, int zeroed)
 {
-    h->owner = current;
-    charge(current, (ptrdiff_t)block_size(h));
+    size_t total = sizeof(BlockHeader) + size;
+    BlockHeader *h;
+    uintptr_t tag = 0;
+    if (total <= openors_slab_max) {
+        h = openors_slab_alloc(total);
+        if (h && zeroed)
+            memset(h + 1, 0, openors_slab_size(h) - sizeof(BlockHeader));
+        tag = FROM_SLAB;
+    } else {
+        h = zeroed ? calloc(1, total) : malloc(total);
+    }
+    if (!h)
+        return NULL;
+    h->owner = (uintptr_t)owner | tag;
+    charge(owner, (ptrdiff_t)block_size(h));
     return h + 1;
+}
+
+static void block_release(BlockHeader *h)
+{
+    if (h->owner & FROM_SLAB)
+        openors_slab_free(h);
+    else
+        free(h);
 }
 
 static void *acct_malloc(void *opaque, size_t size)
@@ -97,8 +136,7 @@ static void *acct_malloc(void *opaque, size_t size)
     (void)opaque;
     if (size > SIZE_MAX / 2 || !account_admits(current, size))
         return NULL;
-    BlockHeader *h = malloc(sizeof(BlockHeader) + size);
-    return h ? block_init(h) : NULL;
+    return block_new(current, size, 0);
 }
 
 static void *acct_calloc(void *opaque, size_t count, size_t size)
@@ -109,8 +147,7 @@ static void *acct_calloc(void *opaque, size_t count, size_t size)
     size_t n = count * size;
     if (!account_admits(current, n))
         return NULL;
-    BlockHeader *h = calloc(1, sizeof(BlockHeader) + n);
-    return h ? block_init(h) : NULL;
+    return block_new(current, n, 1);
 }
 
 static void acct_free(void *opaque, void *ptr)
@@ -119,9 +156,9 @@ static void acct_free(void *opaque, void *ptr)
     if (!ptr)
         return;
     BlockHeader *h = (BlockHeader *)ptr - 1;
-    Account *owner = h->owner;
+    Account *owner = owner_of(h);
     charge(owner, -(ptrdiff_t)block_size(h));
-    free(h);
+    block_release(h);
     account_release_if_done(owner);
 }
 
@@ -130,11 +167,22 @@ static void *acct_realloc(void *opaque, void *ptr, size_t size)
     if (!ptr)
         return acct_malloc(opaque, size);
     BlockHeader *h = (BlockHeader *)ptr - 1;
-    Account *owner = h->owner;
+    Account *owner = owner_of(h);
     size_t old = block_size(h);
     /* growth is charged to the owner: a context cannot make another's block grow */
     if (size > SIZE_MAX / 2 || (size > old && !account_admits(owner, size - old)))
         return NULL;
+    if (h->owner & FROM_SLAB) {
+        if (size <= old)
+            return ptr;  /* still fits its block (a shrink keeps the block) */
+        void *moved = block_new(owner, size, 0);
+        if (!moved)
+            return NULL;
+        memcpy(moved, ptr, old);
+        charge(owner, -(ptrdiff_t)old);
+        openors_slab_free(h);
+        return moved;
+    }
     BlockHeader *n = realloc(h, sizeof(BlockHeader) + size);
     if (!n)
         return NULL;
@@ -245,7 +293,24 @@ typedef struct {
     Account *account;
     double time_limit;     /* seconds; <= 0: none */
     size_t gc_used;        /* the account's bytes after the last collection it asked for */
+    /* What the SCXML host pushed in (install_host), read by the system variables and In(). Kept
+       here rather than in JS closures: a context then holds no function of ours but five C ones. */
+    JSValue event;         /* _event: the current event, frozen; undefined before the first */
+    JSValue system[3];     /* _sessionid, _name, _ioprocessors */
+    JSAtom *active;        /* the ids of the active states, in the order the host gave them */
+    uint32_t n_active;
+    int baseline;          /* the baseline the snapshot leaves out (register_baseline); -1: none */
 } ContextObject;
+
+/* the engine's own Array.isArray and JSON.parse (_quickjs_engine.c) */
+int openors_is_array(JSContext *ctx, JSValueConst value);
+JSValue openors_json_parse(JSContext *ctx, JSValueConst text, JSValueConst reviver);
+int openors_set_property(JSContext *ctx, JSValueConst obj, JSAtom prop, JSValue val, int strict);
+/* RegExp on first use (_quickjs_engine.c) */
+extern unsigned long openors_regexp_literals;
+int openors_defer_regexp(JSContext *ctx, int (*installer)(JSContext *ctx));
+void openors_regexp_installed(JSContext *ctx);
+int openors_ensure_regexp(JSContext *ctx);
 
 typedef struct {
     PyObject_HEAD
@@ -454,10 +519,12 @@ static PyObject *finish(ContextObject *self, JSValue r)
 }
 
 /* Intrinsics few documents use are installed on first use: typed arrays (about 13 KiB and 40 us
-   a context), Map/Set (4 KiB) and Date (2 KiB). A context gets, under each of their global names,
-   one C function serving as both getter and setter (about 150 bytes); the first read or write of
-   any name of a group installs the real group, keeping whatever the document had already put
-   under a sibling name. */
+   a context), Map/Set (4 KiB), RegExp (3.5 KiB) and Date (2 KiB). A context gets, under each of
+   their global names, one C function serving as both getter and setter (about 150 bytes); the
+   first read or write of any name of a group installs the real group, keeping whatever the
+   document had already put under a sibling name (or left out: a deleted one stays deleted).
+   RegExp is also reached without its name (literals, String.prototype.match): the engine unit
+   installs it then (openors_defer_regexp). */
 static const char *const typed_array_globals[] = {
     "ArrayBuffer", "SharedArrayBuffer", "Uint8ClampedArray", "Int8Array", "Uint8Array",
     "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array",
@@ -465,6 +532,15 @@ static const char *const typed_array_globals[] = {
 };
 static const char *const mapset_globals[] = {"Map", "Set", "WeakMap", "WeakSet"};
 static const char *const date_globals[] = {"Date"};
+static const char *const regexp_globals[] = {"RegExp"};
+
+static int add_regexp(JSContext *ctx)
+{
+    if (JS_AddIntrinsicRegExp(ctx) < 0)
+        return -1;
+    openors_regexp_installed(ctx);
+    return 0;
+}
 
 typedef struct LazyGroup {
     const char *const *names;
@@ -477,9 +553,11 @@ static const LazyGroup lazy_groups[] = {
     GROUP(typed_array_globals, JS_AddIntrinsicTypedArrays),
     GROUP(mapset_globals, JS_AddIntrinsicMapSet),
     GROUP(date_globals, JS_AddIntrinsicDate),
+    GROUP(regexp_globals, add_regexp),
 };
 #undef GROUP
 #define LAZY_GROUP_TYPED_ARRAYS 0
+#define LAZY_GROUP_REGEXP 3
 #define N_LAZY_GROUPS (int)(sizeof(lazy_groups) / sizeof(lazy_groups[0]))
 #define LAZY_STRIDE 32  /* magic = group * LAZY_STRIDE + index of the name in its group */
 
@@ -488,12 +566,14 @@ static const LazyGroup lazy_groups[] = {
 static int install_lazy_group(JSContext *ctx, JSValueConst global, const LazyGroup *g)
 {
     JSValue kept[LAZY_STRIDE];
+    int absent[LAZY_STRIDE];
     int ret = 0;
     for (int i = 0; i < g->count; i++) {
         JSAtom atom = JS_NewAtom(ctx, g->names[i]);
         JSPropertyDescriptor desc;
         int has = JS_GetOwnProperty(ctx, &desc, global, atom);
         kept[i] = JS_UNINITIALIZED;
+        absent[i] = has == 0;
         if (has > 0) {
             if (desc.flags & JS_PROP_GETSET) {
                 JS_FreeValue(ctx, desc.getter);
@@ -510,6 +590,11 @@ static int install_lazy_group(JSContext *ctx, JSValueConst global, const LazyGro
     if (ret == 0)
         ret = g->install(ctx);
     for (int i = 0; i < g->count; i++) {
+        if (absent[i] && ret == 0) {  /* the document deleted it: installing does not bring it back */
+            JSAtom atom = JS_NewAtom(ctx, g->names[i]);
+            JS_DeleteProperty(ctx, global, atom, 0);
+            JS_FreeAtom(ctx, atom);
+        }
         if (JS_IsUninitialized(kept[i]))
             continue;
         if (ret == 0)
@@ -534,6 +619,15 @@ static JSValue lazy_global(JSContext *ctx, JSValueConst this_val, int argc, JSVa
         else if (JS_SetPropertyStr(ctx, global, name, JS_DupValue(ctx, argv[0])) >= 0)
             r = JS_UNDEFINED;
     }
+    JS_FreeValue(ctx, global);
+    return r;
+}
+
+/* The engine unit's way in: RegExp is needed now (a literal, String.prototype.match). */
+static int install_regexp_group(JSContext *ctx)
+{
+    JSValue global = JS_GetGlobalObject(ctx);
+    int r = install_lazy_group(ctx, global, &lazy_groups[LAZY_GROUP_REGEXP]);
     JS_FreeValue(ctx, global);
     return r;
 }
@@ -580,11 +674,11 @@ static int Context_init(ContextObject *self, PyObject *args, PyObject *kwds)
     JSContext *ctx = JS_NewContextRaw(runtime);
     int failed = !ctx;
     /* The intrinsics a document may use; no Promise (no job queue ever runs), no WeakRef, no
-       performance/atob. Typed arrays, Map/Set and Date come on first use. */
+       performance/atob. Typed arrays, Map/Set, Date and RegExp come on first use. */
     if (!failed)
         failed = JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicEval(ctx) ||
-                 JS_AddIntrinsicRegExp(ctx) || JS_AddIntrinsicJSON(ctx) || JS_AddIntrinsicProxy(ctx) ||
-                 JS_AddIntrinsicBigInt(ctx) || add_lazy_globals(ctx, typed_arrays);
+                 openors_defer_regexp(ctx, install_regexp_group) || JS_AddIntrinsicJSON(ctx) ||
+                 JS_AddIntrinsicProxy(ctx) || JS_AddIntrinsicBigInt(ctx) || add_lazy_globals(ctx, typed_arrays);
     current = saved;
     if (failed) {
         if (ctx)
@@ -598,7 +692,23 @@ static int Context_init(ContextObject *self, PyObject *args, PyObject *kwds)
     }
     self->ctx = ctx;
     self->time_limit = 0;
+    self->event = JS_UNDEFINED;
+    for (int i = 0; i < 3; i++)
+        self->system[i] = JS_UNDEFINED;
+    self->active = NULL;
+    self->n_active = 0;
+    self->baseline = -1;
+    JS_SetContextOpaque(ctx, self);  /* borrowed: the context goes before its Python object */
     return 0;
+}
+
+static void free_active(ContextObject *self)
+{
+    for (uint32_t i = 0; i < self->n_active; i++)
+        JS_FreeAtom(self->ctx, self->active[i]);
+    js_free(self->ctx, self->active);
+    self->active = NULL;
+    self->n_active = 0;
 }
 
 static void context_close(ContextObject *self)
@@ -606,6 +716,13 @@ static void context_close(ContextObject *self)
     if (self->ctx) {
         Account *saved = current;
         current = self->account;
+        JS_FreeValue(self->ctx, self->event);
+        self->event = JS_UNDEFINED;
+        for (int i = 0; i < 3; i++) {
+            JS_FreeValue(self->ctx, self->system[i]);
+            self->system[i] = JS_UNDEFINED;
+        }
+        free_active(self);
         JS_FreeContext(self->ctx);
         current = saved;
         self->ctx = NULL;
@@ -667,6 +784,7 @@ static PyObject *Context_compile(ContextObject *self, PyObject *args, PyObject *
     if (enter(self, &e) < 0)
         return NULL;
     PyObject *out = NULL;
+    unsigned long literals = openors_regexp_literals;
     JSValue fn = JS_Eval(self->ctx, source, (size_t)len, filename, JS_EVAL_TYPE_GLOBAL | JS_EVAL_FLAG_COMPILE_ONLY);
     if (JS_IsException(fn)) {
         raise_js_error(self);
@@ -679,7 +797,13 @@ static PyObject *Context_compile(ContextObject *self, PyObject *args, PyObject *
         if (!buf)
             raise_js_error(self);
         else {
-            out = PyBytes_FromStringAndSize((const char *)buf, (Py_ssize_t)size);
+            /* one byte of ours first: whether the code holds a regular expression literal (the
+               context that runs it then needs RegExp before it runs) */
+            out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size + 1);
+            if (out) {
+                PyBytes_AS_STRING(out)[0] = openors_regexp_literals != literals;
+                memcpy(PyBytes_AS_STRING(out) + 1, buf, size);
+            }
             js_free(self->ctx, buf);
         }
     }
@@ -698,7 +822,12 @@ static PyObject *Context_run_compiled(ContextObject *self, PyObject *args)
         return NULL;
     }
     /* trusted input: only bytes compile() made in this process */
-    JSValue fn = JS_ReadObject(self->ctx, buf.buf, (size_t)buf.len, JS_READ_OBJ_BYTECODE);
+    const uint8_t *bytes = buf.buf;
+    JSValue fn = JS_EXCEPTION;
+    if (buf.len < 1)
+        JS_ThrowTypeError(self->ctx, "not bytes made by compile()");
+    else if (bytes[0] == 0 || openors_ensure_regexp(self->ctx) == 0)
+        fn = JS_ReadObject(self->ctx, bytes + 1, (size_t)buf.len - 1, JS_READ_OBJ_BYTECODE);
     PyBuffer_Release(&buf);
     PyObject *out;
     if (JS_IsException(fn))
@@ -829,36 +958,8 @@ static PyObject *Context_register_baseline(ContextObject *self, PyObject *unused
     return out;
 }
 
-/* In JS: the names of the global object's own string-keyed properties that are not in baseline
-   `magic`, in property order. */
-static JSValue user_global_names(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic)
-{
-    (void)this_val; (void)argc; (void)argv;
-    JSValue global = JS_GetGlobalObject(ctx);
-    JSPropertyEnum *tab = NULL;
-    uint32_t len = 0;
-    if (JS_GetOwnPropertyNames(ctx, &tab, &len, global, JS_GPN_STRING_MASK) < 0) {
-        JS_FreeValue(ctx, global);
-        return JS_EXCEPTION;
-    }
-    JS_FreeValue(ctx, global);
-    JSValue out = JS_NewArray(ctx);
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < len && !JS_IsException(out); i++) {
-        JSAtom atom = tab[i].atom;
-        if (bsearch(&atom, baselines[magic].atoms, baselines[magic].len, sizeof(JSAtom), atom_order))
-            continue;
-        if (JS_SetPropertyUint32(ctx, out, k++, JS_AtomToString(ctx, atom)) < 0) {
-            JS_FreeValue(ctx, out);
-            out = JS_EXCEPTION;
-        }
-    }
-    JS_FreePropertyEnum(ctx, tab, len);
-    return out;
-}
-
-/* user_globals_function(baseline) -> a JS function of this context giving user_global_names */
-static PyObject *Context_user_globals_function(ContextObject *self, PyObject *arg)
+/* set_baseline(index): the baseline of global names this context's snapshot leaves out */
+static PyObject *Context_set_baseline(ContextObject *self, PyObject *arg)
 {
     long index = PyLong_AsLong(arg);
     if (index == -1 && PyErr_Occurred())
@@ -867,14 +968,479 @@ static PyObject *Context_user_globals_function(ContextObject *self, PyObject *ar
         PyErr_SetString(PyExc_ValueError, "no such baseline");
         return NULL;
     }
+    self->baseline = (int)index;
+    Py_RETURN_NONE;
+}
+
+static int in_baseline(int baseline, JSAtom atom)
+{
+    return baseline >= 0 &&
+           bsearch(&atom, baselines[baseline].atoms, baselines[baseline].len, sizeof(JSAtom), atom_order) != NULL;
+}
+
+/* ------------------------------------------------------------------ the SCXML host */
+
+/* What a JS prelude run in every context used to define, as C functions of the binding: the
+   system variables (read-only accessors), In(), __scxml_activeIds() and the host's entry points
+   (methods of Context below). Their state lives in the ContextObject. */
+
+static const char *const system_names[] = {"_event", "_sessionid", "_name", "_ioprocessors"};
+
+static ContextObject *host_of(JSContext *ctx)
+{
+    return (ContextObject *)JS_GetContextOpaque(ctx);
+}
+
+/* Getter and setter of a system variable (magic: its index in system_names): read-only. */
+static JSValue system_variable(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int magic)
+{
+    (void)this_val; (void)argv;
+    if (argc > 0)
+        return JS_ThrowTypeError(ctx, "%s is a read-only system variable", system_names[magic]);
+    ContextObject *self = host_of(ctx);
+    return JS_DupValue(ctx, magic == 0 ? self->event : self->system[magic - 1]);
+}
+
+/* In(id): whether the state is active (W3C B.2.1) */
+static JSValue in_state(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val;
+    ContextObject *self = host_of(ctx);
+    JSAtom atom = JS_ValueToAtom(ctx, argc > 0 ? argv[0] : JS_UNDEFINED);
+    if (atom == JS_ATOM_NULL)
+        return JS_EXCEPTION;
+    int found = 0;
+    /* a linear scan: a configuration holds a handful of states */
+    for (uint32_t i = 0; i < self->n_active && !found; i++)
+        found = self->active[i] == atom;
+    JS_FreeAtom(ctx, atom);
+    return JS_NewBool(ctx, found);
+}
+
+/* __scxml_activeIds(): the active states' ids, in the order the host gave them */
+static JSValue active_ids(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc; (void)argv;
+    ContextObject *self = host_of(ctx);
+    JSValue out = JS_NewArray(ctx);
+    for (uint32_t i = 0; i < self->n_active && !JS_IsException(out); i++) {
+        if (JS_SetPropertyUint32(ctx, out, i, JS_AtomToString(ctx, self->active[i])) < 0) {
+            JS_FreeValue(ctx, out);
+            out = JS_EXCEPTION;
+        }
+    }
+    return out;
+}
+
+static int define_global_function(JSContext *ctx, JSValueConst global, const char *name, JSCFunction *fn, int length)
+{
+    JSValue f = JS_NewCFunction(ctx, fn, name, length);
+    if (JS_IsException(f))
+        return -1;
+    /* writable and configurable, as the prelude's were; not enumerable */
+    return JS_DefinePropertyValueStr(ctx, global, name, f, JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE) < 0 ? -1 : 0;
+}
+
+/* install_host(): the system variables, In() and __scxml_activeIds() as globals of this context */
+static PyObject *Context_install_host(ContextObject *self, PyObject *unused)
+{
+    (void)unused;
     Entry e;
     if (enter(self, &e) < 0)
         return NULL;
-    JSValue fn = JS_NewCFunctionMagic(self->ctx, user_global_names, "userGlobals", 0, JS_CFUNC_generic_magic,
-                                      (int)index);
-    PyObject *out = finish(self, fn);
+    JSContext *ctx = self->ctx;
+    JSValue global = JS_GetGlobalObject(ctx);
+    int failed = 0;
+    for (int i = 0; i < 4 && !failed; i++) {
+        /* one function is both getter and setter: one object less per variable */
+        JSValue fn = JS_NewCFunctionMagic(ctx, system_variable, system_names[i], 0, JS_CFUNC_generic_magic, i);
+        JSAtom atom = JS_NewAtom(ctx, system_names[i]);
+        failed = JS_IsException(fn) || atom == JS_ATOM_NULL ||
+                 JS_DefinePropertyGetSet(ctx, global, atom, fn, JS_DupValue(ctx, fn), 0) < 0;
+        JS_FreeAtom(ctx, atom);
+    }
+    if (!failed)
+        failed = define_global_function(ctx, global, "In", in_state, 1) ||
+                 define_global_function(ctx, global, "__scxml_activeIds", active_ids, 0);
+    JS_FreeValue(ctx, global);
+    PyObject *out = failed ? raise_js_error(self) : Py_NewRef(Py_None);
     leave(&e);
     return out;
+}
+
+/* A Python str as a JS value parsed as JSON (the engine's JSON.parse, with `reviver` if it is a
+   function). JS_EXCEPTION with the JS or Python error pending when it fails. */
+static JSValue parse_json(ContextObject *self, PyObject *text, JSValueConst reviver)
+{
+    JSValue s = to_js(self, text);
+    if (JS_IsException(s))
+        return s;
+    JSValue v = openors_json_parse(self->ctx, s, reviver);
+    JS_FreeValue(self->ctx, s);
+    return v;
+}
+
+/* The reviver argument: None, or an Object of this context. */
+static int reviver_of(ContextObject *self, PyObject *o, JSValue *out)
+{
+    *out = JS_UNDEFINED;
+    if (o == Py_None)
+        return 0;
+    if (!Py_IS_TYPE(o, &ObjectType) || ((ObjectObject *)o)->owner != self) {
+        PyErr_SetString(PyExc_TypeError, "the reviver must be a function of this context");
+        return -1;
+    }
+    *out = ((ObjectObject *)o)->value;  /* borrowed */
+    return 0;
+}
+
+static PyObject *host_result(ContextObject *self, JSValue v, Entry *e)
+{
+    PyObject *out;
+    if (JS_IsException(v))
+        out = PyErr_Occurred() ? NULL : raise_js_error(self);
+    else
+        out = to_python(self, v);
+    leave(e);
+    return out;
+}
+
+/* parse_json(text, reviver=None): JSON.parse as the engine has it, whatever the globals say */
+static PyObject *Context_parse_json(ContextObject *self, PyObject *args)
+{
+    PyObject *text, *reviver_o = Py_None;
+    JSValue reviver;
+    if (!PyArg_ParseTuple(args, "U|O", &text, &reviver_o) || reviver_of(self, reviver_o, &reviver) < 0)
+        return NULL;
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    return host_result(self, parse_json(self, text, reviver), &e);
+}
+
+/* to_json(value): JSON text of a JS value (None for undefined); a function as
+   {"__function__": its source} */
+static PyObject *Context_to_json(ContextObject *self, PyObject *arg)
+{
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    JSContext *ctx = self->ctx;
+    JSValue v = to_js(self, arg), r;
+    if (JS_IsException(v)) {
+        r = v;
+    } else if (JS_IsUndefined(v)) {
+        r = JS_UNDEFINED;
+    } else if (JS_IsFunction(ctx, v)) {
+        JSValue wrapper = JS_NewObject(ctx);
+        JSValue source = JS_ToString(ctx, v);
+        if (JS_IsException(wrapper) || JS_IsException(source) ||
+            JS_DefinePropertyValueStr(ctx, wrapper, "__function__", source, JS_PROP_C_W_E) < 0) {
+            if (JS_IsException(source) == 0 && JS_IsException(wrapper))
+                JS_FreeValue(ctx, source);
+            r = JS_EXCEPTION;
+        } else {
+            r = JS_JSONStringify(ctx, wrapper, JS_UNDEFINED, JS_UNDEFINED);
+        }
+        JS_FreeValue(ctx, wrapper);
+    } else {
+        r = JS_JSONStringify(ctx, v, JS_UNDEFINED, JS_UNDEFINED);
+    }
+    JS_FreeValue(ctx, v);
+    return host_result(self, r, &e);
+}
+
+/* is_array(value): Array.isArray as the engine has it */
+static PyObject *Context_is_array(ContextObject *self, PyObject *arg)
+{
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    JSValue v = to_js(self, arg);
+    int r = JS_IsException(v) ? -1 : openors_is_array(self->ctx, v);
+    JS_FreeValue(self->ctx, v);
+    return host_result(self, r < 0 ? JS_EXCEPTION : JS_NewBool(self->ctx, r), &e);
+}
+
+/* set_system(sessionid, name, ioprocessors_json) */
+static PyObject *Context_set_system(ContextObject *self, PyObject *args)
+{
+    PyObject *sid, *name, *io;
+    if (!PyArg_ParseTuple(args, "OOU", &sid, &name, &io))
+        return NULL;
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    JSValue values[3] = {to_js(self, sid), to_js(self, name), JS_UNDEFINED};
+    if (!JS_IsException(values[0]) && !JS_IsException(values[1]))
+        values[2] = parse_json(self, io, JS_UNDEFINED);
+    for (int i = 0; i < 3; i++) {
+        if (JS_IsException(values[i])) {
+            for (int j = 0; j < 3; j++)
+                JS_FreeValue(self->ctx, values[j]);
+            return host_result(self, JS_EXCEPTION, &e);
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        JS_FreeValue(self->ctx, self->system[i]);
+        self->system[i] = values[i];
+    }
+    return host_result(self, JS_UNDEFINED, &e);
+}
+
+/* set_event(name, type, sendid, origin, origintype, invokeid, data_json, reviver, raw): _event
+   becomes a frozen object; None becomes undefined (but for name and type) */
+static PyObject *Context_set_event(ContextObject *self, PyObject *args)
+{
+    static const char *const keys[] = {"name", "type", "sendid", "origin", "origintype", "invokeid", "data", "raw"};
+    PyObject *f[8], *reviver_o;
+    JSValue reviver;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &reviver_o, &f[7]) ||
+        reviver_of(self, reviver_o, &reviver) < 0)
+        return NULL;
+    if (f[6] != Py_None && !PyUnicode_Check(f[6])) {
+        PyErr_SetString(PyExc_TypeError, "an event's data comes as JSON text");
+        return NULL;
+    }
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    JSContext *ctx = self->ctx;
+    JSValue ev = JS_NewObject(ctx);
+    int failed = JS_IsException(ev);
+    for (int i = 0; i < 8 && !failed; i++) {
+        JSValue v;
+        if (f[i] == Py_None && i >= 2)
+            v = JS_UNDEFINED;
+        else if (i == 6)
+            v = parse_json(self, f[i], reviver);
+        else
+            v = to_js(self, f[i]);
+        failed = JS_IsException(v) || JS_DefinePropertyValueStr(ctx, ev, keys[i], v, JS_PROP_C_W_E) < 0;
+    }
+    if (!failed)
+        failed = JS_FreezeObject(ctx, ev) < 0;
+    if (failed) {
+        JS_FreeValue(ctx, ev);
+        return host_result(self, JS_EXCEPTION, &e);
+    }
+    JS_FreeValue(ctx, self->event);
+    self->event = ev;
+    return host_result(self, JS_UNDEFINED, &e);
+}
+
+/* set_configuration(ids): the active states, for In() and __scxml_activeIds() */
+static PyObject *Context_set_configuration(ContextObject *self, PyObject *arg)
+{
+    PyObject *seq = PySequence_Fast(arg, "the configuration is a sequence of state ids");
+    if (!seq)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Entry e;
+    if (enter(self, &e) < 0) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    JSContext *ctx = self->ctx;
+    JSAtom *atoms = n ? js_malloc(ctx, sizeof(JSAtom) * (size_t)n) : NULL;
+    Py_ssize_t made = 0;
+    int failed = n && !atoms;
+    for (; made < n && !failed; made++) {
+        Py_ssize_t len;
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, made);
+        const char *s = PyUnicode_Check(item) ? PyUnicode_AsUTF8AndSize(item, &len) : NULL;
+        if (!s) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "a state id is a str");
+            failed = 1;
+            break;
+        }
+        atoms[made] = JS_NewAtomLen(ctx, s, (size_t)len);
+        failed = atoms[made] == JS_ATOM_NULL;
+    }
+    Py_DECREF(seq);
+    if (failed) {
+        for (Py_ssize_t i = 0; i < made; i++)
+            if (atoms[i] != JS_ATOM_NULL)
+                JS_FreeAtom(ctx, atoms[i]);
+        js_free(ctx, atoms);
+        return host_result(self, JS_EXCEPTION, &e);
+    }
+    free_active(self);
+    self->active = atoms;
+    self->n_active = (uint32_t)n;
+    return host_result(self, JS_UNDEFINED, &e);
+}
+
+/* set_member(target, name, json, reviver, strict): `target[name] = JSON.parse(json)` (target None: the
+   global object) in one call, with no function compiled for it */
+static PyObject *Context_set_member(ContextObject *self, PyObject *args)
+{
+    PyObject *target_o, *text, *reviver_o;
+    const char *name;
+    int strict;
+    JSValue reviver;
+    if (!PyArg_ParseTuple(args, "OsUOp", &target_o, &name, &text, &reviver_o, &strict) ||
+        reviver_of(self, reviver_o, &reviver) < 0)
+        return NULL;
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    JSContext *ctx = self->ctx;
+    JSValue target = target_o == Py_None ? JS_GetGlobalObject(ctx) : to_js(self, target_o);
+    if (JS_IsException(target))
+        return host_result(self, target, &e);
+    JSValue v = parse_json(self, text, reviver);
+    int r = -1;
+    if (!JS_IsException(v)) {
+        JSAtom atom = JS_NewAtom(ctx, name);
+        if (atom == JS_ATOM_NULL)
+            JS_FreeValue(ctx, v);
+        else
+            r = openors_set_property(ctx, target, atom, v, strict);
+        JS_FreeAtom(ctx, atom);
+    }
+    JS_FreeValue(ctx, target);
+    return host_result(self, r < 0 ? JS_EXCEPTION : JS_UNDEFINED, &e);
+}
+
+/* Copy into `to` what `for (key in from) to[key] = from[key]` would: the enumerable string keys of
+   `from` and of its prototypes, the nearest one first, each key once. */
+static int copy_for_in(JSContext *ctx, JSValueConst to, JSValueConst from)
+{
+    JSValue seen = JS_NewObjectProto(ctx, JS_NULL);
+    JSValue obj = JS_DupValue(ctx, from);
+    int failed = JS_IsException(seen);
+    for (int depth = 0; !failed && JS_IsObject(obj) && depth < 10000; depth++) {
+        JSPropertyEnum *tab = NULL;
+        uint32_t len = 0;
+        if (JS_GetOwnPropertyNames(ctx, &tab, &len, obj, JS_GPN_STRING_MASK) < 0) {
+            failed = 1;
+            break;
+        }
+        for (uint32_t i = 0; i < len && !failed; i++) {
+            JSAtom atom = tab[i].atom;
+            int had = JS_HasProperty(ctx, seen, atom);
+            if (had < 0 || (!had && JS_DefinePropertyValue(ctx, seen, atom, JS_TRUE, JS_PROP_C_W_E) < 0)) {
+                failed = 1;
+            } else if (!had && tab[i].is_enumerable) {
+                JSValue v = JS_GetProperty(ctx, from, atom);
+                failed = JS_IsException(v) || JS_DefinePropertyValue(ctx, to, atom, v, JS_PROP_C_W_E) < 0;
+            }
+        }
+        JS_FreePropertyEnum(ctx, tab, len);
+        if (!failed) {
+            JSValue proto = JS_GetPrototype(ctx, obj);
+            JS_FreeValue(ctx, obj);
+            obj = proto;
+            failed = JS_IsException(proto);
+        }
+    }
+    JS_FreeValue(ctx, obj);
+    JS_FreeValue(ctx, seen);
+    return failed ? -1 : 0;
+}
+
+static int is_system_name(const char *name)
+{
+    static const char *const hidden[] = {"_event", "_sessionid", "_name", "_ioprocessors", "_x"};
+    for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+        if (strcmp(name, hidden[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The session's globals that are not in its baseline, as a null-prototype object: neither
+   functions nor names starting with "__"; undefined as {__undefined__: true}. With `visible`,
+   also leaves out the system variables' names. */
+static JSValue user_globals(ContextObject *self, int visible)
+{
+    JSContext *ctx = self->ctx;
+    JSValue global = JS_GetGlobalObject(ctx);
+    JSPropertyEnum *tab = NULL;
+    uint32_t len = 0;
+    if (JS_GetOwnPropertyNames(ctx, &tab, &len, global, JS_GPN_STRING_MASK) < 0) {
+        JS_FreeValue(ctx, global);
+        return JS_EXCEPTION;
+    }
+    JSValue out = JS_NewObjectProto(ctx, JS_NULL);
+    int failed = JS_IsException(out);
+    for (uint32_t i = 0; i < len && !failed; i++) {
+        JSAtom atom = tab[i].atom;
+        if (in_baseline(self->baseline, atom))
+            continue;
+        const char *name = JS_AtomToCString(ctx, atom);
+        if (!name) {
+            failed = 1;
+            break;
+        }
+        int skip = (name[0] == '_' && name[1] == '_') || (visible && is_system_name(name));
+        JS_FreeCString(ctx, name);
+        if (skip)
+            continue;
+        JSValue v = JS_GetProperty(ctx, global, atom);
+        if (JS_IsException(v)) {
+            failed = 1;
+        } else if (JS_IsFunction(ctx, v)) {
+            JS_FreeValue(ctx, v);
+        } else {
+            if (JS_IsUndefined(v)) {
+                v = JS_NewObject(ctx);
+                if (JS_IsException(v) ||
+                    JS_DefinePropertyValueStr(ctx, v, "__undefined__", JS_TRUE, JS_PROP_C_W_E) < 0) {
+                    JS_FreeValue(ctx, v);
+                    failed = 1;
+                    continue;
+                }
+            }
+            failed = JS_DefinePropertyValue(ctx, out, atom, v, JS_PROP_C_W_E) < 0;
+        }
+    }
+    JS_FreePropertyEnum(ctx, tab, len);
+    JS_FreeValue(ctx, global);
+    if (failed) {
+        JS_FreeValue(ctx, out);
+        return JS_EXCEPTION;
+    }
+    return out;
+}
+
+/* snapshot(what, root): in one call, the session's data as JSON text, serialised by the engine's
+   JSON.stringify (a document cannot replace it). "all": {"variables": the globals beyond the
+   baseline that are not functions, "data_root": root}; "visible": as operators see them, the
+   root's items, then those globals without the system variables. */
+static PyObject *Context_snapshot(ContextObject *self, PyObject *args)
+{
+    const char *what;
+    PyObject *root_o = Py_None;
+    if (!PyArg_ParseTuple(args, "s|O", &what, &root_o))
+        return NULL;
+    int visible = strcmp(what, "visible") == 0;
+    if (!visible && strcmp(what, "all") != 0) {
+        PyErr_SetString(PyExc_ValueError, "snapshot() takes 'all' or 'visible'");
+        return NULL;
+    }
+    Entry e;
+    if (enter(self, &e) < 0)
+        return NULL;
+    JSContext *ctx = self->ctx;
+    JSValue root = to_js(self, root_o);
+    if (JS_IsException(root))
+        return host_result(self, root, &e);
+    JSValue globals = user_globals(self, visible);
+    JSValue top = JS_IsException(globals) ? JS_EXCEPTION : visible ? JS_NewObjectProto(ctx, JS_NULL) : JS_NewObject(ctx);
+    int failed = JS_IsException(top);
+    if (!failed && visible) {
+        failed = (JS_IsObject(root) && copy_for_in(ctx, top, root) < 0) || copy_for_in(ctx, top, globals) < 0;
+    } else if (!failed) {
+        failed = JS_DefinePropertyValueStr(ctx, top, "variables", JS_DupValue(ctx, globals), JS_PROP_C_W_E) < 0 ||
+                 JS_DefinePropertyValueStr(ctx, top, "data_root", JS_DupValue(ctx, root), JS_PROP_C_W_E) < 0;
+    }
+    JSValue r = failed ? JS_EXCEPTION : JS_JSONStringify(ctx, top, JS_UNDEFINED, JS_UNDEFINED);
+    JS_FreeValue(ctx, top);
+    JS_FreeValue(ctx, globals);
+    JS_FreeValue(ctx, root);
+    return host_result(self, r, &e);
 }
 
 static PyMethodDef Context_methods[] = {
@@ -892,8 +1458,25 @@ static PyMethodDef Context_methods[] = {
     {"close", (PyCFunction)Context_close, METH_NOARGS, "free the context now"},
     {"register_baseline", (PyCFunction)Context_register_baseline, METH_NOARGS,
      "make this context's global names a baseline (for every context); returns its index"},
-    {"user_globals_function", (PyCFunction)Context_user_globals_function, METH_O,
-     "a JS function of this context listing its globals that are not in the given baseline"},
+    {"set_baseline", (PyCFunction)Context_set_baseline, METH_O,
+     "set_baseline(index): the baseline of global names snapshot() leaves out"},
+    {"install_host", (PyCFunction)Context_install_host, METH_NOARGS,
+     "define the SCXML system variables, In() and __scxml_activeIds() in this context"},
+    {"set_system", (PyCFunction)Context_set_system, METH_VARARGS,
+     "set_system(sessionid, name, ioprocessors_json): the values of _sessionid, _name, _ioprocessors"},
+    {"set_event", (PyCFunction)Context_set_event, METH_VARARGS,
+     "set_event(name, type, sendid, origin, origintype, invokeid, data_json, reviver, raw): _event"},
+    {"set_configuration", (PyCFunction)Context_set_configuration, METH_O,
+     "set_configuration(ids): the active states' ids, for In()"},
+    {"parse_json", (PyCFunction)Context_parse_json, METH_VARARGS,
+     "parse_json(text, reviver=None): the engine's JSON.parse"},
+    {"to_json", (PyCFunction)Context_to_json, METH_O,
+     "to_json(value): JSON text of a JS value (None for undefined; a function as {__function__: source})"},
+    {"is_array", (PyCFunction)Context_is_array, METH_O, "is_array(value): the engine's Array.isArray"},
+    {"set_member", (PyCFunction)Context_set_member, METH_VARARGS,
+     "set_member(target, name, json, reviver, strict): target[name] = the parsed JSON (target None: the globals)"},
+    {"snapshot", (PyCFunction)Context_snapshot, METH_VARARGS,
+     "snapshot(what, root=None): the session's data as JSON text ('all' or 'visible')"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1018,7 +1601,32 @@ static PyObject *mod_set_gc_callback(PyObject *m, PyObject *fn)
     Py_RETURN_NONE;
 }
 
+/* The runtime's objects by kind (JS_ComputeMemoryUsage): for measuring what a context costs. */
+static PyObject *mod_memory_usage(PyObject *m, PyObject *unused)
+{
+    (void)m; (void)unused;
+    if (ensure_runtime() < 0)
+        return NULL;
+    JSMemoryUsage u;
+    JS_ComputeMemoryUsage(runtime, &u);
+    return Py_BuildValue(
+        "{sLsLsLsLsLsLsLsLsLsLsLsLsLsLsLsLsLsLsLsL}",
+        "malloc_count", (long long)u.malloc_count, "malloc_size", (long long)u.malloc_size,
+        "atom_count", (long long)u.atom_count, "atom_size", (long long)u.atom_size,
+        "str_count", (long long)u.str_count, "str_size", (long long)u.str_size,
+        "obj_count", (long long)u.obj_count, "obj_size", (long long)u.obj_size,
+        "prop_count", (long long)u.prop_count, "prop_size", (long long)u.prop_size,
+        "shape_count", (long long)u.shape_count, "shape_size", (long long)u.shape_size,
+        "js_func_count", (long long)u.js_func_count, "js_func_size", (long long)u.js_func_size,
+        "js_func_code_size", (long long)u.js_func_code_size,
+        "js_func_pc2line_size", (long long)u.js_func_pc2line_size,
+        "c_func_count", (long long)u.c_func_count, "array_count", (long long)u.array_count,
+        "fast_array_elements", (long long)u.fast_array_elements,
+        "binary_object_size", (long long)u.binary_object_size);
+}
+
 static PyMethodDef module_methods[] = {
+    {"memory_usage", mod_memory_usage, METH_NOARGS, "the runtime's objects, shapes, strings... by count and bytes"},
     {"set_gc_callback", mod_set_gc_callback, METH_O, "fn(seconds) after each collection, or None"},
     {"gc", mod_gc, METH_NOARGS, "collect the runtime's cycles now"},
     {"collect_if_due", mod_collect_if_due, METH_NOARGS, "collect when the heap doubled or closed contexts left garbage"},

@@ -2,6 +2,104 @@
  * Upstream pools small blocks of all contexts in shared arenas unless it is built for ASan; the
  * per-context memory accounts of _quickjs.c need to see each block, so this unit asks for that
  * path (the define changes nothing else in quickjs.c). The sources come from the pinned sdist
- * that setup.py fetches; none are kept in this repository. */
+ * that setup.py fetches; none are kept in this repository.
+ *
+ * Below the engine, a few functions of ours that need its internals (this is the one unit that
+ * sees them): the engine's own Array.isArray, JSON.parse and property assignment, and RegExp
+ * installed on first use. _quickjs.c declares and calls them. */
 #define __SANITIZE_ADDRESS__ 1
 #include "quickjs.c"
+
+/* Two of the engine's own operations the binding needs and quickjs.h does not export: they are
+   what Array.isArray and JSON.parse do, reached without looking anything up in a context's
+   globals (which a document may have replaced). */
+int openors_is_array(JSContext *ctx, JSValueConst value)
+{
+    return js_is_array(ctx, value);
+}
+
+JSValue openors_json_parse(JSContext *ctx, JSValueConst text, JSValueConst reviver)
+{
+    JSValueConst argv[2] = {text, reviver};
+    return js_json_parse(ctx, JS_UNDEFINED, JS_IsUndefined(reviver) ? 1 : 2, argv);
+}
+
+/* `obj[prop] = val` as an assignment in strict code (a failure throws) or in sloppy code (a
+   read-only property is silently left alone); takes ownership of val. */
+int openors_set_property(JSContext *ctx, JSValueConst obj, JSAtom prop, JSValue val, int strict)
+{
+    return JS_SetPropertyInternal(ctx, obj, prop, val, strict ? JS_PROP_THROW : 0);
+}
+
+/* RegExp on first use (the binding's lazy globals): a context starts without the RegExp
+   constructor and prototype (about 3.5 KiB), and gets them, through `installer`, before anything
+   can reach them: the global name `RegExp` (the binding's stand-in), a regular expression literal
+   (this hook compiles it, in whichever context parses it), and String.prototype.match, matchAll
+   and search, which make a RegExp of a string argument (their entries are redirected here while
+   they are still unmade, which costs nothing). Bytecode made in another context is told apart by
+   openors_regexp_literals: the binding marks bytes compiled while it grew. */
+static int (*regexp_installer)(JSContext *ctx);
+unsigned long openors_regexp_literals;
+
+static int ensure_regexp(JSContext *ctx)
+{
+    if (!JS_IsNull(ctx->regexp_ctor))
+        return 0;
+    return regexp_installer(ctx);
+}
+
+static JSValue openors_compile_regexp(JSContext *ctx, JSValueConst pattern, JSValueConst flags)
+{
+    openors_regexp_literals++;
+    if (ensure_regexp(ctx) < 0)
+        return JS_EXCEPTION;
+    ctx->compile_regexp = openors_compile_regexp;  /* installing set the engine's own */
+    return js_compile_regexp(ctx, pattern, flags);
+}
+
+static JSValue openors_string_match(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv, int atom)
+{
+    if (ensure_regexp(ctx) < 0)
+        return JS_EXCEPTION;
+    return js_string_match(ctx, this_val, argc, argv, atom);
+}
+
+static const JSCFunctionListEntry openors_string_match_funcs[] = {
+    JS_CFUNC_MAGIC_DEF("match", 1, openors_string_match, JS_ATOM_Symbol_match),
+    JS_CFUNC_MAGIC_DEF("matchAll", 1, openors_string_match, JS_ATOM_Symbol_matchAll),
+    JS_CFUNC_MAGIC_DEF("search", 1, openors_string_match, JS_ATOM_Symbol_search),
+};
+
+/* Call after JS_AddIntrinsicBaseObjects, instead of JS_AddIntrinsicRegExp. */
+int openors_defer_regexp(JSContext *ctx, int (*installer)(JSContext *ctx))
+{
+    JSObject *p = JS_VALUE_GET_OBJ(ctx->class_proto[JS_CLASS_STRING]);
+    regexp_installer = installer;
+    ctx->compile_regexp = openors_compile_regexp;
+    for (size_t i = 0; i < countof(openors_string_match_funcs); i++) {
+        const JSCFunctionListEntry *e = &openors_string_match_funcs[i];
+        JSAtom atom = JS_NewAtom(ctx, e->name);
+        JSProperty *pr;
+        JSShapeProperty *prs = find_own_property(&pr, p, atom);
+        int ok = prs && (prs->flags & JS_PROP_TMASK) == JS_PROP_AUTOINIT &&
+                 js_autoinit_get_id(pr) == JS_AUTOINIT_ID_PROP;
+        if (ok)
+            pr->u.init.opaque = (void *)e;  /* still unmade: made from our entry when first read */
+        JS_FreeAtom(ctx, atom);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+/* After the binding installed RegExp: keep counting literals (the engine set its own compiler). */
+void openors_regexp_installed(JSContext *ctx)
+{
+    ctx->compile_regexp = openors_compile_regexp;
+}
+
+/* RegExp in this context now, if it is not there yet (bytecode holding a literal is about to run). */
+int openors_ensure_regexp(JSContext *ctx)
+{
+    return ensure_regexp(ctx);
+}

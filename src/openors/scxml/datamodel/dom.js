@@ -75,5 +75,6 @@
     return value;
   }
 
-  Object.defineProperty(g, "__scxml_dom", { value: { revive: revive }, enumerable: false });
+  // the reviver the host hands the engine's JSON.parse for values that carry XML
+  Object.defineProperty(g, "__scxml_revive", { value: revive, enumerable: false });
 })();
