@@ -22,6 +22,8 @@ from importlib import resources
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from ..budgets import Breach, MacrostepMeter
 from ..errors import BudgetError, ExecutionError
 from ..events import _data_to_xml
@@ -190,19 +192,32 @@ def _xml_spec(el, parent_ns: str | None = None) -> list:
     return ["e", name, attrs, children]
 
 
+def _json_default(o: Any) -> Any:
+    """What JSON has no type for: XML as the spec JS revives as DOM, anything else as its text."""
+    if isinstance(o, XmlValue):
+        from lxml import etree
+
+        wrapper = etree.fromstring(f"<w>{o.xml}</w>")
+        return {"__xmlspec__": [_xml_spec(c) for c in wrapper if isinstance(c.tag, str)]}
+    return str(o)
+
+
 class _Encoder(json.JSONEncoder):
     def default(self, o: Any) -> Any:
-        if isinstance(o, XmlValue):
-            from lxml import etree
+        return _json_default(o)
 
-            wrapper = etree.fromstring(f"<w>{o.xml}</w>")
-            return {"__xmlspec__": [_xml_spec(c) for c in wrapper if isinstance(c.tag, str)]}
-        return str(o)
+
+# orjson writes what the standard library would, ten times faster (an event's data is encoded on
+# every event that carries some); dates and dataclasses go to _json_default as they did there.
+_ORJSON_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def to_json(value: Any) -> tuple[str, bool]:
     """JSON text for a Python value, and whether it carries XML to revive as DOM."""
-    text = json.dumps(value, cls=_Encoder, ensure_ascii=False)
+    try:
+        text = orjson.dumps(value, default=_json_default, option=_ORJSON_OPTIONS).decode()
+    except orjson.JSONEncodeError:  # what orjson refuses (integers beyond 64 bits, deep nesting)
+        text = json.dumps(value, cls=_Encoder, ensure_ascii=False)
     return text, "__xmlspec__" in text
 
 
