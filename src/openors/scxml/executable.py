@@ -86,13 +86,10 @@ class ExecutableContent:
         self.interp.host.error_raised(self.interp, event)
         self.interp.enqueue_internal(event)
 
-    def condition(self, transition: m.Transition) -> bool:
-        try:
-            return transition.cond is None or bool(self.dm.evaluate_cond(transition.cond))
-        except ExecutionError as exc:
-            self.raise_error(exc, transition)
-        except Exception as exc:
-            self.raise_error(internal_error(exc), transition)
+    def condition_failed(self, transition: m.Transition, exc: Exception) -> bool:
+        """A transition's `cond` could not be evaluated (the interpreter evaluates it in selection):
+        its error event is raised and the transition is not enabled (W3C 5.9.1)."""
+        self.raise_error(exc if isinstance(exc, ExecutionError) else internal_error(exc), transition)
         return False
 
     # --- elements ----------------------------------------------------------------------------

@@ -294,17 +294,23 @@ class Interpreter:
         then conflicts are removed."""
         event_name = None if event is None else event.name
         enabled: list[m.Transition] = []
-        cond = self.exec.condition
+        evaluate_cond = self.datamodel.evaluate_cond
         for state in self._atomic_cache or self._atomic_states():
             # The state's transitions, then its ancestors': the first enabled one is the state's.
             candidates = state._event_memo.get(event_name)  # State.candidates' memo, read here first
             if candidates is None:
                 candidates = state.candidates(event_name)
             for t in candidates:
-                if t.cond is None or cond(t):
-                    if t not in enabled:
-                        enabled.append(t)
-                    break
+                if t.cond is not None:
+                    try:
+                        holds = evaluate_cond(t.cond)
+                    except Exception as exc:  # a cond that fails is false, and raises its error
+                        holds = self.exec.condition_failed(t, exc)
+                    if not holds:
+                        continue
+                if t not in enabled:
+                    enabled.append(t)
+                break
         return self.remove_conflicting_transitions(enabled) if len(enabled) > 1 else enabled
 
     def remove_conflicting_transitions(self, enabled: list[m.Transition]) -> list[m.Transition]:

@@ -64,6 +64,7 @@ def _excuse_collection(seconds: float) -> None:
 qjs.set_gc_callback(_excuse_collection)
 _collect_if_due = qjs.collect_if_due
 _NO_MACROSTEP = float("inf")  # MacrostepMeter.watch while no macrostep runs
+_UNKNOWN = object()  # a cache's "never looked up" (None there means "looked up: no such function")
 # Bytecode of the scripts every context runs (preludes, built-ins), compiled once per process.
 _COMPILED: dict[str, bytes] = {}
 _COMPILER: list = []
@@ -444,6 +445,15 @@ class EcmaScriptDatamodel(Datamodel):
                                                       expr)
         if not self._event_applied or self._pending_config is not None:
             self._sync()
+        meter = self.meter
+        if meter is not None and self._drain is None and perf_counter() < meter.watch != _NO_MACROSTEP:
+            # _user's fast path, inline (a condition runs for nearly every event)
+            self._data_changed = True
+            _RUNNING[0] = meter
+            try:
+                return fn()
+            except qjs.JSException as exc:
+                raise self._js_error(exc, "") from None
         return self._user(fn)
 
     def _value_fn(self, expr: str):
@@ -533,11 +543,22 @@ class EcmaScriptDatamodel(Datamodel):
         strict = self.strict_assign and not declare
         # A declaration runs once per session (or per state entry): its function is not kept.
         key = ("=", location, expr, strict)
-        fused = self._assign_fns[key] if key in self._assign_fns else \
-            self._fused_assign(location, expr, strict, keep=not declare)
+        fused = self._assign_fns.get(key, _UNKNOWN)
+        if fused is _UNKNOWN:
+            fused = self._fused_assign(location, expr, strict, keep=not declare)
         if fused is not None:
             if not self._event_applied or self._pending_config is not None:
                 self._sync()
+            meter = self.meter
+            if meter is not None and self._drain is None and perf_counter() < meter.watch != _NO_MACROSTEP:
+                # _user's fast path, inline (as in evaluate_cond)
+                self._data_changed = True
+                _RUNNING[0] = meter
+                try:
+                    fused()
+                except qjs.JSException as exc:
+                    raise self._js_error(exc, "") from None
+                return
             self._user(fused)
             return
         value = self.evaluate_js(expr)
