@@ -348,7 +348,8 @@ class Interpreter:
                 self.exec.execute_block(t.body)
 
     def exit_states(self, enabled: list[m.Transition]) -> None:
-        states_to_exit = self.compute_exit_set(enabled)
+        scope = enabled[0].exit_scope if len(enabled) == 1 else None  # compute_exit_set's shortcut
+        states_to_exit = self.configuration & scope if scope is not None else self.compute_exit_set(enabled)
         if not states_to_exit:
             return
         if self.states_to_invoke:
@@ -406,6 +407,8 @@ class Interpreter:
                 if below is None:
                     below = domain.descendant_set = frozenset(
                         s for s in self.doc.all_states if domain in s.ancestors)
+                if t.domain_is_static:
+                    t.exit_scope = below
                 if len(transitions) == 1:
                     return self.configuration & below
                 states_to_exit |= self.configuration & below

@@ -180,6 +180,9 @@ class Transition(Node):
     # (states to enter in entry order, default-entry states, history content) when that never
     # changes: a lone transition whose entry involves no history state. Shared by sessions.
     cached_entry: Any = None
+    # The domain's descendants when the domain never changes: the exit set is the configuration's
+    # intersection with them (compute_exit_set sets it).
+    exit_scope: Any = None
 
     def matches(self, name: str) -> bool:
         for descriptor in self.events:
