@@ -17,6 +17,7 @@ of stored sessions, their age). Finished logs go to the store in batches, off th
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import deque
@@ -65,6 +66,24 @@ def visible_datamodel(session: Session) -> dict:
     snap = session.interpreter.datamodel.snapshot()
     variables = {k: v for k, v in snap.get("variables", {}).items() if k not in SYSTEM_VARIABLES}
     return {**(snap.get("data_root") or {}), **variables}
+
+
+def visible_from_snapshot(text: str) -> bytes:
+    """The variables as operators see them (the data root's items, then the globals, without the
+    system variables), as JSON, from the datamodel's snapshot JSON (`{"variables", "data_root"}`)."""
+    try:
+        snap = orjson.loads(text)
+    except orjson.JSONDecodeError:  # what orjson refuses (a lone surrogate): the standard parser takes it
+        snap = json.loads(text)
+    root = snap.get("data_root")
+    shown = dict(root) if isinstance(root, dict) else {}
+    for name, value in (snap.get("variables") or {}).items():
+        if name not in SYSTEM_VARIABLES:
+            shown[name] = value
+    try:
+        return orjson.dumps(shown)
+    except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
+        return json.dumps(shown, separators=(",", ":")).encode()
 
 
 def _root(session: Session) -> Session:
@@ -245,18 +264,26 @@ class FlowRecorder(SessionListener):
         configuration = list(session.configuration) or ([session.final_state] if session.final_state else [])
         fields: dict[str, Any] = {"configuration": configuration, **(extra or {})}
         if self.settings.datamodel_every_macrostep and session.interpreter.running and flow.datamodel_off is None:
-            started = time.thread_time()  # CPU: time the process was preempted is not the datamodel's
-            try:
-                text = session.interpreter.datamodel.visible_json().encode()
-                fields["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
-                    else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
-            except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
-                fields["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
-            took = (time.thread_time() - started) * 1000
-            if took > self.settings.max_datamodel_ms:  # reading it back costs the loop: not for every step
-                flow.datamodel_off = f"reading it took {took:.0f} ms of CPU (flow_logs.max_datamodel_ms)"
-                fields["datamodel_off"] = flow.datamodel_off
+            self._record_datamodel(session, flow, fields)
         flow.add("macrostep", fields)
+
+    def _record_datamodel(self, session: Session, flow: FlowLog, fields: dict[str, Any]) -> None:
+        datamodel = session.interpreter.datamodel
+        started = time.thread_time()  # CPU: time the process was preempted is not the datamodel's
+        try:
+            # The snapshot's own JSON when the datamodel has one: read here, right after the
+            # macrostep, it is also what the session's next snapshot reuses (one serialisation
+            # of the data per macrostep for both).
+            shared = getattr(datamodel, "snapshot_json", None)
+            text = visible_from_snapshot(shared()) if shared is not None else datamodel.visible_json().encode()
+            fields["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
+                else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
+        except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
+            fields["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
+        took = (time.thread_time() - started) * 1000
+        if took > self.settings.max_datamodel_ms:  # reading it back costs the loop: not for every step
+            flow.datamodel_off = f"reading it took {took:.0f} ms of CPU (flow_logs.max_datamodel_ms)"
+            fields["datamodel_off"] = flow.datamodel_off
 
     # --- the ORS world's trace (actions and which interaction a session serves) ------------------
     def world_record(self, record: dict) -> None:
