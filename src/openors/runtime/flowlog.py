@@ -123,9 +123,8 @@ class FlowLog:
 
     def add(self, kind: str, fields: dict[str, Any]) -> None:
         self.count += 1
-        entry = {"n": self.count, "t": time.time(), "kind": kind}
-        entry.update(fields)
-        self.append(_kept(orjson.dumps(entry, default=str)))  # what JSON cannot hold becomes its text
+        # what JSON cannot hold becomes its text
+        self.append(_kept(orjson.dumps({"n": self.count, "t": time.time(), "kind": kind, **fields}, default=str)))
 
     def append(self, data: bytes) -> None:
         entries, account, limits = self.entries, self.account, self.limits
@@ -133,11 +132,15 @@ class FlowLog:
         self.size += len(data)
         if account is not None:
             account.total += len(data)
-        while entries and (len(entries) > limits.max_entries_per_session
-                           or self.size > limits.max_bytes_per_session
-                           or (account is not None and account.total > account.limit and len(entries) > 1)):
-            self._grew(-len(entries.popleft()))
-            self.summary.dropped += 1
+            over_all = account.total > account.limit
+        else:
+            over_all = False
+        if over_all or len(entries) > limits.max_entries_per_session or self.size > limits.max_bytes_per_session:
+            while entries and (len(entries) > limits.max_entries_per_session
+                               or self.size > limits.max_bytes_per_session
+                               or (account is not None and account.total > account.limit and len(entries) > 1)):
+                self._grew(-len(entries.popleft()))
+                self.summary.dropped += 1
         self.summary.entries = len(entries)
 
     def replace_first(self, data: bytes) -> None:
@@ -235,14 +238,19 @@ class FlowRecorder(SessionListener):
             self._finished(flow)  # stored with ended=None; revived when the session comes back
 
     def event_taken(self, session: Session, event: Event) -> None:
-        self.add(session, "event", name=event.name, type=event.type, data=event.data)
+        flow, extra = self._log(session)
+        if flow is not None:
+            fields = {"name": event.name, "type": event.type, "data": event.data}
+            flow.add("event", {**fields, **extra} if extra else fields)
 
     def transitions_taken(self, session: Session, transitions: list[m.Transition]) -> None:
+        flow, extra = self._log(session)
+        if flow is None:
+            return
         for t in transitions:
-            targets = [s.id for s in t.targets]
-            event = " ".join(t.events) or None
-            source = t.source.id if t.source is not None else None
-            self.add(session, "transition", source=source, targets=targets, event=event)
+            fields = {"source": t.source.id if t.source is not None else None, "targets": [s.id for s in t.targets],
+                      "event": " ".join(t.events) or None}
+            flow.add("transition", {**fields, **extra} if extra else fields)
 
     def state_entered(self, session: Session, state: m.State) -> None:
         self.add(session, "state", state=state.id)
