@@ -40,6 +40,9 @@ log = logging.getLogger("openors.flowlog")
 
 SYSTEM_VARIABLES = {"_event", "_sessionid", "_name", "_ioprocessors", "_x"}
 DAY = 86_400.0
+# how the datamodel's snapshot JSON reads without a data root (its serializer writes no spaces)
+_ONLY_VARIABLES = ('{"variables":', ',"data_root":null}')
+_SYSTEM_KEYS = tuple(f'"{name}":' for name in sorted(SYSTEM_VARIABLES))
 
 
 @dataclass
@@ -71,6 +74,12 @@ def visible_datamodel(session: Session) -> dict:
 def visible_from_snapshot(text: str) -> bytes:
     """The variables as operators see them (the data root's items, then the globals, without the
     system variables), as JSON, from the datamodel's snapshot JSON (`{"variables", "data_root"}`)."""
+    if text.startswith(_ONLY_VARIABLES[0]) and text.endswith(_ONLY_VARIABLES[1]):
+        # no data root (a W3C document): the variables object as it is, unless a system variable
+        # might be among them (a key of that name anywhere: then parsed, to be sure)
+        inner = text[len(_ONLY_VARIABLES[0]):-len(_ONLY_VARIABLES[1])]
+        if not any(key in inner for key in _SYSTEM_KEYS):
+            return inner.encode()
     try:
         snap = orjson.loads(text)
     except orjson.JSONDecodeError:  # what orjson refuses (a lone surrogate): the standard parser takes it
