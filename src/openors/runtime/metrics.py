@@ -113,6 +113,7 @@ class Metrics:
         self.state_time = Histogram(
             "ors_state_time_seconds", "ORS state-time: time spent in a state, by state id",
             ["state"], buckets=_FAST + (5.0, 10.0, 30.0, 60.0, 300.0), registry=r)
+        self._state_times: dict[str, Histogram] = {}  # state id -> its child, bound once
         self.redirect_time = Histogram(
             "ors_redirect_time_seconds", "ORS redirect-time: <ixn:redirect> request to its outcome",
             buckets=_FAST, registry=r)
@@ -124,3 +125,11 @@ class Metrics:
         self.request_time = Histogram(
             "ors_request_time_seconds", "Time for a session to answer a /request/ call", buckets=_FAST,
             registry=r)
+
+    def state_time_of(self, state_id: str) -> Histogram:
+        """`state_time` for one state: prometheus-client looks a label's child up under a lock on
+        every `labels()` call; a state exited on every event binds it once."""
+        child = self._state_times.get(state_id)
+        if child is None:
+            child = self._state_times[state_id] = self.state_time.labels(state=state_id)
+        return child
