@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openors.runtime.flowlog import FlowLogs, FlowLogSettings
 from openors.runtime.flowlog_store import MemoryFlowLogStore
-from openors.scxml import Event, SessionHost, VirtualClock, load_document
+from openors.scxml import Event, SessionHost, VirtualClock, load_document, load_string
 from tests.server.serving import CHARTS
 
 
@@ -64,3 +64,43 @@ def test_logs_in_memory_share_one_bound_and_the_growing_log_gives_way():
     assert first.size == kept and memory.total == first.size + second.size
     first.release()
     assert memory.total == second.size
+
+
+COUNTER = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" datamodel="ecmascript" initial="s">
+  <datamodel><data id="n" expr="0"/></datamodel>
+  <state id="s">
+    <transition event="bump"><assign location="n" expr="n + 1"/><script>made = {n: n, list: [n, "x"]}</script></transition>
+  </state>
+</scxml>"""
+
+ORS_TELLER = """<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" profile="ecmascript" initial="s">
+  <datamodel><data id="balance" expr="100"/></datamodel>
+  <script>var note = 'opened';</script>
+  <state id="s">
+    <transition event="deposit"><assign location="_data.balance" expr="_data.balance + 5"/></transition>
+  </state>
+</scxml>"""
+
+
+def test_each_macrostep_logs_the_data_the_session_snapshot_then_stores():
+    host, logs = host_with(FlowLogSettings())
+    session = host.start_session(load_string(COUNTER, "file:///counter.scxml"))
+    for i in range(1, 4):
+        host.deliver(session, Event("bump", "external"))
+        host.run_ready()
+        logged = [e for e in logs.entries(session.id)[1] if e["kind"] == "macrostep"][-1]["datamodel"]
+        stored = session.snapshot()["interpreter"]["datamodel"]["variables"]
+        assert logged == stored == {"n": i, "made": {"n": i, "list": [i, "x"]}}
+
+
+def test_an_ors_session_logs_its_data_items_first_then_its_globals_and_no_system_variable():
+    from openors.ors.extensions import ors_extensions
+
+    extensions = ors_extensions()
+    host, logs = host_with(FlowLogSettings())
+    session = host.start_session(load_string(ORS_TELLER, "file:///teller.scxml", extensions))
+    host.deliver(session, Event("deposit", "external"))
+    host.run_ready()
+    logged = [e for e in logs.entries(session.id)[1] if e["kind"] == "macrostep"][-1]["datamodel"]
+    assert list(logged.items()) == [("balance", 105), ("note", "opened")]
+    assert session.snapshot()["interpreter"]["datamodel"]["data_root"] == {"balance": 105}

@@ -175,3 +175,26 @@ def test_a_full_store_refuses_starts_with_its_reason_and_a_retry_makes_no_duplic
         await rt.stop()
 
     run(main())
+
+
+def test_metrics_count_events_and_entered_states_and_time_each_state(tmp_path):
+    from prometheus_client import generate_latest
+
+    async def main():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        try:
+            sids = [await rt.start_session(CHART) for _ in range(2)]
+            for sid in sids:
+                await rt.send_event(sid, "tick")
+            await rt.send_event(sids[0], "quit")  # leaves "idle" for the final state
+            await until(lambda: rt.counts["live"] == 1)
+            return generate_latest(rt.metrics.registry).decode()
+        finally:
+            await rt.stop()
+
+    lines = dict(line.rsplit(" ", 1) for line in run(main()).splitlines() if not line.startswith("#"))
+    assert float(lines["ors_scxml_events_total"]) == 3
+    assert float(lines["ors_state_rate_total"]) == 3  # "idle" twice, "end" once
+    assert float(lines['ors_scxml_event_queuing_time_seconds_bucket{le="+Inf"}']) == 3
+    assert float(lines["ors_scxml_event_queuing_time_seconds_count"]) == 3
+    assert float(lines['ors_state_time_seconds_count{state="idle"}']) == 1

@@ -253,3 +253,38 @@ def test_the_server_never_logged_a_traceback(server, http):
 def test_a_source_with_a_nul_character_is_400_document_load_failed(http, src):
     response = http.post("/scxml/session/start", json={"src": src})
     assert response.status_code == 400 and response.json()["error"] == "DocumentLoadFailed"
+
+
+# --- responses on the raw connection ----------------------------------------------------------------
+def _event_request(sid: str, name: str, extra: str = "") -> bytes:
+    return (f"POST /scxml/session/{sid}/event/{name} HTTP/1.1\r\nHost: x\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 3\r\n{extra}\r\nk=v").encode()
+
+
+def _read_answer(stream) -> tuple[int, dict]:
+    """One response from a buffered stream (answers to pipelined requests may come in one read)."""
+    status = int(stream.readline().split()[1])
+    length = 0
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    return status, json.loads(stream.read(length))
+
+
+def test_pipelined_events_on_one_connection_are_answered_whole_and_in_order(server, http):
+    sid = start(http)
+    parts = urlparse(server.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock, sock.makefile("rb") as stream:
+        sock.sendall(b"".join(_event_request(sid, f"poke{i}") for i in range(3)))
+        answers = [_read_answer(stream) for _ in range(3)]
+    assert answers == [(200, {"sessionid": sid, "event": f"poke{i}", "status": "queued"}) for i in range(3)]
+
+
+def test_an_event_asking_to_close_the_connection_gets_its_whole_answer_before_the_close(server, http):
+    sid = start(http)
+    parts = urlparse(server.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock, sock.makefile("rb") as stream:
+        sock.sendall(_event_request(sid, "poke", "Connection: close\r\n"))
+        assert _read_answer(stream) == (200, {"sessionid": sid, "event": "poke", "status": "queued"})
+        assert stream.read(1) == b""  # then the server closed the connection

@@ -17,6 +17,7 @@ of stored sessions, their age). Finished logs go to the store in batches, off th
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import deque
@@ -39,6 +40,9 @@ log = logging.getLogger("openors.flowlog")
 
 SYSTEM_VARIABLES = {"_event", "_sessionid", "_name", "_ioprocessors", "_x"}
 DAY = 86_400.0
+# how the datamodel's snapshot JSON reads without a data root (its serializer writes no spaces)
+_ONLY_VARIABLES = ('{"variables":', ',"data_root":null}')
+_SYSTEM_KEYS = tuple(f'"{name}":' for name in sorted(SYSTEM_VARIABLES))
 
 
 @dataclass
@@ -65,6 +69,30 @@ def visible_datamodel(session: Session) -> dict:
     snap = session.interpreter.datamodel.snapshot()
     variables = {k: v for k, v in snap.get("variables", {}).items() if k not in SYSTEM_VARIABLES}
     return {**(snap.get("data_root") or {}), **variables}
+
+
+def visible_from_snapshot(text: str) -> bytes:
+    """The variables as operators see them (the data root's items, then the globals, without the
+    system variables), as JSON, from the datamodel's snapshot JSON (`{"variables", "data_root"}`)."""
+    if text.startswith(_ONLY_VARIABLES[0]) and text.endswith(_ONLY_VARIABLES[1]):
+        # no data root (a W3C document): the variables object as it is, unless a system variable
+        # might be among them (a key of that name anywhere: then parsed, to be sure)
+        inner = text[len(_ONLY_VARIABLES[0]):-len(_ONLY_VARIABLES[1])]
+        if '"_' not in inner or not any(key in inner for key in _SYSTEM_KEYS):
+            return inner.encode()
+    try:
+        snap = orjson.loads(text)
+    except orjson.JSONDecodeError:  # what orjson refuses (a lone surrogate): the standard parser takes it
+        snap = json.loads(text)
+    root = snap.get("data_root")
+    shown = dict(root) if isinstance(root, dict) else {}
+    for name, value in (snap.get("variables") or {}).items():
+        if name not in SYSTEM_VARIABLES:
+            shown[name] = value
+    try:
+        return orjson.dumps(shown)
+    except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
+        return json.dumps(shown, separators=(",", ":")).encode()
 
 
 def _root(session: Session) -> Session:
@@ -104,9 +132,8 @@ class FlowLog:
 
     def add(self, kind: str, fields: dict[str, Any]) -> None:
         self.count += 1
-        entry = {"n": self.count, "t": time.time(), "kind": kind}
-        entry.update(fields)
-        self.append(_kept(orjson.dumps(entry, default=str)))  # what JSON cannot hold becomes its text
+        # what JSON cannot hold becomes its text
+        self.append(_kept(orjson.dumps({"n": self.count, "t": time.time(), "kind": kind, **fields}, default=str)))
 
     def append(self, data: bytes) -> None:
         entries, account, limits = self.entries, self.account, self.limits
@@ -114,11 +141,15 @@ class FlowLog:
         self.size += len(data)
         if account is not None:
             account.total += len(data)
-        while entries and (len(entries) > limits.max_entries_per_session
-                           or self.size > limits.max_bytes_per_session
-                           or (account is not None and account.total > account.limit and len(entries) > 1)):
-            self._grew(-len(entries.popleft()))
-            self.summary.dropped += 1
+            over_all = account.total > account.limit
+        else:
+            over_all = False
+        if over_all or len(entries) > limits.max_entries_per_session or self.size > limits.max_bytes_per_session:
+            while entries and (len(entries) > limits.max_entries_per_session
+                               or self.size > limits.max_bytes_per_session
+                               or (account is not None and account.total > account.limit and len(entries) > 1)):
+                self._grew(-len(entries.popleft()))
+                self.summary.dropped += 1
         self.summary.entries = len(entries)
 
     def replace_first(self, data: bytes) -> None:
@@ -216,14 +247,19 @@ class FlowRecorder(SessionListener):
             self._finished(flow)  # stored with ended=None; revived when the session comes back
 
     def event_taken(self, session: Session, event: Event) -> None:
-        self.add(session, "event", name=event.name, type=event.type, data=event.data)
+        flow, extra = self._log(session)
+        if flow is not None:
+            fields = {"name": event.name, "type": event.type, "data": event.data}
+            flow.add("event", {**fields, **extra} if extra else fields)
 
     def transitions_taken(self, session: Session, transitions: list[m.Transition]) -> None:
+        flow, extra = self._log(session)
+        if flow is None:
+            return
         for t in transitions:
-            targets = [s.id for s in t.targets]
-            event = " ".join(t.events) or None
-            source = t.source.id if t.source is not None else None
-            self.add(session, "transition", source=source, targets=targets, event=event)
+            fields = {"source": t.source.id if t.source is not None else None, "targets": [s.id for s in t.targets],
+                      "event": " ".join(t.events) or None}
+            flow.add("transition", {**fields, **extra} if extra else fields)
 
     def state_entered(self, session: Session, state: m.State) -> None:
         self.add(session, "state", state=state.id)
@@ -245,18 +281,30 @@ class FlowRecorder(SessionListener):
         configuration = list(session.configuration) or ([session.final_state] if session.final_state else [])
         fields: dict[str, Any] = {"configuration": configuration, **(extra or {})}
         if self.settings.datamodel_every_macrostep and session.interpreter.running and flow.datamodel_off is None:
-            started = time.thread_time()  # CPU: time the process was preempted is not the datamodel's
-            try:
-                text = session.interpreter.datamodel.visible_json().encode()
-                fields["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
-                    else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
-            except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
-                fields["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
-            took = (time.thread_time() - started) * 1000
-            if took > self.settings.max_datamodel_ms:  # reading it back costs the loop: not for every step
-                flow.datamodel_off = f"reading it took {took:.0f} ms of CPU (flow_logs.max_datamodel_ms)"
-                fields["datamodel_off"] = flow.datamodel_off
+            self._record_datamodel(session, flow, fields)
         flow.add("macrostep", fields)
+
+    def _record_datamodel(self, session: Session, flow: FlowLog, fields: dict[str, Any]) -> None:
+        datamodel = session.interpreter.datamodel
+        # CPU: time the process was preempted is not the datamodel's. The wall clock (no system
+        # call) bounds it: the CPU clock is read again only when that bound passes the limit.
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        try:
+            # The snapshot's own JSON when the datamodel has one: read here, right after the
+            # macrostep, it is also what the session's next snapshot reuses (one serialisation
+            # of the data per macrostep for both).
+            shared = getattr(datamodel, "snapshot_json", None)
+            text = visible_from_snapshot(shared()) if shared is not None else datamodel.visible_json().encode()
+            fields["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
+                else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
+        except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
+            fields["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
+        took = (time.perf_counter() - started) * 1000
+        if took > self.settings.max_datamodel_ms:
+            took = (time.thread_time() - cpu_started) * 1000
+        if took > self.settings.max_datamodel_ms:  # reading it back costs the loop: not for every step
+            flow.datamodel_off = f"reading it took {took:.0f} ms of CPU (flow_logs.max_datamodel_ms)"
+            fields["datamodel_off"] = flow.datamodel_off
 
     # --- the ORS world's trace (actions and which interaction a session serves) ------------------
     def world_record(self, record: dict) -> None:

@@ -510,7 +510,7 @@ class Runtime:
     def state_exited(self, session: Session, state: m.State) -> None:
         entered = self._entered_at.get(session.id, {}).pop(state.id, None)
         if entered is not None:
-            self.metrics.state_time.labels(state=state.id).observe(time.monotonic() - entered)
+            self.metrics.state_time_of(state.id).observe(time.monotonic() - entered)
 
     def measure(self, name: str, seconds: float, **labels) -> None:
         """Timings the ORS modules report (redirect-time, http-fetch-time of <session:fetch>)."""

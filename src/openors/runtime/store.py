@@ -127,10 +127,12 @@ class SqliteStore(Store):
 
     A commit without a checkpoint (those run on their own thread) and without a sync (NORMAL in
     WAL mode) is a few writes to the log: for a handful of rows, less time than handing the batch
-    to the writer thread and waking the loop again, and no GIL to hand back and forth. Small
-    batches, what a server that is not saturated writes, are therefore committed on the loop."""
+    to the writer thread and waking the loop again, and no GIL to hand back and forth. Batches
+    that fit in one statement (up to 64 rows: about 0.25 ms, what a server with a few dozen
+    requests in flight writes) are therefore committed on the loop; the hand-off cost about 14 µs
+    of CPU per event at saturation, more than the loop spends on the commit itself."""
 
-    inline_rows = 8
+    inline_rows = _MAX_ROWS_PER_STATEMENT
 
     def __init__(self, path: str | Path):
         self.path = Path(path)

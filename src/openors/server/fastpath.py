@@ -24,6 +24,11 @@ import re
 
 import orjson
 from starlette.requests import Request
+
+try:  # the cycle of a request on uvicorn's httptools protocol (the one `serve` runs when installed)
+    from uvicorn.protocols.http.httptools_impl import RequestResponseCycle as _UvicornCycle
+except ImportError:  # pragma: no cover - without httptools
+    _UvicornCycle = None
 from starlette.responses import Response
 
 from openors.runtime import RuntimeFault
@@ -40,6 +45,7 @@ TIMEOUT_HEADER = b"x-openors-timeout"
 _JSON = (b"content-type", b"application/json")
 _EVENT = re.compile(r"/scxml/session/([^/]+)/(event|request)/([^/]+)")
 _START = "/scxml/session/start"
+_FORM = "application/x-www-form-urlencoded"
 
 
 class OrsCalls:
@@ -104,8 +110,10 @@ class OrsFastPath:
             handler, args = (self.calls.event if kind == "event" else self.calls.request), (sid, name)
         headers = dict(scope["headers"])
         content_type = headers.get(b"content-type", b"").decode("latin-1")
-        if media_type(content_type) == "multipart/form-data" or _declared_too_large(headers, self.max_body) \
-                or (self.auth is not None and not self.auth.permits(scope)):
+        if content_type != _FORM and media_type(content_type) == "multipart/form-data":
+            await self.app(scope, receive, send)  # answered by FastAPI's route
+            return
+        if _declared_too_large(headers, self.max_body) or (self.auth is not None and not self.auth.permits(scope)):
             await self.app(scope, receive, send)  # rare: answered (or refused) by the generic layers
             return
         token = current_session.set(sid) if sid is not None else None
@@ -120,7 +128,8 @@ class OrsFastPath:
             body = await _read_body(receive, self.max_body)
             if body is None:
                 return  # the client went away before its request was whole: nothing to answer
-            params = body_parameters(query_parameters(scope.get("query_string", b"")), content_type, body)
+            query = scope.get("query_string", b"")
+            params = body_parameters(query_parameters(query) if query else {}, content_type, body)
             status, payload, extra = await handler(params, headers, *args)
         except BodyTooLarge as fault:
             await refuse_too_large(send, fault)
@@ -135,15 +144,57 @@ class OrsFastPath:
             await self.on_internal_error(exc)(scope, receive, send)
             return
         content = _json(payload)
-        await send({"type": "http.response.start", "status": status, "headers": [
-            _JSON, (b"content-length", str(len(content)).encode()), *extra]})
-        await send({"type": "http.response.body", "body": content})
+        start = {"type": "http.response.start", "status": status, "headers": [
+            _JSON, (b"content-length", b"%d" % len(content)), *extra]}
+        cycle = getattr(send, "__self__", None)
+        if type(cycle) is not _UvicornCycle:
+            await send(start)
+            await send({"type": "http.response.body", "body": content})
+            return
+        # uvicorn writes the head and the body with a write (a system call) each: gathered here,
+        # they leave in one
+        transport = cycle.transport
+        cycle.transport = gathered = _OneWrite(transport)
+        try:
+            await send(start)
+            await send({"type": "http.response.body", "body": content})
+        finally:
+            cycle.transport = transport
+            gathered.flush()
 
     async def _fault(self, scope, receive, send, fault: RuntimeFault) -> None:
         handlers = self.fastapi_app.exception_handlers
         handler = next(handlers[cls] for cls in type(fault).__mro__ if cls in handlers)
         response = await handler(Request(scope, receive), fault)
         await response(scope, receive, send)
+
+
+class _OneWrite:
+    """Stands for a connection's transport while uvicorn writes one response: what it writes is
+    kept and goes out in one `write` when the response is whole (or before the connection closes)."""
+
+    __slots__ = ("transport", "parts")
+
+    def __init__(self, transport):
+        self.transport = transport
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.parts.append(data)
+
+    def flush(self) -> None:
+        if self.parts:
+            data = b"".join(self.parts)
+            self.parts.clear()
+            if not self.transport.is_closing():
+                self.transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self.transport, name)
 
 
 def _json(payload) -> bytes:
@@ -164,8 +215,16 @@ def _declared_too_large(headers: dict, limit: int) -> bool:
 async def _read_body(receive, limit: int) -> bytes | None:
     """The whole body, or None when the client disconnects first; BodyTooLarge as soon as more
     than `limit` bytes came (a chunked body declares no length)."""
-    chunks = []
-    size = 0
+    message = await receive()
+    if message["type"] != "http.request":
+        return None
+    body = message.get("body", b"")
+    if len(body) > limit:
+        raise too_large(limit)
+    if not message.get("more_body", False):
+        return body  # the whole body in one message: what a small request nearly always is
+    chunks = [body]
+    size = len(body)
     while True:
         message = await receive()
         if message["type"] != "http.request":

@@ -654,15 +654,28 @@ class EcmaScriptDatamodel(Datamodel):
         self._pending_config = list(state_ids)
 
     def snapshot(self) -> dict:
-        """The session's data as JSON-ready values. Raises ExecutionError when they cannot be
-        serialised (a cycle, a throwing getter or toJSON, out of memory): never a partial snapshot.
+        """The session's data as JSON-ready values (`snapshot_json` parsed: a fresh copy each time,
+        since callers may change what they get). Raises ExecutionError when they cannot be
+        serialised (a cycle, a throwing getter or toJSON, out of memory): never a partial snapshot."""
+        text = self.snapshot_json()
+        try:
+            snap = orjson.loads(text)
+        except orjson.JSONDecodeError:  # what orjson refuses (a lone surrogate): the standard parser takes it
+            snap = json.loads(text)
+        if not self.data_root:
+            del snap["data_root"]
+        return snap
 
-        When nothing ran in JS since the last snapshot (no evaluation, condition, assignment,
+    def snapshot_json(self) -> str:
+        """The session's data as the snapshot's JSON text, `{"variables": ..., "data_root": ...}`.
+
+        When nothing ran in JS since the last call (no evaluation, condition, assignment,
         script, declaration, pushed value or host call: every one of them passes through `_call`
         or `execute_script`, which mark the data changed), the data cannot have changed and the
-        last snapshot's JSON is reused: a macrostep that runs no expression costs no JS call here.
-        A getter's value is then the one it returned last time (a restore keeps values, never
-        getters, so a snapshot of a getter is already the value it had once)."""
+        last text is reused: a macrostep that runs no expression costs no JS call here, and a
+        flow log that read the data after a macrostep spares the snapshot of that state its own
+        call. A getter's value is then the one it returned last time (a restore keeps values,
+        never getters, so a snapshot of a getter is already the value it had once)."""
         # One call into JS, with a serializer compiled once per context. XML values stay
         # {"__xml__": text} here, as in snapshotted events: plain JSON for the store.
         text = self._last_snapshot
@@ -671,10 +684,7 @@ class EcmaScriptDatamodel(Datamodel):
             text = self._call(self._snapshot_js, "all", root)
             self._last_snapshot = text
             self._data_changed = False  # set last: the calls above pass through _call
-        snap = json.loads(text)  # a fresh copy each time: callers may change what they get
-        if not self.data_root:
-            del snap["data_root"]
-        return snap
+        return text
 
     def visible_json(self) -> str:
         """The variables as operators see them, as JSON text: the data root's items, then the
