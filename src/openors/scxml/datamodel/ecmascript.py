@@ -344,6 +344,20 @@ class EcmaScriptDatamodel(Datamodel):
                         self._after_user_code()
         return self._user_checked(fn, *args)
 
+    def _user_call(self, fn):
+        """`_user` for a function of no arguments (a condition, a fused assignment: nearly every
+        event runs one), with the common case first: no outbox to drain, far from the end of the
+        macrostep's budget."""
+        meter = self.meter
+        if meter is not None and self._drain is None and perf_counter() < meter.watch != _NO_MACROSTEP:
+            self._data_changed = True
+            _RUNNING[0] = meter
+            try:
+                return fn()
+            except qjs.JSException as exc:
+                raise self._js_error(exc, "") from None
+        return self._user(fn)
+
     def _user_checked(self, fn, *args):
         clamped = self._clamp_to_macrostep()
         try:
@@ -445,16 +459,7 @@ class EcmaScriptDatamodel(Datamodel):
                                                       expr)
         if not self._event_applied or self._pending_config is not None:
             self._sync()
-        meter = self.meter
-        if meter is not None and self._drain is None and perf_counter() < meter.watch != _NO_MACROSTEP:
-            # _user's fast path, inline (a condition runs for nearly every event)
-            self._data_changed = True
-            _RUNNING[0] = meter
-            try:
-                return fn()
-            except qjs.JSException as exc:
-                raise self._js_error(exc, "") from None
-        return self._user(fn)
+        return self._user_call(fn)
 
     def _value_fn(self, expr: str):
         fn = self._value_fns.get(expr)
@@ -549,17 +554,7 @@ class EcmaScriptDatamodel(Datamodel):
         if fused is not None:
             if not self._event_applied or self._pending_config is not None:
                 self._sync()
-            meter = self.meter
-            if meter is not None and self._drain is None and perf_counter() < meter.watch != _NO_MACROSTEP:
-                # _user's fast path, inline (as in evaluate_cond)
-                self._data_changed = True
-                _RUNNING[0] = meter
-                try:
-                    fused()
-                except qjs.JSException as exc:
-                    raise self._js_error(exc, "") from None
-                return
-            self._user(fused)
+            self._user_call(fused)
             return
         value = self.evaluate_js(expr)
         self._call(self._setter(location, strict=strict), value)
