@@ -37,13 +37,6 @@ def redis_server(tmp_path_factory):
         yield server
 
 
-@pytest.fixture
-def platform(tmp_path):
-    process = PlatformProcess(tmp_path / "platform.log").start()
-    yield process
-    process.stop()
-
-
 def owners(platform_url: str) -> dict[str, int]:
     from .services import client
 

@@ -5,11 +5,8 @@ two calls, and every session's `_genesys.ixn` view shows what the platform shows
 
 from __future__ import annotations
 
-import pytest
-
 from .services import (
     AgentWatch,
-    PlatformProcess,
     abandoned,
     interactions,
     live_sessions,
@@ -23,13 +20,6 @@ from .services import (
 )
 
 CALLS = 14
-
-
-@pytest.fixture
-def platform(tmp_path):
-    process = PlatformProcess(tmp_path / "platform.log").start()
-    yield process
-    process.stop()
 
 
 def test_calls_survive_kill_9_of_the_only_node_and_its_restart_on_the_same_store(tmp_path, platform):
