@@ -3,6 +3,7 @@ the per-evaluation deadline, per-session memory accounts and every JS value cros
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import pytest
@@ -243,3 +244,16 @@ def test_operators_see_the_data_roots_items_as_for_in_lists_them_then_the_global
     assert list(shown) == ["a", "inherited", "_data", "g"]
     assert shown["a"] == 1 and shown["inherited"] == "p" and shown["_data"] == {"a": 1}
     assert dm.snapshot()["variables"]["_x"] == "system"  # hidden from operators only
+
+
+@pytest.mark.parametrize(("data", "expression", "expected"), [
+    ({"n": 1, "s": "é\u2028", "l": [1, 2.5, None, True]}, "[_event.data.s, _event.data.l]", ["é\u2028", [1, 2.5, None, True]]),
+    ({1: "int key"}, "_event.data['1']", "int key"),
+    ({"big": 2**70}, "_event.data.big > 1e21", True),  # beyond 64 bits: still a number
+    ({"x": float("nan")}, "_event.data.x", None),  # not JSON: null, and the event still runs
+    ({"when": datetime.date(2026, 11, 28)}, "_event.data.when", "2026-11-28"),  # what JSON lacks: its text
+])
+def test_event_data_of_any_python_shape_reaches_js(data, expression, expected):
+    dm = datamodel("shapes")
+    dm.set_event(Event("go", "external", data))
+    assert dm.evaluate(expression) == expected
