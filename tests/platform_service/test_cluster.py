@@ -44,6 +44,14 @@ def owners(platform_url: str) -> dict[str, int]:
         return {n["node"]: n["owns"] for n in http.get("/ors/platform/nodes").json()["nodes"]}
 
 
+def stored_sessions(redis_url: str, node: str) -> int:
+    """How many sessions the Redis store says `node` owns (written there, so others can take them)."""
+    import redis
+
+    with redis.Redis.from_url(redis_url) as client:
+        return int(client.scard(f"openors:owned:{node}"))
+
+
 def connected(platform_url: str) -> set[str]:
     from .services import client
 
@@ -64,6 +72,9 @@ def test_killing_one_of_three_nodes_under_traffic_loses_no_call(tmp_path, redis_
             spread = wait_for(lambda: (o := owners(platform.url)) and sum(o.values()) >= 12 and o, timeout=10)
             assert all(spread.get(n, 0) >= 3 for n in "ABC"), f"new calls go to every node: {spread}"
             wait_for(lambda: len(live_sessions(nodes["B"].url)) >= 2, timeout=10)
+            # Only what B's store holds can be taken over: a session killed before its first
+            # snapshot is written is gone with B, and its call waits for the platform's grace.
+            wait_for(lambda: stored_sessions(redis_server.url, "B") >= 2, timeout=10)
             nodes["B"].kill()
             calls += place_calls(platform.url, 6, first=100)  # traffic goes on while B's sessions move
             time.sleep(BEAT * 3)
