@@ -6,11 +6,8 @@ Shutdown on SIGTERM/SIGINT: stop accepting connections, let requests in progress
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 import sys
-import threading
 
 import redis
 import uvicorn
@@ -28,6 +25,7 @@ from .config import ConfigError, ServerConfig, load_config
 from .contact_center import attach_contact_center, attach_modules
 from .logs import configure_logging
 from .remote_center import attach_remote_platform
+from .serving import QuietServer, served
 
 log = logging.getLogger("openors.server")
 
@@ -37,15 +35,6 @@ SETTLE_S = 10  # longest a request waits for this node's takeover pass before 50
 # default is 5 ms): the store's writer thread takes it back after each statement, and a durable
 # ack waits for its commit, so every such wait is latency.
 SWITCH_INTERVAL_S = 0.001
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: it re-raises the signal after serving, which would
-    end the process before the store is flushed. `serve()` owns the signals instead."""
-
-    @contextlib.contextmanager
-    def capture_signals(self):
-        yield
 
 
 def serve(config_path: str) -> int:
@@ -163,54 +152,26 @@ async def run_server(config: ServerConfig, ready: asyncio.Future | None = None,
         world = attach_modules(runtime)
     recovered = await runtime.recover()
     sock = bind_tcp(config.host, config.port)
-    port = sock.getsockname()[1]
     app = create_app(runtime, center, limits=config.limits, auth=config.auth, debugger=config.debugger)
     if world is not None:  # <session:start> without a contact center obeys limits.max_sessions too
         app.state.admission.guard_platform(world)
     if isinstance(store, RedisStore):
         _redirect_to_owner(app, runtime, store, keeper)
-    server = _Server(uvicorn.Config(app, log_config=None, access_log=False,
-                                    lifespan="off", timeout_graceful_shutdown=GRACE_S))
+    server = QuietServer(uvicorn.Config(app, log_config=None, access_log=False,
+                                        lifespan="off", timeout_graceful_shutdown=GRACE_S))
     app.state.closing = lambda: server.should_exit  # the console's live streams end with the server
-    loop = asyncio.get_running_loop()
-
-    def on_signal(signum: int) -> None:
-        log.info("signal received, shutting down", extra={"signal": signal.Signals(signum).name})
-        if server.should_exit:
-            server.force_exit = True
-        server.should_exit = True
-
-    signals = threading.current_thread() is threading.main_thread()
-    if signals:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, on_signal, signum)
-    if stop is not None:
-        async def stop_when_asked() -> None:
-            await stop.wait()
-            server.should_exit = True
-
-        stopper = loop.create_task(stop_when_asked())
-    host = f"[{config.host}]" if ":" in config.host else config.host
-    url = f"http://{host}:{port}"
-    serving = loop.create_task(server.serve(sockets=[sock]))
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.01)
-    if server.started:
-        if isinstance(store, RedisStore):  # published with the heartbeat, for peers' redirects
-            store.url = config.store_advertise_url or url
-            await asyncio.to_thread(store.heartbeat)
-        log.info("listening", extra={"url": url, "port": port, "recovered": recovered,
-                                     "store": _describe_store(config)})
-        if ready is not None and not ready.done():
-            ready.set_result(url)
     try:
-        await serving
+        async with served(server, sock, config.host, stop) as serving:
+            if serving.started:
+                if isinstance(store, RedisStore):  # published with the heartbeat, for peers' redirects
+                    store.url = config.store_advertise_url or serving.url
+                    await asyncio.to_thread(store.heartbeat)
+                log.info("listening", extra={"url": serving.url, "port": serving.port, "recovered": recovered,
+                                             "store": _describe_store(config)})
+                if ready is not None and not ready.done():
+                    ready.set_result(serving.url)
+            await serving.task
     finally:
-        if signals:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(signum)
-        if stop is not None:
-            stopper.cancel()
         if keeper is not None:
             await keeper.stop()
         await runtime.stop()

@@ -11,9 +11,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
-import signal
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ from .center_metrics import ContactCenterGauges
 from .contact_center import agent_views, interaction_views, keep_recent
 from .logs import configure_logging
 from .platform_routes import add_platform_routes
+from .serving import QuietServer, served
 
 log = logging.getLogger("openors.platform.service")
 
@@ -299,51 +298,23 @@ def _as_set(values: list[str] | None) -> set[str] | None:
     return None if values is None else set(values)
 
 
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self):
-        yield
-
-
 async def run_platform(options: PlatformOptions, ready: asyncio.Future | None = None,
                        stop: asyncio.Event | None = None) -> int:
     center = build_center(options)
     app = create_platform_app(center, options.token)
     sock = bind_tcp(options.host, options.port)
-    port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
-                                    ws_max_size=p.MAX_FRAME_BYTES, ws_ping_interval=None,
-                                    ws_per_message_deflate=False,  # small frames on a LAN: CPU, no gain
-                                    timeout_graceful_shutdown=2))
-    loop = asyncio.get_running_loop()
-    signals = threading.current_thread() is threading.main_thread()
-    if signals:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, lambda: setattr(server, "should_exit", True))
-    if stop is not None:
-        loop.create_task(_stop_when(stop, server))
-    serving = loop.create_task(server.serve(sockets=[sock]))
-    while not server.started and not serving.done():
-        await asyncio.sleep(0.01)
-    host = f"[{options.host}]" if ":" in options.host else options.host
-    url = f"http://{host}:{port}"
-    if server.started:
-        log.info("listening", extra={"url": url, "port": port, "epoch": center.hub.epoch,
-                                     "protocol": p.PROTOCOL})
-        if ready is not None and not ready.done():
-            ready.set_result(url)
-    try:
-        await serving
-    finally:
-        if signals:
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.remove_signal_handler(signum)
+    server = QuietServer(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
+                                        ws_max_size=p.MAX_FRAME_BYTES, ws_ping_interval=None,
+                                        ws_per_message_deflate=False,  # small frames on a LAN: CPU, no gain
+                                        timeout_graceful_shutdown=2))
+    async with served(server, sock, options.host, stop) as serving:
+        if serving.started:
+            log.info("listening", extra={"url": serving.url, "port": serving.port, "epoch": center.hub.epoch,
+                                         "protocol": p.PROTOCOL})
+            if ready is not None and not ready.done():
+                ready.set_result(serving.url)
+        await serving.task
     return 0
-
-
-async def _stop_when(stop: asyncio.Event, server: uvicorn.Server) -> None:
-    await stop.wait()
-    server.should_exit = True
 
 
 def platform_main(options: PlatformOptions, log_level: str = "INFO") -> int:
