@@ -192,6 +192,27 @@ def test_system_variables_stay_read_only_and_in_follows_the_configuration():
     assert not dm.evaluate_cond("In('a')")
 
 
+def test_every_event_is_a_fresh_frozen_object_that_a_kept_reference_does_not_see_change():
+    # after the first event, _event objects are made from a kept shape: each must still be its own
+    # object, frozen, with its own fields
+    dm = datamodel("events")
+    dm.set_event(Event("first", "external", {"n": 1}, sendid="s1"))
+    dm.execute_script("var kept = _event;")
+    for name in ("second", "third"):
+        dm.set_event(Event(name, "external", {"n": 2}))
+    assert dm.evaluate("[kept.name, kept.sendid, kept.data.n]") == ["first", "s1", 1]
+    assert dm.evaluate("[_event.name, _event.sendid, _event.data.n]") == ["third", None, 2]
+    assert dm.evaluate("kept !== _event && Object.isFrozen(_event) && Object.isFrozen(kept)") is True
+    assert dm.evaluate("Object.keys(_event)") == ["name", "type", "sendid", "origin", "origintype",
+                                                  "invokeid", "data", "raw"]
+    dm.execute_script("_event.name = 'changed'; _event.extra = 1; delete _event.type;")  # sloppy: ignored
+    assert dm.evaluate("[_event.name, _event.extra, _event.type]") == ["third", None, "external"]
+    with pytest.raises(ExecutionError):
+        dm.execute_script("'use strict'; _event.name = 'changed';")
+    assert dm.evaluate("JSON.stringify(_event)") == \
+        '{"name":"third","type":"external","data":{"n":2}}'
+
+
 def test_event_data_and_snapshots_ignore_a_documents_replaced_json_and_array_builtins():
     # the host's side runs on the engine's own JSON and Array.isArray, which no document can replace
     dm = datamodel("hostile")

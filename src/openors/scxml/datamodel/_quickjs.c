@@ -296,6 +296,7 @@ typedef struct {
     /* What the SCXML host pushed in (install_host), read by the system variables and In(). Kept
        here rather than in JS closures: a context then holds no function of ours but five C ones. */
     JSValue event;         /* _event: the current event, frozen; undefined before the first */
+    void *event_shape;     /* the shape _event objects are made from (openors_new_frozen_record) */
     JSValue system[3];     /* _sessionid, _name, _ioprocessors */
     JSAtom *active;        /* the ids of the active states, in the order the host gave them */
     uint32_t n_active;
@@ -306,6 +307,8 @@ typedef struct {
 int openors_is_array(JSContext *ctx, JSValueConst value);
 JSValue openors_json_parse(JSContext *ctx, JSValueConst text, JSValueConst reviver);
 int openors_set_property(JSContext *ctx, JSValueConst obj, JSAtom prop, JSValue val, int strict);
+JSValue openors_new_frozen_record(JSContext *ctx, void **shape, const char *const *names, JSValue *values, int n);
+void openors_release_shape(JSRuntime *rt, void **shape);
 /* RegExp on first use (_quickjs_engine.c) */
 extern unsigned long openors_regexp_literals;
 int openors_defer_regexp(JSContext *ctx, int (*installer)(JSContext *ctx));
@@ -693,6 +696,7 @@ static int Context_init(ContextObject *self, PyObject *args, PyObject *kwds)
     self->ctx = ctx;
     self->time_limit = 0;
     self->event = JS_UNDEFINED;
+    self->event_shape = NULL;
     for (int i = 0; i < 3; i++)
         self->system[i] = JS_UNDEFINED;
     self->active = NULL;
@@ -718,6 +722,7 @@ static void context_close(ContextObject *self)
         current = self->account;
         JS_FreeValue(self->ctx, self->event);
         self->event = JS_UNDEFINED;
+        openors_release_shape(JS_GetRuntime(self->ctx), &self->event_shape);
         for (int i = 0; i < 3; i++) {
             JS_FreeValue(self->ctx, self->system[i]);
             self->system[i] = JS_UNDEFINED;
@@ -1206,24 +1211,28 @@ static PyObject *Context_set_event(ContextObject *self, PyObject *args)
     if (enter(self, &e) < 0)
         return NULL;
     JSContext *ctx = self->ctx;
-    JSValue ev = JS_NewObject(ctx);
-    int failed = JS_IsException(ev);
-    for (int i = 0; i < 8 && !failed; i++) {
+    JSValue values[8];
+    int made = 0;
+    for (; made < 8; made++) {
         JSValue v;
-        if (f[i] == Py_None && i >= 2)
+        if (f[made] == Py_None && made >= 2)
             v = JS_UNDEFINED;
-        else if (i == 6)
-            v = parse_json(self, f[i], reviver);
+        else if (made == 6)
+            v = parse_json(self, f[made], reviver);
         else
-            v = to_js(self, f[i]);
-        failed = JS_IsException(v) || JS_DefinePropertyValueStr(ctx, ev, keys[i], v, JS_PROP_C_W_E) < 0;
+            v = to_js(self, f[made]);
+        if (JS_IsException(v))
+            break;
+        values[made] = v;
     }
-    if (!failed)
-        failed = JS_FreezeObject(ctx, ev) < 0;
-    if (failed) {
-        JS_FreeValue(ctx, ev);
+    if (made < 8) {
+        for (int i = 0; i < made; i++)
+            JS_FreeValue(ctx, values[i]);
         return host_result(self, JS_EXCEPTION, &e);
     }
+    JSValue ev = openors_new_frozen_record(ctx, &self->event_shape, keys, values, 8);
+    if (JS_IsException(ev))
+        return host_result(self, JS_EXCEPTION, &e);
     JS_FreeValue(ctx, self->event);
     self->event = ev;
     return host_result(self, JS_UNDEFINED, &e);

@@ -24,6 +24,61 @@ JSValue openors_json_parse(JSContext *ctx, JSValueConst text, JSValueConst reviv
     return js_json_parse(ctx, JS_UNDEFINED, JS_IsUndefined(reviver) ? 1 : 2, argv);
 }
 
+/* A frozen plain object with the `n` enumerable fields `names`, holding `values` (taken in every
+   case). The first one a context makes is built field by field; its shape (shared by the engine
+   with every object of the same fields) is then kept in `*shape`, and the next ones are made from
+   it at once: no name, shape or property lookup per field, no copy of the shape to freeze it. The
+   fields are made read-only and fixed as they are defined and the object not extensible, which is
+   what freezing it would leave. The caller releases `*shape` with openors_release_shape. */
+JSValue openors_new_frozen_record(JSContext *ctx, void **shape, const char *const *names,
+                                  JSValue *values, int n)
+{
+    JSShape *sh = *shape;
+    if (sh && sh->prop_count == n && sh->proto == JS_VALUE_GET_OBJ(ctx->class_proto[JS_CLASS_OBJECT])) {
+        JSProperty props[16];
+        if (n > 16)
+            goto slow;
+        for (int i = 0; i < n; i++)
+            props[i].u.value = values[i];
+        JSValue obj = JS_NewObjectFromShape(ctx, js_dup_shape(sh), JS_CLASS_OBJECT, props);
+        if (!JS_IsException(obj))
+            JS_VALUE_GET_OBJ(obj)->extensible = false;
+        return obj;  /* on failure the engine freed the values */
+    }
+slow:;
+    JSValue obj = JS_NewObject(ctx);
+    int i = 0;
+    if (!JS_IsException(obj)) {
+        for (; i < n; i++) {
+            if (JS_DefinePropertyValueStr(ctx, obj, names[i], values[i], JS_PROP_ENUMERABLE) < 0) {
+                i++;
+                goto failed;
+            }
+        }
+        if (JS_PreventExtensions(ctx, obj) < 0)
+            goto failed;
+        JSShape *made = JS_VALUE_GET_OBJ(obj)->shape;
+        if (made->is_hashed && made != sh) {
+            if (sh)
+                js_free_shape(ctx->rt, sh);
+            *shape = js_dup_shape(made);
+        }
+        return obj;
+    }
+failed:
+    for (; i < n; i++)
+        JS_FreeValue(ctx, values[i]);
+    JS_FreeValue(ctx, obj);
+    return JS_EXCEPTION;
+}
+
+void openors_release_shape(JSRuntime *rt, void **shape)
+{
+    if (*shape)
+        js_free_shape(rt, *shape);
+    *shape = NULL;
+}
+
 /* `obj[prop] = val` as an assignment in strict code (a failure throws) or in sloppy code (a
    read-only property is silently left alone); takes ownership of val. */
 int openors_set_property(JSContext *ctx, JSValueConst obj, JSAtom prop, JSValue val, int strict)
