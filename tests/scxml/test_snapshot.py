@@ -199,3 +199,22 @@ def test_globals_a_script_makes_are_in_the_snapshot_even_after_it_deleted_a_buil
     assert dm.snapshot()["variables"] == {"before": 1, "after": 2}
     dm.execute_script("globalThis[7] = 'seven';")  # integer-like names come before every other
     assert dm.snapshot()["variables"] == {"7": "seven", "before": 1, "after": 2}
+
+
+def test_the_snapshot_writes_each_global_as_json_stringify_would_and_survives_a_getter_that_adds_globals():
+    dm = _datamodel()
+    dm.execute_script(
+        "var keyed = {toJSON: function (key) { return 'saved as ' + key; }};"
+        "var nothing = {toJSON: function () { return undefined; }};"  # no JSON form: left out
+        "var unset; var fn = function () {}; var __hidden = 1; var text = 'a\"b\\n';"
+        "Object.prototype.toJSON = undefined;"
+        "Object.defineProperty(globalThis, 'grows', {enumerable: true, configurable: true, get: function () {"
+        " for (var i = 0; i < 50; i++) globalThis['made' + i] = i; return 'grown'; }});")
+    variables = dm.snapshot()["variables"]
+    assert variables["keyed"] == "saved as keyed"
+    assert "nothing" not in variables and "fn" not in variables and "__hidden" not in variables
+    assert variables["unset"] == {"__undefined__": True}
+    assert variables["text"] == 'a"b\n'
+    assert variables["grows"] == "grown"
+    dm.execute_script("var later = 1;")
+    assert dm.snapshot()["variables"]["made49"] == 49  # made by the getter during the last one

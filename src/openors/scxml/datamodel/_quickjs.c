@@ -307,6 +307,7 @@ typedef struct {
 int openors_is_array(JSContext *ctx, JSValueConst value);
 JSValue openors_json_parse(JSContext *ctx, JSValueConst text, JSValueConst reviver);
 int openors_set_property(JSContext *ctx, JSValueConst obj, JSAtom prop, JSValue val, int strict);
+JSValue openors_snapshot_json(JSContext *ctx, JSValueConst root, int (*skip)(void *, JSAtom), void *opaque);
 JSValue openors_new_frozen_record(JSContext *ctx, void **shape, const char *const *names, JSValue *values, int n);
 void openors_release_shape(JSRuntime *rt, void **shape);
 /* RegExp on first use (_quickjs_engine.c) */
@@ -904,7 +905,10 @@ static PyObject *Context_take_out_of_memory(ContextObject *self, PyObject *unuse
 typedef struct Baseline {
     JSAtom *atoms;
     uint32_t len;
+    uint8_t *bits;   /* one bit per atom below n_bits: the membership test a snapshot makes per global */
+    uint32_t n_bits;
 } Baseline;
+#define MAX_BASELINE_BITS (1u << 20)  /* atoms above (rare: made after many names) are searched */
 static Baseline *baselines;
 static int n_baselines, baselines_cap;
 
@@ -947,8 +951,19 @@ static PyObject *Context_register_baseline(ContextObject *self, PyObject *unused
             for (uint32_t i = 0; i < len; i++)
                 atoms[i] = JS_DupAtom(self->ctx, tab[i].atom);
             qsort(atoms, len, sizeof(JSAtom), atom_order);
+            uint32_t n_bits = 0;
+            for (uint32_t i = 0; i < len; i++)
+                if (atoms[i] < MAX_BASELINE_BITS && atoms[i] + 1 > n_bits)
+                    n_bits = atoms[i] + 1;
+            uint8_t *bits = calloc(n_bits / 8 + 1, 1);
+            if (bits)
+                for (uint32_t i = 0; i < len; i++)
+                    if (atoms[i] < n_bits)
+                        bits[atoms[i] >> 3] |= (uint8_t)(1u << (atoms[i] & 7));
             baselines[n_baselines].atoms = atoms;
             baselines[n_baselines].len = len;
+            baselines[n_baselines].bits = bits;
+            baselines[n_baselines].n_bits = bits ? n_bits : 0;
             out = PyLong_FromLong(n_baselines++);
         } else {
             PyErr_NoMemory();
@@ -979,8 +994,17 @@ static PyObject *Context_set_baseline(ContextObject *self, PyObject *arg)
 
 static int in_baseline(int baseline, JSAtom atom)
 {
-    return baseline >= 0 &&
-           bsearch(&atom, baselines[baseline].atoms, baselines[baseline].len, sizeof(JSAtom), atom_order) != NULL;
+    if (baseline < 0)
+        return 0;
+    const Baseline *b = &baselines[baseline];
+    if (atom < b->n_bits)
+        return (b->bits[atom >> 3] >> (atom & 7)) & 1;
+    return bsearch(&atom, b->atoms, b->len, sizeof(JSAtom), atom_order) != NULL;
+}
+
+static int outside_snapshot(void *opaque, JSAtom atom)
+{
+    return in_baseline(((ContextObject *)opaque)->baseline, atom);
 }
 
 /* ------------------------------------------------------------------ the SCXML host */
@@ -1436,15 +1460,15 @@ static PyObject *Context_snapshot(ContextObject *self, PyObject *args)
     JSValue root = to_js(self, root_o);
     if (JS_IsException(root))
         return host_result(self, root, &e);
-    JSValue globals = user_globals(self, visible);
-    JSValue top = JS_IsException(globals) ? JS_EXCEPTION : visible ? JS_NewObjectProto(ctx, JS_NULL) : JS_NewObject(ctx);
-    int failed = JS_IsException(top);
-    if (!failed && visible) {
-        failed = (JS_IsObject(root) && copy_for_in(ctx, top, root) < 0) || copy_for_in(ctx, top, globals) < 0;
-    } else if (!failed) {
-        failed = JS_DefinePropertyValueStr(ctx, top, "variables", JS_DupValue(ctx, globals), JS_PROP_C_W_E) < 0 ||
-                 JS_DefinePropertyValueStr(ctx, top, "data_root", JS_DupValue(ctx, root), JS_PROP_C_W_E) < 0;
+    if (!visible) {  /* written in one pass, nothing made (the snapshot of every macrostep) */
+        JSValue r = openors_snapshot_json(ctx, root, outside_snapshot, self);
+        JS_FreeValue(ctx, root);
+        return host_result(self, r, &e);
     }
+    JSValue globals = user_globals(self, visible);
+    JSValue top = JS_IsException(globals) ? JS_EXCEPTION : JS_NewObjectProto(ctx, JS_NULL);
+    int failed = JS_IsException(top) ||
+                 (JS_IsObject(root) && copy_for_in(ctx, top, root) < 0) || copy_for_in(ctx, top, globals) < 0;
     JSValue r = failed ? JS_EXCEPTION : JS_JSONStringify(ctx, top, JS_UNDEFINED, JS_UNDEFINED);
     JS_FreeValue(ctx, top);
     JS_FreeValue(ctx, globals);

@@ -79,6 +79,119 @@ void openors_release_shape(JSRuntime *rt, void **shape)
     *shape = NULL;
 }
 
+/* One member `"key":value` of an object being written by JSON.stringify, into `jsc`: the value's
+   toJSON is called with its key, as JSON.stringify calls it; nothing is written when the value
+   has no JSON form (undefined, a function, a symbol). `val` is taken. 1: written, 0: nothing, -1:
+   an exception. */
+static int snapshot_member(JSContext *ctx, JSONStringifyContext *jsc, JSValueConst holder,
+                           JSAtom atom, JSValue val, bool first)
+{
+    JSValue key = JS_AtomToString(ctx, atom);
+    if (JS_IsException(key)) {
+        JS_FreeValue(ctx, val);
+        return -1;
+    }
+    val = js_json_check(ctx, jsc, holder, val, key);
+    if (JS_IsException(val) || JS_IsUndefined(val)) {
+        JS_FreeValue(ctx, key);
+        return JS_IsException(val) ? -1 : 0;
+    }
+    JSValue quoted = JS_ToQuotedStringFree(ctx, key);
+    if (JS_IsException(quoted) || (!first && string_buffer_putc8(jsc->b, ',')) ||
+        string_buffer_concat_value_free(jsc->b, quoted) || string_buffer_putc8(jsc->b, ':')) {
+        JS_FreeValue(ctx, val);
+        return -1;
+    }
+    return js_json_to_str(ctx, jsc, holder, val, jsc->empty) ? -1 : 1;
+}
+
+/* The session's data as the snapshot's JSON text, `{"variables":{...},"data_root":root}`, written
+   in one pass as JSON.stringify would write those two objects, without making them. The variables
+   are the global object's own string-keyed properties that `skip` (the baseline) does not leave
+   out, whose names do not start with "__" and whose values are not functions, in the order they
+   were defined; an undefined one is written {"__undefined__":true} (JSON has no undefined). */
+JSValue openors_snapshot_json(JSContext *ctx, JSValueConst root, int (*skip)(void *, JSAtom), void *opaque)
+{
+    JSRuntime *rt = ctx->rt;
+    StringBuffer b;
+    JSONStringifyContext jsc = {.replacer_func = JS_UNDEFINED, .stack = JS_UNDEFINED,
+                                .property_list = JS_UNDEFINED, .gap = JS_UNDEFINED, .b = &b};
+    JSValue global = JS_GetGlobalObject(ctx);
+    JSAtom *names = NULL;
+    uint32_t n = 0;
+    JSValue ret = JS_EXCEPTION;
+    jsc.empty = js_empty_string(rt);
+    string_buffer_init(ctx, &b, 64);
+    jsc.gap = js_dup(jsc.empty);
+    jsc.stack = JS_NewArray(ctx);
+    if (JS_IsException(jsc.stack))
+        goto done;
+    {   /* the names first: reading a value may run a getter, which may change the global object */
+        JSShape *sh = JS_VALUE_GET_OBJ(global)->shape;
+        JSShapeProperty *prs = get_shape_prop(sh);
+        names = js_malloc(ctx, sizeof(JSAtom) * (sh->prop_count ? sh->prop_count : 1));
+        if (!names)
+            goto done;
+        for (uint32_t i = 0; i < sh->prop_count; i++, prs++) {
+            JSAtom atom = prs->atom;
+            if (atom == JS_ATOM_NULL || JS_AtomGetKind(ctx, atom) != JS_ATOM_KIND_STRING || skip(opaque, atom))
+                continue;
+            if (!__JS_AtomIsTaggedInt(atom)) {
+                JSString *str = rt->atom_array[atom];
+                if (str->len >= 2 && string_get(str, 0) == '_' && string_get(str, 1) == '_')
+                    continue;
+            }
+            names[n++] = JS_DupAtom(ctx, atom);
+        }
+    }
+    if (string_buffer_puts8(&b, "{\"variables\":{"))
+        goto done;
+    bool first = true;
+    for (uint32_t i = 0; i < n; i++) {
+        JSValue v = JS_GetProperty(ctx, global, names[i]);
+        if (JS_IsException(v))
+            goto done;
+        if (JS_IsFunction(ctx, v)) {
+            JS_FreeValue(ctx, v);
+            continue;
+        }
+        if (JS_IsUndefined(v)) {
+            JSValue key = JS_AtomToString(ctx, names[i]);
+            JSValue quoted = JS_IsException(key) ? JS_EXCEPTION : JS_ToQuotedStringFree(ctx, key);
+            if (JS_IsException(quoted) || (!first && string_buffer_putc8(&b, ',')) ||
+                string_buffer_concat_value_free(&b, quoted) || string_buffer_puts8(&b, ":{\"__undefined__\":true}"))
+                goto done;
+            first = false;
+            continue;
+        }
+        int r = snapshot_member(ctx, &jsc, global, names[i], v, first);
+        if (r < 0)
+            goto done;
+        first = first && r == 0;
+    }
+    if (string_buffer_putc8(&b, '}'))
+        goto done;
+    {
+        JSAtom key = JS_NewAtom(ctx, "data_root");
+        int r = key == JS_ATOM_NULL ? -1 : snapshot_member(ctx, &jsc, global, key, js_dup(root), false);
+        JS_FreeAtom(ctx, key);
+        if (r < 0 || string_buffer_putc8(&b, '}'))
+            goto done;
+    }
+    ret = string_buffer_end(&b);
+done:
+    if (JS_IsException(ret))
+        string_buffer_free(&b);
+    for (uint32_t i = 0; i < n; i++)
+        JS_FreeAtom(ctx, names[i]);
+    js_free(ctx, names);
+    JS_FreeValue(ctx, global);
+    JS_FreeValue(ctx, jsc.empty);
+    JS_FreeValue(ctx, jsc.gap);
+    JS_FreeValue(ctx, jsc.stack);
+    return ret;
+}
+
 /* `obj[prop] = val` as an assignment in strict code (a failure throws) or in sloppy code (a
    read-only property is silently left alone); takes ownership of val. */
 int openors_set_property(JSContext *ctx, JSValueConst obj, JSAtom prop, JSValue val, int strict)
