@@ -198,3 +198,29 @@ def test_metrics_count_events_and_entered_states_and_time_each_state(tmp_path):
     assert float(lines['ors_scxml_event_queuing_time_seconds_bucket{le="+Inf"}']) == 3
     assert float(lines["ors_scxml_event_queuing_time_seconds_count"]) == 3
     assert float(lines['ors_state_time_seconds_count{state="idle"}']) == 1
+
+
+def test_events_taken_at_once_by_idle_sessions_are_counted_and_an_ending_one_leaves_nothing_behind(tmp_path):
+    # after a few light macrosteps a session is trusted: an event for it, idle, runs in the request
+    # itself instead of waiting for the dispatcher; it must count, persist and end like any other
+    from prometheus_client import generate_latest
+
+    async def main():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        try:
+            sid = await rt.start_session(CHART)
+            for _ in range(6):
+                await rt.send_event(sid, "tick")
+            assert data(rt, sid)["ticks"] == 6
+            stored = json.loads(rt.store.load(sid).snapshot)  # acknowledged, so committed
+            assert stored["interpreter"]["datamodel"]["variables"]["ticks"] == 6
+            await rt.send_event(sid, "quit")
+            assert rt.store.load(sid) is None  # its end was committed before the answer
+            assert sid not in rt.evictor.last_active and rt.counts["live"] == 0
+            return generate_latest(rt.metrics.registry).decode()
+        finally:
+            await rt.stop()
+
+    lines = dict(line.rsplit(" ", 1) for line in run(main()).splitlines() if not line.startswith("#"))
+    assert float(lines["ors_scxml_events_total"]) == 7
+    assert float(lines["ors_scxml_event_queuing_time_seconds_count"]) == 7

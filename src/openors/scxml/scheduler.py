@@ -102,21 +102,35 @@ class Scheduler:
         so no event ledger: see run_ready). A short way for the common case: nothing else is
         queued, held or reserved and no macrostep runs, so the event's macrostep runs right away
         (what run_ready would do first) and run_ready only runs for what that macrostep queued."""
-        if (self.dispatching or self.ready or self.ready_probation or self.hold is not None
-                or session.external_queue or self._on_event_queued
-                or (self._reserved and session.id in self._reserved) or not session.interpreter.running):
+        if self.ready or self.ready_probation or self._on_event_queued or not self.run_at_once(session, event):
             self.deliver(session, event)
             if not self.dispatching:
                 self.run_ready()
             return
+        if self.ready or self.ready_probation:
+            self.run_ready()
+
+    def run_at_once(self, session: Session, event: Event) -> bool:
+        """Run the macrostep of an event handed in from outside the sessions (no origin) now, when
+        that is what the dispatcher would do with it next anyway: no macrostep is running, the
+        session is running, trusted (not on probation), holds no queued or reserved event, and is
+        not held (a debugger's breakpoint). Returns False, having done nothing, otherwise: the
+        caller then delivers the event. Events queued meanwhile for other sessions wait for the
+        next run_ready."""
+        if (self.dispatching or session.external_queue or not session.interpreter.running
+                or session.light_streak < self.budgets.trusted_after
+                or (self._reserved and session.id in self._reserved)
+                or (self.hold is not None and self.hold(session, event))):
+            return False
         self.dispatching = True
         try:
             self.run_macrostep(session, session.interpreter.process_external_event, event)
             self.host.macrostep_done(session)
         finally:
             self.dispatching = False
-        if self.ready or self.ready_probation:
-            self.run_ready()
+        if (self.ready or self.ready_probation) and self.wakeup is not None:
+            self.wakeup.set()
+        return True
 
     def mark_ready(self, session: Session) -> None:
         if not session.queued:
