@@ -355,12 +355,12 @@ class Runtime:
         event = Event(name, "external", data)
         # An idle, trusted session takes it now, in this request, as the dispatcher would next:
         # no queue, no wake-up, no turn of the loop in between
+        # (its macrostep_done then marked it dirty and touched it, or queued its delete)
         if self.host.scheduler.run_at_once(session, event):
             self.metrics.events_processed.inc()
             self.metrics.event_queuing_time.observe(0.0)
         else:
             self.host.deliver(session, event)
-        if not session.is_done:  # (an event taken at once may have ended it: its delete is queued)
             self.evictor.touch(session.id)
             if self._persistent(session):
                 self.writer.mark_dirty(session.id)

@@ -26,6 +26,7 @@ class UnsupportedBody(RuntimeFault):
 
 MAX_JSON_DEPTH = 64
 MAX_FORM_FIELDS = 1000  # as many as Starlette's form parser takes
+_FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def _no_constant(name: str):
@@ -106,6 +107,9 @@ def _form(body: bytes) -> list[tuple[str, str]]:
 def body_parameters(params: dict, content_type: str, body: bytes) -> dict:
     """`params` (from the query string) with those of a JSON or url-encoded body added."""
     if not body.strip():
+        return params
+    if content_type == _FORM_TYPE:  # what nearly every ORS client sends, as it is
+        params.update(_collect(_form(body)))
         return params
     kind = media_type(content_type)
     if kind == "application/json" or kind.endswith("+json"):
