@@ -69,3 +69,27 @@ def test_the_log_reaches_the_database_file_on_the_stores_own_thread_not_in_a_com
         time.sleep(0.05)
     store.close()
     assert sum(1 for _ in SqliteStore(tmp_path / "s.db").load_all()) == 2000
+
+
+def test_the_stores_own_thread_starts_the_log_over_once_it_is_all_in_the_database(tmp_path):
+    # Starting the log over syncs its header: the store's thread does that write itself, so a
+    # batch committed on the event loop appends to a log already started over
+    import sqlite3
+    import time
+
+    store = SqliteStore(tmp_path / "s.db")
+    for batch in range(20):
+        store.write_batch([row(f"s{batch}-{i}", "x" * 1400) for i in range(20)], [])
+    probe = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+    deadline = time.monotonic() + 10
+    while True:
+        marked = probe.execute("SELECT count(*) FROM wal_restarts").fetchone()[0]
+        _, pages, _ = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if marked and pages <= 4:  # the restart row's own pages (and their checkpoint), not 200+
+            break
+        assert time.monotonic() < deadline, f"the log was not started over ({pages} pages in it)"
+        time.sleep(0.05)
+    probe.close()
+    store.write_batch_now([row("after", "{}")], [])
+    assert store.load("after") is not None
+    store.close()

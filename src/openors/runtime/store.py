@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checkpointer import FALLBACK_PAGES, WalCheckpointer
+from .checkpointer import FALLBACK_PAGES, RESTART_TABLE, WalCheckpointer
 
 
 class StoreDamaged(Exception):
@@ -146,6 +146,7 @@ class SqliteStore(Store):
             # checkpoints run on their own thread (checkpointer.py), not in a commit someone waits for
             self._writer.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")
             self._writer.execute(_SCHEMA)
+            self._writer.execute(f"CREATE TABLE IF NOT EXISTS {RESTART_TABLE} (id INTEGER PRIMARY KEY, at REAL)")
             self._writer.commit()
             self._reader = self._connect()
         except sqlite3.DatabaseError as exc:
