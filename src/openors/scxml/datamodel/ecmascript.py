@@ -661,6 +661,11 @@ class EcmaScriptDatamodel(Datamodel):
             del snap["data_root"]
         return snap
 
+    def snapshot_embedded(self) -> orjson.Fragment:
+        """`snapshot_json` as it is, for orjson to embed (`{"data_root": null}` when there is no
+        data root: restore takes that as none)."""
+        return orjson.Fragment(self.snapshot_json())
+
     def snapshot_json(self) -> str:
         """The session's data as the snapshot's JSON text, `{"variables": ..., "data_root": ...}`.
 
