@@ -90,6 +90,9 @@ class InflightRequests:
     def save(self, session: Session) -> dict[str, list[dict]] | None:
         """The open requests of a top-level session and of its invoked children, by session id;
         None when there are none (the snapshot then carries nothing)."""
+        records = self.by_session.get(session.id)
+        if not session.children:  # the usual session: no tree to walk
+            return {session.id: [dict(r) for r in records.values()]} if records else None
         out: dict[str, list[dict]] = {}
         stack = [session]
         while stack:

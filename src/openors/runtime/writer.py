@@ -56,10 +56,11 @@ _HASHES_KEPT = 256  # documents whose hash is remembered (documents are few; rel
 class SnapshotWriter:
     def __init__(self, store: Store, find_session: Callable[[str], Session | None], metrics: Metrics, *,
                  interval: float = 0.05, batch_size: int = 500,
-                 snapshot: Callable[[Session], dict] = Session.snapshot):
+                 snapshot: Callable[[Session, bool], dict] = Session.snapshot):
         self.store = store
         self.find_session = find_session  # a live top-level session by id (never restores)
-        self.snapshot = snapshot  # the session's snapshot as data (the host's, with its parts)
+        # the session's snapshot as data (the host's, with its parts); its flag: embed_json
+        self.snapshot = snapshot
         self.metrics = metrics
         self.interval = interval
         self.batch_size = batch_size
@@ -229,17 +230,29 @@ class SnapshotWriter:
         return rows, failed
 
     def _snapshot_text(self, session: Session) -> str:
-        snap = self.snapshot(session)
+        """The session's snapshot as the store keeps it, encoded once: the datamodel's JSON text
+        goes in as it is (embed_json), not parsed into data to be encoded again."""
+        snap = self._stored_snapshot(session, True)
+        try:
+            return orjson.dumps(snap, default=str).decode()
+        except TypeError:
+            pass
+        try:  # keys that are not strings (event data from Python): orjson's slower option takes them
+            return orjson.dumps(snap, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:
+            # an integer beyond 64 bits, or text orjson refuses (a lone surrogate): the standard
+            # encoder takes them, from the snapshot as plain data (it cannot embed JSON text)
+            return json.dumps(self._stored_snapshot(session, False), separators=(",", ":"), default=str)
+
+    def _stored_snapshot(self, session: Session, embed_json: bool) -> dict:
+        snap = self.snapshot(session, embed_json)
         document = session.document
         if document.url is not None:  # reloaded from its URL on restore: its hash is enough
             snap["document_text"] = None
             digest = document.source_sha256 or self._document_hash(document)
             if digest is not None:
                 snap["document_sha256"] = digest
-        try:
-            return orjson.dumps(snap, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-        except TypeError:  # an integer beyond 64 bits: the standard encoder takes it
-            return json.dumps(snap, separators=(",", ":"), default=str)
+        return snap
 
     def _document_hash(self, document) -> str | None:
         """For documents compiled elsewhere than the runtime's cache, from the text they keep."""

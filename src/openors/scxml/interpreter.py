@@ -644,19 +644,28 @@ class Interpreter:
         self.internal_queue.append(event)
 
     # ------------------------------------------------------------------ persistence
-    def snapshot(self) -> dict:
-        """The interpreter's state between macrosteps, as JSON-ready data."""
+    def snapshot(self, embed_json: bool = False) -> dict:
+        """The interpreter's state between macrosteps, as JSON-ready data. With `embed_json`, the
+        datamodel's part may be its JSON text (`Datamodel.snapshot_embedded`), for orjson only.
+
+        Empty parts are written without a comprehension: most sessions have no history, internal
+        event, invoke or pending invocation between macrosteps, and this runs after each one."""
+        configuration = self.configuration
         return {
             "session_id": self.session_id,
             "running": self.running,
-            "configuration": [s.id for s in sorted(self.configuration, key=_entry_order)],
-            "states_to_invoke": [s.id for s in sorted(self.states_to_invoke, key=_entry_order)],
-            "history_value": {k: [s.id for s in v] for k, v in self.history_value.items()},
-            "internal_queue": [e.to_dict() for e in self.internal_queue],
+            "configuration": [s.id for s in sorted(configuration, key=_entry_order)] if len(configuration) > 1
+            else [s.id for s in configuration],
+            "states_to_invoke": [s.id for s in sorted(self.states_to_invoke, key=_entry_order)]
+            if self.states_to_invoke else [],
+            "history_value": {k: [s.id for s in v] for k, v in self.history_value.items()}
+            if self.history_value else {},
+            "internal_queue": [e.to_dict() for e in self.internal_queue] if self.internal_queue else [],
             "bound_states": sorted(self.bound_states),
-            "invoke_ids": [[sid, idx, iid] for (sid, idx), iid in self.invoke_ids.items()],
+            "invoke_ids": [[sid, idx, iid] for (sid, idx), iid in self.invoke_ids.items()]
+            if self.invoke_ids else [],
             "top_level_final": self.top_level_final,
-            "datamodel": self.datamodel.snapshot(),
+            "datamodel": self.datamodel.snapshot_embedded() if embed_json else self.datamodel.snapshot(),
         }
 
     def restore(self, snap: dict) -> None:

@@ -12,6 +12,8 @@ import json
 from collections import deque
 from typing import Any
 
+import orjson
+
 from .events import Event
 from .session import Session, SessionHost
 
@@ -51,8 +53,13 @@ class RestoringHost(SessionHost):
 
     # --- the round trip ------------------------------------------------------------------------
     def _persist_and_restore(self, root: Session) -> None:
-        # Strict JSON, as the store keeps it: a value that is not data fails here, loudly.
-        text = json.dumps(root.snapshot(), separators=(",", ":"))
+        # Strict JSON, as the store keeps it (the datamodel's JSON text embedded, as the server's
+        # writer does): a value that is not data fails here, loudly. What orjson refuses (an
+        # integer beyond 64 bits) goes through the standard encoder, as in the writer.
+        try:
+            text = orjson.dumps(root.snapshot(embed_json=True)).decode()
+        except TypeError:
+            text = json.dumps(root.snapshot(), separators=(",", ":"))
         old = list(_tree(root))
         for session in old:
             self._discard(session)

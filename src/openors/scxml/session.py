@@ -100,19 +100,23 @@ class Session:
         self.host.scheduler.deliver_and_run(self, Event(name, "external", data))
 
     # --- persistence ------------------------------------------------------------------------
-    def snapshot(self) -> dict:
+    def snapshot(self, embed_json: bool = False) -> dict:
+        """The session's state between macrosteps, as JSON-ready data; `embed_json` as in
+        `Interpreter.snapshot` (for a caller that encodes it with orjson at once). Empty parts
+        are written without a comprehension: this runs after every macrostep of a durable session."""
         return {
             "id": self.id,
             "document": self.document.url,
             # Documents given inline (<invoke><content>) have no URL of their own to reload from.
             "document_text": self.document.source_text,
             "invokeid": self.invokeid,
-            "interpreter": self.interpreter.snapshot(),
-            "external_queue": [e.queued_dict() for e in self.external_queue],
+            "interpreter": self.interpreter.snapshot(embed_json),
+            "external_queue": [e.queued_dict() for e in self.external_queue] if self.external_queue else [],
             "pending_sends": self.pending_sends,
-            "children": {iid: child.snapshot() for iid, child in self.children.items()},
-            "cancelled_invokes": sorted(self.cancelled_invokes),
-            "log": [[label, value] for label, value in self.log],
+            "children": {iid: child.snapshot(embed_json) for iid, child in self.children.items()}
+            if self.children else {},
+            "cancelled_invokes": sorted(self.cancelled_invokes) if self.cancelled_invokes else [],
+            "log": [[label, value] for label, value in self.log] if self.log else [],
         }
 
 
@@ -210,13 +214,16 @@ class SessionHost:
         self.listeners.notify("session_restored", session)
         return session
 
-    def snapshot_session(self, session: Session) -> dict:
-        """The engine's snapshot of a top-level session, with the parts of the layers above."""
-        snap = session.snapshot()
-        parts = {}
+    def snapshot_session(self, session: Session, embed_json: bool = False) -> dict:
+        """The engine's snapshot of a top-level session, with the parts of the layers above;
+        `embed_json` as in `Session.snapshot`."""
+        snap = session.snapshot(embed_json)
+        parts = None
         for name, part in self.snapshot_parts.items():
             data = part.save(session)
             if data is not None:
+                if parts is None:
+                    parts = {}
                 parts[name] = data
         if parts:
             snap[PARTS_KEY] = parts
