@@ -194,3 +194,43 @@ def test_a_previous_version_snapshot_with_a_data_root_restores_its_data_under_it
 
     seen = run(resume())
     assert seen["count"] == 42 and seen["caller"] == {"ani": "555"}
+
+
+def test_an_ors_sessions_data_items_are_stored_once_under_the_data_root_and_their_plain_names_work_after_restore(tmp_path):
+    # the ORS dialect makes each <data> item reachable by its plain name (an accessor of `_data.X`):
+    # the snapshot writes the item under data_root only, and a restored session's plain names
+    # still read and write `_data`; a script's own globals stay in the variables
+    chart = tmp_path / "ors.scxml"
+    chart.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<scxml xmlns="http://www.w3.org/2005/07/scxml" version="1.0" profile="ecmascript" initial="idle">
+  <datamodel><data id="count" expr="0"/><data id="caller" expr="({ani: '555'})"/></datamodel>
+  <script>var mine = 'script global';</script>
+  <state id="idle">
+    <transition event="bump"><assign location="count" expr="count + 1"/></transition>
+  </state>
+  <final id="end"/>
+</scxml>
+""")
+
+    async def first():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        sid = await rt.start_session(chart.as_uri())
+        await rt.send_event(sid, "bump")
+        [row] = [r for r in rt.store.load_all() if r.id == sid]
+        await rt.stop()
+        return sid, json.loads(row.snapshot)["interpreter"]["datamodel"]
+
+    sid, stored = run(first())
+    assert stored["data_root"] == {"count": 1, "caller": {"ani": "555"}}
+    assert stored["variables"] == {"mine": "script global"}
+
+    async def resume():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        assert await rt.recover() == 1
+        await rt.send_event(sid, "bump")
+        session = rt.session(sid)
+        seen = session.interpreter.datamodel.evaluate("[count, _data.count, caller.ani, mine]")
+        await rt.stop()
+        return seen
+
+    assert run(resume()) == [2, 2, "555", "script global"]

@@ -108,8 +108,8 @@ static int snapshot_member(JSContext *ctx, JSONStringifyContext *jsc, JSValueCon
 /* The session's data as the snapshot's JSON text, `{"variables":{...},"data_root":root}`, written
    in one pass as JSON.stringify would write those two objects, without making them. The variables
    are the global object's own string-keyed properties that `skip` (the baseline) does not leave
-   out, whose names do not start with "__" and whose values are not functions, in the order they
-   were defined; an undefined one is written {"__undefined__":true} (JSON has no undefined). */
+   out, whose names do not start with "__", that are not accessors of the data root's items, and
+   whose values are not functions, in the order they were defined; an undefined one is written {"__undefined__":true} (JSON has no undefined). */
 JSValue openors_snapshot_json(JSContext *ctx, JSValueConst root, int (*skip)(void *, JSAtom), void *opaque)
 {
     JSRuntime *rt = ctx->rt;
@@ -135,6 +135,11 @@ JSValue openors_snapshot_json(JSContext *ctx, JSValueConst root, int (*skip)(voi
         for (uint32_t i = 0; i < sh->prop_count; i++, prs++) {
             JSAtom atom = prs->atom;
             if (atom == JS_ATOM_NULL || JS_AtomGetKind(ctx, atom) != JS_ATOM_KIND_STRING || skip(opaque, atom))
+                continue;
+            /* an accessor standing for the data root's item of the same name (the ORS dialect's
+               plain names for `_data.X`): that item is written under data_root, once */
+            if ((prs->flags & JS_PROP_TMASK) == JS_PROP_GETSET && JS_IsObject(root) &&
+                find_own_property1(JS_VALUE_GET_OBJ(root), atom))
                 continue;
             if (!__JS_AtomIsTaggedInt(atom)) {
                 JSString *str = rt->atom_array[atom];
