@@ -108,6 +108,33 @@ def _kept(data: bytes) -> bytes:
     return bytes(memoryview(data))
 
 
+def _encoded(entry: dict) -> bytes:
+    """One entry's JSON; what JSON cannot hold becomes its text, what orjson refuses (an integer
+    beyond 64 bits) goes through the standard encoder, and an entry neither can write is noted."""
+    try:
+        return _kept(orjson.dumps(entry, default=str))
+    except TypeError:
+        pass
+    try:
+        return json.dumps(entry, default=str, separators=(",", ":"), ensure_ascii=False).encode()
+    except (TypeError, ValueError) as exc:
+        return orjson.dumps({"n": entry.get("n"), "t": entry.get("t"), "kind": entry.get("kind"),
+                             "(unrecordable)": f"{type(exc).__name__}: {exc}"}, default=str)
+
+
+def _decoded_chunk(chunk: bytes) -> list:
+    text = b"[" + chunk + b"]"
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # what orjson refuses (an integer beyond 64 bits): the standard parser
+        return json.loads(text)
+
+
+# Entries recorded during a macrostep wait, as dicts, for its end: a macrostep's entries are then
+# encoded together (one orjson call). A long macrostep writes its entries in slices of this many.
+MAX_PENDING_ENTRIES = 64
+
+
 class LiveBytes:
     """The bytes of all the flow logs in memory, against `FlowLogSettings.max_live_bytes`."""
 
@@ -118,41 +145,89 @@ class LiveBytes:
 
 @dataclass
 class FlowLog:
-    """One session's entries, each kept as its JSON bytes: their size is exact, and bytes are not
-    tracked by the garbage collector (thousands of small dicts per session would be, and full
-    collections would walk them all)."""
+    """One session's entries, kept as JSON bytes: their size is exact, and bytes are not tracked
+    by the garbage collector (thousands of small dicts per session would be, and full collections
+    would walk them all). An element of `entries` is a chunk: one entry, or the entries of one
+    macrostep joined by commas (`counts` says how many). The bounds drop whole chunks: the oldest
+    macrosteps go, each with all its entries (splitting one would cost a parse)."""
 
     summary: FlowLogSummary
     limits: FlowLogSettings
     entries: deque[bytes] = field(default_factory=deque)
-    size: int = 0  # bytes of the entries
-    count: int = 0
+    size: int = 0  # bytes of the entries (the commas between them not counted)
+    count: int = 0  # entries numbered so far (the last `n`)
     datamodel_off: str | None = None  # why this session's datamodel is no longer recorded
     account: LiveBytes | None = None  # the memory all logs share (None: counted nowhere)
+    counts: deque[int] = field(default_factory=deque)  # entries in each chunk of `entries`
+    held: int = 0  # entries in `entries`
+    pending: list[dict] = field(default_factory=list)  # recorded in this macrostep, not encoded yet
+    # the session's (and its children's) active state ids, by session id, kept between changes
+    configurations: dict[str, list[str]] = field(default_factory=dict)
+    cpu_timed: bool = True  # whether the next read of the datamodel is timed by the CPU clock
 
     def add(self, kind: str, fields: dict[str, Any]) -> None:
+        """Record an entry and encode it now (with whatever waited before it)."""
         self.count += 1
-        # what JSON cannot hold becomes its text
-        self.append(_kept(orjson.dumps({"n": self.count, "t": time.time(), "kind": kind, **fields}, default=str)))
+        self.pending.append({"n": self.count, "t": time.time(), "kind": kind, **fields})
+        self.write_pending()
 
-    def append(self, data: bytes) -> None:
+    def note(self, entry: dict) -> None:
+        """Record an entry (`n` from `count`, already counted) to encode at the macrostep's end."""
+        pending = self.pending
+        pending.append(entry)
+        if len(pending) >= MAX_PENDING_ENTRIES:
+            self.write_pending()
+
+    def write_pending(self) -> None:
+        """Encode the entries waiting, in one call, as one chunk."""
+        pending = self.pending
+        if not pending:
+            return
+        self.pending = []
+        if len(pending) == 1:
+            self.append(_encoded(pending[0]))
+            return
+        try:
+            # the slice drops the brackets, and is the small copy _kept would make
+            chunk = orjson.dumps(pending, default=str)[1:-1]
+        except TypeError:  # one of them orjson cannot write: each on its own, to find it
+            chunk = b",".join(_encoded(entry) for entry in pending)
+        self.append(chunk, len(pending))
+
+    def append(self, data: bytes, count: int = 1) -> None:
+        """Keep a chunk of `count` entries, then drop the oldest entries past the bounds."""
         entries, account, limits = self.entries, self.account, self.limits
         entries.append(data)
-        self.size += len(data)
+        self.counts.append(count)
+        self.held += count
+        size = len(data) - (count - 1)
+        self.size += size
         if account is not None:
-            account.total += len(data)
+            account.total += size
             over_all = account.total > account.limit
         else:
             over_all = False
-        if over_all or len(entries) > limits.max_entries_per_session or self.size > limits.max_bytes_per_session:
-            while entries and (len(entries) > limits.max_entries_per_session
+        if over_all or self.held > limits.max_entries_per_session or self.size > limits.max_bytes_per_session:
+            counts = self.counts
+            # the oldest chunks go whole (a macrostep's entries together); the newest one is kept
+            # against the shared bound (its own log's bounds may take it too)
+            while entries and (self.held > limits.max_entries_per_session
                                or self.size > limits.max_bytes_per_session
                                or (account is not None and account.total > account.limit and len(entries) > 1)):
-                self._grew(-len(entries.popleft()))
-                self.summary.dropped += 1
-        self.summary.entries = len(entries)
+                k = counts.popleft()
+                self._grew(-(len(entries.popleft()) - (k - 1)))
+                self.held -= k
+                self.summary.dropped += k
+        self.summary.entries = self.held
+
+    def first_entry(self) -> dict | None:
+        """The oldest entry held when it is a chunk of its own (the start entry is one)."""
+        if not self.counts or self.counts[0] != 1:
+            return None
+        return _decoded_chunk(self.entries[0])[0]
 
     def replace_first(self, data: bytes) -> None:
+        """Replace the oldest entry (a chunk of its own) with `data`."""
         self._grew(len(data) - len(self.entries[0]))
         self.entries[0] = data
 
@@ -168,10 +243,12 @@ class FlowLog:
             self.account = None
 
     def json(self) -> bytes:
+        self.write_pending()
         return b"[" + b",".join(self.entries) + b"]"
 
     def decoded(self) -> list[dict]:
-        return orjson.loads(self.json())
+        self.write_pending()
+        return _decoded_chunk(b",".join(self.entries))
 
     def stored(self) -> StoredFlowLog:
         return StoredFlowLog(self.summary, self.json().decode())
@@ -179,7 +256,11 @@ class FlowLog:
 
 class FlowRecorder(SessionListener):
     """Keeps the live sessions' logs; hands a log to `finished` when its session ends or leaves
-    memory (eviction), and takes a log back (`revive`) when the session returns."""
+    memory (eviction), and takes a log back (`revive`) when the session returns.
+
+    The hooks of a macrostep build their entries as dicts and leave them with the log; the
+    macrostep's end encodes them together (`FlowLog.write_pending`), and so does anything that
+    reads the log."""
 
     def __init__(self, settings: FlowLogSettings, finished: Callable[[FlowLog], None],
                  revive: Callable[[str], FlowLog | None]):
@@ -190,24 +271,29 @@ class FlowRecorder(SessionListener):
         self._revive = revive
         self.interaction_details: Callable[[str], dict | None] = lambda ixn: None
 
-    def _log(self, session: Session) -> tuple[FlowLog | None, dict | None]:
+    def _log(self, session: Session) -> tuple[FlowLog | None, str | None]:
+        """The log the session writes into, and the child's id when it is not the root."""
         if session.parent is None:
             return self.live.get(session.id), None
-        return self.live.get(_root(session).id), {"child": session.id}
+        return self.live.get(_root(session).id), session.id
 
     def add(self, session: Session, kind: str, **fields: Any) -> None:
-        flow, extra = self._log(session)
+        flow, child = self._log(session)
         if flow is not None:
-            if extra:
-                fields.update(extra)
-            flow.add(kind, fields)
+            flow.count = n = flow.count + 1
+            entry = {"n": n, "t": time.time(), "kind": kind, **fields}
+            if child is not None:
+                entry["child"] = child
+            flow.note(entry)
 
     # --- listener hooks ----------------------------------------------------------------------
     def session_started(self, session: Session) -> None:
         if session.parent is None:
             summary = FlowLogSummary(session.id, session.document.url, round(time.time(), 6), None)
-            self.live[session.id] = FlowLog(summary, self.settings, account=self.memory)
-        self.add(session, "start", document=session.document.url)
+            flow = self.live[session.id] = FlowLog(summary, self.settings, account=self.memory)
+            flow.add("start", {"document": session.document.url})  # a chunk of its own: see started_with
+        else:
+            self.add(session, "start", document=session.document.url)
 
     def started_with(self, session_id: str, params: dict) -> None:
         """The parameters of a start request (HTTP): on the start entry; ANI and DNIS searchable."""
@@ -217,26 +303,32 @@ class FlowRecorder(SessionListener):
         lowered = {str(k).lower(): v for k, v in params.items()}
         flow.summary.ani = flow.summary.ani or _text_or_none(lowered.get("ani"))
         flow.summary.dnis = flow.summary.dnis or _text_or_none(lowered.get("dnis"))
-        if flow.entries:
-            first = orjson.loads(flow.entries[0])
-            if first["kind"] == "start":
-                first["params"] = params
-                flow.replace_first(_kept(orjson.dumps(first, default=str)))
+        first = flow.first_entry()
+        if first is not None and first["kind"] == "start":
+            first["params"] = params
+            flow.replace_first(_encoded(first))
 
     def session_restored(self, session: Session) -> None:
         if session.parent is None and session.id not in self.live:
             flow = self._revive(session.id)
             if flow is not None:
                 self.live[session.id] = flow
+        flow, _ = self._log(session)
+        if flow is not None:  # its configuration came from the snapshot, without state hooks
+            flow.configurations.pop(session.id, None)
 
     def session_ended(self, session: Session) -> None:
         if session.parent is not None:
             self.add(session, "end", final=session.final_state)
+            flow, _ = self._log(session)
+            if flow is not None:
+                flow.configurations.pop(session.id, None)
             return
         flow = self.live.pop(session.id, None)
         if flow is None:
             return
         flow.add("end", {"final": session.final_state})
+        flow.configurations.clear()
         flow.summary.ended = round(time.time(), 6)
         flow.summary.final = session.final_state
         self._finished(flow)
@@ -244,28 +336,48 @@ class FlowRecorder(SessionListener):
     def evicted(self, session_id: str) -> None:
         flow = self.live.pop(session_id, None)
         if flow is not None:
+            flow.write_pending()
+            flow.configurations.clear()
             self._finished(flow)  # stored with ended=None; revived when the session comes back
 
     def event_taken(self, session: Session, event: Event) -> None:
-        flow, extra = self._log(session)
+        flow, child = self._log(session)
         if flow is not None:
-            fields = {"name": event.name, "type": event.type, "data": event.data}
-            flow.add("event", {**fields, **extra} if extra else fields)
+            flow.count = n = flow.count + 1
+            entry = {"n": n, "t": time.time(), "kind": "event", "name": event.name, "type": event.type,
+                     "data": event.data}  # encoded at the macrostep's end: nothing changes a taken event
+            if child is not None:
+                entry["child"] = child
+            flow.note(entry)
 
     def transitions_taken(self, session: Session, transitions: list[m.Transition]) -> None:
-        flow, extra = self._log(session)
+        flow, child = self._log(session)
         if flow is None:
             return
         for t in transitions:
-            fields = {"source": t.source.id if t.source is not None else None, "targets": [s.id for s in t.targets],
-                      "event": " ".join(t.events) or None}
-            flow.add("transition", {**fields, **extra} if extra else fields)
+            flow.count = n = flow.count + 1
+            entry = {"n": n, "t": time.time(), "kind": "transition",
+                     "source": t.source.id if t.source is not None else None,
+                     "targets": [s.id for s in t.targets], "event": " ".join(t.events) or None}
+            if child is not None:
+                entry["child"] = child
+            flow.note(entry)
 
     def state_entered(self, session: Session, state: m.State) -> None:
-        self.add(session, "state", state=state.id)
+        self._state_changed(session, "state", state)
 
     def state_exited(self, session: Session, state: m.State) -> None:
-        self.add(session, "exit", state=state.id)
+        self._state_changed(session, "exit", state)
+
+    def _state_changed(self, session: Session, kind: str, state: m.State) -> None:
+        flow, child = self._log(session)
+        if flow is not None:
+            flow.configurations.pop(session.id, None)
+            flow.count = n = flow.count + 1
+            entry = {"n": n, "t": time.time(), "kind": kind, "state": state.id}
+            if child is not None:
+                entry["child"] = child
+            flow.note(entry)
 
     def logged(self, session: Session, label: str | None, value: Any, level: str | None) -> None:
         self.add(session, "log", label=label, value=value)
@@ -274,37 +386,50 @@ class FlowRecorder(SessionListener):
         self.add(session, "budget", budget=breach.budget, ended=ended, description=breach.description)
 
     def macrostep_done(self, session: Session) -> None:
-        flow, extra = self._log(session)
+        flow, child = self._log(session)
         if flow is None:
             return
-        # a session that just ended has exited every state: its top-level final state stands for it
-        configuration = list(session.configuration) or ([session.final_state] if session.final_state else [])
-        fields: dict[str, Any] = {"configuration": configuration, **(extra or {})}
+        # The configuration changes only with the state hooks (and a restore): kept until then.
+        configuration = flow.configurations.get(session.id)
+        if configuration is None:
+            # a session that just ended has exited every state: its top-level final state stands for it
+            configuration = list(session.configuration) or ([session.final_state] if session.final_state else [])
+            flow.configurations[session.id] = configuration
+        flow.count = n = flow.count + 1
+        entry = {"n": n, "t": time.time(), "kind": "macrostep", "configuration": configuration}
+        if child is not None:
+            entry["child"] = child
         if self.settings.datamodel_every_macrostep and session.interpreter.running and flow.datamodel_off is None:
-            self._record_datamodel(session, flow, fields)
-        flow.add("macrostep", fields)
+            self._record_datamodel(session, flow, entry)
+        flow.pending.append(entry)
+        flow.write_pending()
 
-    def _record_datamodel(self, session: Session, flow: FlowLog, fields: dict[str, Any]) -> None:
+    def _record_datamodel(self, session: Session, flow: FlowLog, entry: dict[str, Any]) -> None:
         datamodel = session.interpreter.datamodel
-        # CPU: time the process was preempted is not the datamodel's. The wall clock (no system
-        # call) bounds it: the CPU clock is read again only when that bound passes the limit.
-        started, cpu_started = time.perf_counter(), time.thread_time()
+        limit = self.settings.max_datamodel_ms
+        # CPU: time the process was preempted is not the datamodel's. The CPU clock is a system
+        # call: it is read only when the session's last read took a good part of the limit by the
+        # wall clock (no system call), and for its first. A read past the limit by the wall clock
+        # alone has the next one timed by the CPU clock.
+        cpu_started = time.thread_time() if flow.cpu_timed else None
+        started = time.perf_counter()
         try:
             # The snapshot's own JSON when the datamodel has one: read here, right after the
             # macrostep, it is also what the session's next snapshot reuses (one serialisation
             # of the data per macrostep for both).
             shared = getattr(datamodel, "snapshot_json", None)
             text = visible_from_snapshot(shared()) if shared is not None else datamodel.visible_json().encode()
-            fields["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
+            entry["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
                 else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
         except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
-            fields["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
+            entry["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
         took = (time.perf_counter() - started) * 1000
-        if took > self.settings.max_datamodel_ms:
+        flow.cpu_timed = took > limit / 4
+        if took > limit and cpu_started is not None:
             took = (time.thread_time() - cpu_started) * 1000
-        if took > self.settings.max_datamodel_ms:  # reading it back costs the loop: not for every step
-            flow.datamodel_off = f"reading it took {took:.0f} ms of CPU (flow_logs.max_datamodel_ms)"
-            fields["datamodel_off"] = flow.datamodel_off
+            if took > limit:  # reading it back costs the loop: not for every step
+                flow.datamodel_off = f"reading it took {took:.0f} ms of CPU (flow_logs.max_datamodel_ms)"
+                entry["datamodel_off"] = flow.datamodel_off
 
     # --- the ORS world's trace (actions and which interaction a session serves) ------------------
     def world_record(self, record: dict) -> None:
@@ -312,8 +437,9 @@ class FlowRecorder(SessionListener):
         if kind == "action":
             flow = self.live.get(str(record.get("session")))
             if flow is not None:
-                flow.add("action", {"action": record.get("action"), "requestid": record.get("requestid"),
-                                    "attributes": record.get("attributes")})
+                flow.count = n = flow.count + 1
+                flow.note({"n": n, "t": time.time(), "kind": "action", "action": record.get("action"),
+                           "requestid": record.get("requestid"), "attributes": record.get("attributes")})
         elif kind == "session.start" and record.get("interaction"):
             flow = self.live.get(str(record.get("session")))
             if flow is not None:
@@ -358,7 +484,7 @@ class FlowLogs:
             flow.summary = stored.summary
             entries = orjson.loads(stored.entries)
             for entry in entries:
-                flow.append(_kept(orjson.dumps(entry)))
+                flow.append(_encoded(entry))
             flow.count = entries[-1]["n"] if entries else 0
         return flow
 
@@ -375,8 +501,10 @@ class FlowLogs:
     def search(self, field: str | None = None, value: str | None = None, limit: int = 50) -> list[dict]:
         if field is not None and field not in SEARCH_FIELDS:
             raise ValueError(f"flow logs are searched by {', '.join(SEARCH_FIELDS)}, not {field!r}")
-        memory = [f.summary for f in (*self.recorder.live.values(), *self._pending.values())
-                  if field is None or getattr(f.summary, field) == value]
+        logs = (*self.recorder.live.values(), *self._pending.values())
+        for flow in logs:  # their counts as they will be written
+            flow.write_pending()
+        memory = [f.summary for f in logs if field is None or getattr(f.summary, field) == value]
         seen = {s.session for s in memory}
         stored = [s for s in self.store.search(field, value, limit) if s.session not in seen]
         found = sorted(memory + stored, key=lambda s: s.ended or s.started, reverse=True)[:limit]
