@@ -110,29 +110,34 @@ def _kept(data: bytes) -> bytes:
 
 def _encoded(entry: dict) -> bytes:
     """One entry's JSON; what JSON cannot hold becomes its text, what orjson refuses (an integer
-    beyond 64 bits) goes through the standard encoder, and an entry neither can write is noted."""
+    beyond 64 bits, a lone surrogate) goes through the standard encoder, and an entry neither can
+    write is noted as such."""
     try:
         return _kept(orjson.dumps(entry, default=str))
     except TypeError:
         pass
     try:
-        return json.dumps(entry, default=str, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(entry, default=str, separators=(",", ":")).encode()
     except (TypeError, ValueError) as exc:
         return orjson.dumps({"n": entry.get("n"), "t": entry.get("t"), "kind": entry.get("kind"),
                              "(unrecordable)": f"{type(exc).__name__}: {exc}"}, default=str)
 
 
-def _decoded_chunk(chunk: bytes) -> list:
-    text = b"[" + chunk + b"]"
+def _decoded(text: bytes) -> list:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:  # what orjson refuses (an integer beyond 64 bits): the standard parser
         return json.loads(text)
 
 
+# Between the entries of a chunk: JSON text never holds a raw NUL (serialisers escape control
+# characters), so the entries' bounds stay known. Removed when the log is read.
+_SEPARATOR = b",\x00,"
+_MARK = orjson.Fragment(b"\x00")  # what orjson writes between two commas: the separator
 # Entries recorded during a macrostep wait, as dicts, for its end: a macrostep's entries are then
 # encoded together (one orjson call). A long macrostep writes its entries in slices of this many.
 MAX_PENDING_ENTRIES = 64
+MAX_DESCRIBED_TRANSITIONS = 10_000  # transitions whose fields the recorder keeps (all documents)
 
 
 class LiveBytes:
@@ -147,20 +152,23 @@ class LiveBytes:
 class FlowLog:
     """One session's entries, kept as JSON bytes: their size is exact, and bytes are not tracked
     by the garbage collector (thousands of small dicts per session would be, and full collections
-    would walk them all). An element of `entries` is a chunk: one entry, or the entries of one
-    macrostep joined by commas (`counts` says how many). The bounds drop whole chunks: the oldest
-    macrosteps go, each with all its entries (splitting one would cost a parse)."""
+    would walk them all).
+
+    An element of `entries` is a chunk: one entry, or the entries of one macrostep encoded
+    together, separated by `_SEPARATOR` (`counts` says how many). The bounds apply entry by entry
+    as ever: a chunk of which only some entries must go is split at its separators first."""
 
     summary: FlowLogSummary
     limits: FlowLogSettings
     entries: deque[bytes] = field(default_factory=deque)
-    size: int = 0  # bytes of the entries (the commas between them not counted)
+    size: int = 0  # bytes of the entries (separators not counted)
     count: int = 0  # entries numbered so far (the last `n`)
     datamodel_off: str | None = None  # why this session's datamodel is no longer recorded
     account: LiveBytes | None = None  # the memory all logs share (None: counted nowhere)
     counts: deque[int] = field(default_factory=deque)  # entries in each chunk of `entries`
     held: int = 0  # entries in `entries`
-    pending: list[dict] = field(default_factory=list)  # recorded in this macrostep, not encoded yet
+    # recorded in this macrostep, not encoded yet: _MARK, entry, _MARK, entry...
+    pending: list[Any] = field(default_factory=list)
     # the session's (and its children's) active state ids, by session id, kept between changes
     configurations: dict[str, list[str]] = field(default_factory=dict)
     cpu_timed: bool = True  # whether the next read of the datamodel is timed by the CPU clock
@@ -168,14 +176,15 @@ class FlowLog:
     def add(self, kind: str, fields: dict[str, Any]) -> None:
         """Record an entry and encode it now (with whatever waited before it)."""
         self.count += 1
-        self.pending.append({"n": self.count, "t": time.time(), "kind": kind, **fields})
+        self.note({"n": self.count, "t": time.time(), "kind": kind, **fields})
         self.write_pending()
 
     def note(self, entry: dict) -> None:
-        """Record an entry (`n` from `count`, already counted) to encode at the macrostep's end."""
+        """Record an entry (its `n` already counted) to encode at the macrostep's end."""
         pending = self.pending
+        pending.append(_MARK)
         pending.append(entry)
-        if len(pending) >= MAX_PENDING_ENTRIES:
+        if len(pending) >= 2 * MAX_PENDING_ENTRIES:
             self.write_pending()
 
     def write_pending(self) -> None:
@@ -184,47 +193,100 @@ class FlowLog:
         if not pending:
             return
         self.pending = []
-        if len(pending) == 1:
-            self.append(_encoded(pending[0]))
+        count = len(pending) // 2
+        if count == 1:
+            self.append(_encoded(pending[1]))
             return
         try:
-            # the slice drops the brackets, and is the small copy _kept would make
-            chunk = orjson.dumps(pending, default=str)[1:-1]
+            # `[` and the first separator off, `]` off: the slice is also the small copy _kept makes
+            chunk = orjson.dumps(pending, default=str)[3:-1]
         except TypeError:  # one of them orjson cannot write: each on its own, to find it
-            chunk = b",".join(_encoded(entry) for entry in pending)
-        self.append(chunk, len(pending))
+            chunk = _SEPARATOR.join(_encoded(entry) for entry in pending[1::2])
+        self.append(chunk, count)
 
     def append(self, data: bytes, count: int = 1) -> None:
         """Keep a chunk of `count` entries, then drop the oldest entries past the bounds."""
-        entries, account, limits = self.entries, self.account, self.limits
-        entries.append(data)
+        self.entries.append(data)
         self.counts.append(count)
-        self.held += count
-        size = len(data) - (count - 1)
-        self.size += size
+        self.held = held = self.held + count
+        grown = len(data) - 3 * (count - 1)
+        self.size = size = self.size + grown
+        account, limits = self.account, self.limits
         if account is not None:
-            account.total += size
-            over_all = account.total > account.limit
-        else:
-            over_all = False
-        if over_all or self.held > limits.max_entries_per_session or self.size > limits.max_bytes_per_session:
-            counts = self.counts
-            # the oldest chunks go whole (a macrostep's entries together); the newest one is kept
-            # against the shared bound (its own log's bounds may take it too)
-            while entries and (self.held > limits.max_entries_per_session
-                               or self.size > limits.max_bytes_per_session
-                               or (account is not None and account.total > account.limit and len(entries) > 1)):
-                k = counts.popleft()
-                self._grew(-(len(entries.popleft()) - (k - 1)))
-                self.held -= k
-                self.summary.dropped += k
+            account.total += grown
+            if account.total > account.limit:
+                held = limits.max_entries_per_session + 1  # to drop below, with the other bounds
+        if held > limits.max_entries_per_session or size > limits.max_bytes_per_session:
+            self._drop_oldest()
         self.summary.entries = self.held
+
+    def _drop_oldest(self) -> None:
+        # Entry by entry, the oldest goes while a bound is passed (against the shared bound, the
+        # newest entry stays). A chunk goes whole when its last entry would go too; else its
+        # entries are found at its separators, and those that must go go. Each turn drops.
+        entries, counts, account, limits = self.entries, self.counts, self.account, self.limits
+        max_entries, max_bytes = limits.max_entries_per_session, limits.max_bytes_per_session
+        if self.size <= max_bytes and (account is None or account.total <= account.limit):
+            self._drop_first(self.held - max_entries)  # the entry bound alone (a long call's usual)
+            return
+        limit = account.limit if account is not None else 0
+        total = account.total if account is not None else 0  # less `freed`
+        held, size, freed, dropped = self.held, self.size, 0, 0
+        while entries and (held > max_entries or size > max_bytes
+                           or (account is not None and total - freed > limit and held > 1)):
+            k = counts[0]
+            chunk = len(entries[0]) - 3 * (k - 1)
+            if k > 1 and not (held - k + 1 > max_entries or size - chunk > max_bytes
+                              or (account is not None and total - freed - chunk > limit and held - k + 1 > 1)):
+                parts = entries[0].split(_SEPARATOR)
+                gone = 0
+                while gone < k and (held > max_entries or size > max_bytes
+                                    or (account is not None and total - freed > limit and held > 1)):
+                    part = len(parts[gone])
+                    held, size, freed, dropped, gone = held - 1, size - part, freed + part, dropped + 1, gone + 1
+                if gone < k:  # the rest stays, as a chunk
+                    entries[0] = _SEPARATOR.join(parts[gone:])
+                    counts[0] = k - gone
+                    break
+                entries.popleft()
+                counts.popleft()
+                continue
+            entries.popleft()
+            counts.popleft()
+            held -= k
+            size -= chunk
+            freed += chunk
+            dropped += k
+        self.held, self.size = held, size
+        if account is not None:
+            account.total -= freed
+        self.summary.dropped += dropped
+
+    def _drop_first(self, n: int) -> None:
+        """Drop the `n` oldest entries (fewer bytes: no other bound can be passed after)."""
+        entries, counts = self.entries, self.counts
+        freed, dropped = 0, 0
+        while entries and counts[0] <= n - dropped:
+            k = counts.popleft()
+            freed += len(entries.popleft()) - 3 * (k - 1)
+            dropped += k
+        if entries and dropped < n:  # some entries of the oldest chunk: its rest stays a chunk
+            chunk, gone, at = entries[0], n - dropped, -3
+            for _ in range(gone):
+                at = chunk.index(_SEPARATOR, at + 3)
+            entries[0] = chunk[at + 3:]
+            counts[0] -= gone
+            freed += at - 3 * (gone - 1)
+            dropped = n
+        self.held -= dropped
+        self._grew(-freed)
+        self.summary.dropped += dropped
 
     def first_entry(self) -> dict | None:
         """The oldest entry held when it is a chunk of its own (the start entry is one)."""
         if not self.counts or self.counts[0] != 1:
             return None
-        return _decoded_chunk(self.entries[0])[0]
+        return _decoded(self.entries[0])
 
     def replace_first(self, data: bytes) -> None:
         """Replace the oldest entry (a chunk of its own) with `data`."""
@@ -244,11 +306,10 @@ class FlowLog:
 
     def json(self) -> bytes:
         self.write_pending()
-        return b"[" + b",".join(self.entries) + b"]"
+        return b"[" + b",".join(self.entries).replace(_SEPARATOR, b",") + b"]"
 
     def decoded(self) -> list[dict]:
-        self.write_pending()
-        return _decoded_chunk(b",".join(self.entries))
+        return _decoded(self.json())
 
     def stored(self) -> StoredFlowLog:
         return StoredFlowLog(self.summary, self.json().decode())
@@ -270,6 +331,8 @@ class FlowRecorder(SessionListener):
         self._finished = finished
         self._revive = revive
         self.interaction_details: Callable[[str], dict | None] = lambda ixn: None
+        # what a transition's entries say besides n and t (a transition never changes)
+        self._transitions: dict[m.Transition, tuple[str | None, list[str], str | None]] = {}
 
     def _log(self, session: Session) -> tuple[FlowLog | None, str | None]:
         """The log the session writes into, and the child's id when it is not the root."""
@@ -348,20 +411,34 @@ class FlowRecorder(SessionListener):
                      "data": event.data}  # encoded at the macrostep's end: nothing changes a taken event
             if child is not None:
                 entry["child"] = child
-            flow.note(entry)
+            pending = flow.pending
+            pending.append(_MARK)
+            pending.append(entry)
+            if len(pending) >= 2 * MAX_PENDING_ENTRIES:
+                flow.write_pending()
 
     def transitions_taken(self, session: Session, transitions: list[m.Transition]) -> None:
         flow, child = self._log(session)
         if flow is None:
             return
+        described = self._transitions
+        pending = flow.pending
         for t in transitions:
+            fields = described.get(t)
+            if fields is None:
+                if len(described) >= MAX_DESCRIBED_TRANSITIONS:
+                    described.clear()
+                fields = described[t] = (t.source.id if t.source is not None else None,
+                                         [s.id for s in t.targets], " ".join(t.events) or None)
             flow.count = n = flow.count + 1
-            entry = {"n": n, "t": time.time(), "kind": "transition",
-                     "source": t.source.id if t.source is not None else None,
-                     "targets": [s.id for s in t.targets], "event": " ".join(t.events) or None}
+            entry = {"n": n, "t": time.time(), "kind": "transition", "source": fields[0], "targets": fields[1],
+                     "event": fields[2]}
             if child is not None:
                 entry["child"] = child
-            flow.note(entry)
+            pending.append(_MARK)
+            pending.append(entry)
+        if len(pending) >= 2 * MAX_PENDING_ENTRIES:
+            flow.write_pending()
 
     def state_entered(self, session: Session, state: m.State) -> None:
         self._state_changed(session, "state", state)
@@ -401,12 +478,14 @@ class FlowRecorder(SessionListener):
             entry["child"] = child
         if self.settings.datamodel_every_macrostep and session.interpreter.running and flow.datamodel_off is None:
             self._record_datamodel(session, flow, entry)
-        flow.pending.append(entry)
+        pending = flow.pending
+        pending.append(_MARK)
+        pending.append(entry)
         flow.write_pending()
 
     def _record_datamodel(self, session: Session, flow: FlowLog, entry: dict[str, Any]) -> None:
         datamodel = session.interpreter.datamodel
-        limit = self.settings.max_datamodel_ms
+        settings = self.settings
         # CPU: time the process was preempted is not the datamodel's. The CPU clock is a system
         # call: it is read only when the session's last read took a good part of the limit by the
         # wall clock (no system call), and for its first. A read past the limit by the wall clock
@@ -419,11 +498,14 @@ class FlowRecorder(SessionListener):
             # of the data per macrostep for both).
             shared = getattr(datamodel, "snapshot_json", None)
             text = visible_from_snapshot(shared()) if shared is not None else datamodel.visible_json().encode()
-            entry["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
+            if b"\x00" in text:  # JSON never holds one; the chunks' separators rely on it
+                raise ValueError("a raw NUL in its JSON")
+            entry["datamodel"] = orjson.Fragment(text) if len(text) <= settings.max_datamodel_bytes \
                 else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
         except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
             entry["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
         took = (time.perf_counter() - started) * 1000
+        limit = settings.max_datamodel_ms
         flow.cpu_timed = took > limit / 4
         if took > limit and cpu_started is not None:
             took = (time.thread_time() - cpu_started) * 1000
