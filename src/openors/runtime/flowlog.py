@@ -95,6 +95,12 @@ def visible_from_snapshot(text: str) -> bytes:
         return json.dumps(shown, separators=(",", ":")).encode()
 
 
+def _configuration(session: Session) -> list[str]:
+    """The active states' ids; a session that just ended has exited every state: its top-level
+    final state stands for them."""
+    return list(session.configuration) or ([session.final_state] if session.final_state else [])
+
+
 def _root(session: Session) -> Session:
     while session.parent is not None:
         session = session.parent
@@ -212,12 +218,14 @@ class FlowLog:
         grown = len(data) - 3 * (count - 1)
         self.size = size = self.size + grown
         account, limits = self.account, self.limits
+        over_all = False
         if account is not None:
             account.total += grown
-            if account.total > account.limit:
-                held = limits.max_entries_per_session + 1  # to drop below, with the other bounds
-        if held > limits.max_entries_per_session or size > limits.max_bytes_per_session:
+            over_all = account.total > account.limit
+        if over_all or size > limits.max_bytes_per_session:
             self._drop_oldest()
+        elif held > limits.max_entries_per_session:
+            self._drop_first(held - limits.max_entries_per_session)  # the entry bound alone: a long call's usual
         self.summary.entries = self.held
 
     def _drop_oldest(self) -> None:
@@ -226,9 +234,6 @@ class FlowLog:
         # entries are found at its separators, and those that must go go. Each turn drops.
         entries, counts, account, limits = self.entries, self.counts, self.account, self.limits
         max_entries, max_bytes = limits.max_entries_per_session, limits.max_bytes_per_session
-        if self.size <= max_bytes and (account is None or account.total <= account.limit):
-            self._drop_first(self.held - max_entries)  # the entry bound alone (a long call's usual)
-            return
         limit = account.limit if account is not None else 0
         total = account.total if account is not None else 0  # less `freed`
         held, size, freed, dropped = self.held, self.size, 0, 0
@@ -404,7 +409,10 @@ class FlowRecorder(SessionListener):
             self._finished(flow)  # stored with ended=None; revived when the session comes back
 
     def event_taken(self, session: Session, event: Event) -> None:
-        flow, child = self._log(session)
+        if session.parent is None:
+            flow, child = self.live.get(session.id), None
+        else:
+            flow, child = self._log(session)
         if flow is not None:
             flow.count = n = flow.count + 1
             entry = {"n": n, "t": time.time(), "kind": "event", "name": event.name, "type": event.type,
@@ -418,7 +426,10 @@ class FlowRecorder(SessionListener):
                 flow.write_pending()
 
     def transitions_taken(self, session: Session, transitions: list[m.Transition]) -> None:
-        flow, child = self._log(session)
+        if session.parent is None:
+            flow, child = self.live.get(session.id), None
+        else:
+            flow, child = self._log(session)
         if flow is None:
             return
         described = self._transitions
@@ -447,7 +458,10 @@ class FlowRecorder(SessionListener):
         self._state_changed(session, "exit", state)
 
     def _state_changed(self, session: Session, kind: str, state: m.State) -> None:
-        flow, child = self._log(session)
+        if session.parent is None:
+            flow, child = self.live.get(session.id), None
+        else:
+            flow, child = self._log(session)
         if flow is not None:
             flow.configurations.pop(session.id, None)
             flow.count = n = flow.count + 1
@@ -463,35 +477,41 @@ class FlowRecorder(SessionListener):
         self.add(session, "budget", budget=breach.budget, ended=ended, description=breach.description)
 
     def macrostep_done(self, session: Session) -> None:
-        flow, child = self._log(session)
+        if session.parent is None:
+            flow, child = self.live.get(session.id), None
+        else:
+            flow, child = self._log(session)
         if flow is None:
             return
         # The configuration changes only with the state hooks (and a restore): kept until then.
         configuration = flow.configurations.get(session.id)
         if configuration is None:
-            # a session that just ended has exited every state: its top-level final state stands for it
-            configuration = list(session.configuration) or ([session.final_state] if session.final_state else [])
-            flow.configurations[session.id] = configuration
+            configuration = flow.configurations[session.id] = _configuration(session)
         flow.count = n = flow.count + 1
         entry = {"n": n, "t": time.time(), "kind": "macrostep", "configuration": configuration}
         if child is not None:
             entry["child"] = child
-        if self.settings.datamodel_every_macrostep and session.interpreter.running and flow.datamodel_off is None:
-            self._record_datamodel(session, flow, entry)
+        interpreter, settings = session.interpreter, self.settings
+        if settings.datamodel_every_macrostep and flow.datamodel_off is None and interpreter.running:
+            # CPU: time the process was preempted is not the datamodel's. The CPU clock is a
+            # system call: it is read only for a session whose last read took a good part of the
+            # limit by the wall clock (no system call), and for its first. A read past the limit
+            # by the wall clock alone has the next one timed by the CPU clock.
+            cpu_started = time.thread_time() if flow.cpu_timed else None
+            started = time.perf_counter()
+            entry["datamodel"] = self._datamodel(interpreter.datamodel)
+            took = (time.perf_counter() - started) * 1000
+            if took > settings.max_datamodel_ms / 4:
+                self._slow_datamodel(flow, entry, took, cpu_started)
+            elif flow.cpu_timed:
+                flow.cpu_timed = False
         pending = flow.pending
         pending.append(_MARK)
         pending.append(entry)
         flow.write_pending()
 
-    def _record_datamodel(self, session: Session, flow: FlowLog, entry: dict[str, Any]) -> None:
-        datamodel = session.interpreter.datamodel
-        settings = self.settings
-        # CPU: time the process was preempted is not the datamodel's. The CPU clock is a system
-        # call: it is read only when the session's last read took a good part of the limit by the
-        # wall clock (no system call), and for its first. A read past the limit by the wall clock
-        # alone has the next one timed by the CPU clock.
-        cpu_started = time.thread_time() if flow.cpu_timed else None
-        started = time.perf_counter()
+    def _datamodel(self, datamodel: Any) -> Any:
+        """The variables after the macrostep as the entry holds them (JSON embedded as it is)."""
         try:
             # The snapshot's own JSON when the datamodel has one: read here, right after the
             # macrostep, it is also what the session's next snapshot reuses (one serialisation
@@ -500,13 +520,16 @@ class FlowRecorder(SessionListener):
             text = visible_from_snapshot(shared()) if shared is not None else datamodel.visible_json().encode()
             if b"\x00" in text:  # JSON never holds one; the chunks' separators rely on it
                 raise ValueError("a raw NUL in its JSON")
-            entry["datamodel"] = orjson.Fragment(text) if len(text) <= settings.max_datamodel_bytes \
-                else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
         except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
-            entry["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
-        took = (time.perf_counter() - started) * 1000
-        limit = settings.max_datamodel_ms
-        flow.cpu_timed = took > limit / 4
+            return {"(unreadable)": f"{type(exc).__name__}: {exc}"}
+        if len(text) > self.settings.max_datamodel_bytes:
+            return {"(too large to record)": f"{len(text)} bytes"}
+        return orjson.Fragment(text)
+
+    def _slow_datamodel(self, flow: FlowLog, entry: dict, took: float, cpu_started: float | None) -> None:
+        """The datamodel took a good part of `max_datamodel_ms` to read (`took`, wall clock)."""
+        limit = self.settings.max_datamodel_ms
+        flow.cpu_timed = True  # its next read is timed by the CPU clock
         if took > limit and cpu_started is not None:
             took = (time.thread_time() - cpu_started) * 1000
             if took > limit:  # reading it back costs the loop: not for every step
