@@ -178,6 +178,8 @@ class FlowLog:
     # the session's (and its children's) active state ids, by session id, kept between changes
     configurations: dict[str, list[str]] = field(default_factory=dict)
     cpu_timed: bool = True  # whether the next read of the datamodel is timed by the CPU clock
+    fresh: bool = False  # opened by a session's construction, before its first macrostep (or restore)
+    restoring: bool = False  # its session is being restored while the log is live
 
     def add(self, kind: str, fields: dict[str, Any]) -> None:
         """Record an entry and encode it now (with whatever waited before it)."""
@@ -356,12 +358,19 @@ class FlowRecorder(SessionListener):
 
     # --- listener hooks ----------------------------------------------------------------------
     def session_started(self, session: Session) -> None:
+        # A restored session is constructed, so it is told as started first, then as restored.
         if session.parent is None:
+            flow = self.live.get(session.id)
+            if flow is not None and not flow.fresh:  # back in place while its log is live: it goes on
+                flow.restoring = True
+                return
             summary = FlowLogSummary(session.id, session.document.url, round(time.time(), 6), None)
-            flow = self.live[session.id] = FlowLog(summary, self.settings, account=self.memory)
+            flow = self.live[session.id] = FlowLog(summary, self.settings, account=self.memory, fresh=True)
             flow.add("start", {"document": session.document.url})  # a chunk of its own: see started_with
         else:
-            self.add(session, "start", document=session.document.url)
+            root, _ = self._log(session)
+            if root is not None and not root.restoring:
+                self.add(session, "start", document=session.document.url)
 
     def started_with(self, session_id: str, params: dict) -> None:
         """The parameters of a start request (HTTP): on the start entry; ANI and DNIS searchable."""
@@ -377,10 +386,18 @@ class FlowRecorder(SessionListener):
             flow.replace_first(_encoded(first))
 
     def session_restored(self, session: Session) -> None:
-        if session.parent is None and session.id not in self.live:
-            flow = self._revive(session.id)
+        if session.parent is None:
+            flow = self.live.get(session.id)
+            if flow is None or flow.fresh:
+                # the log it had before it left memory (evicted, or the server stopped) goes on;
+                # the one its construction opened (its start entry, its children's) is not its story
+                revived = self._revive(session.id)
+                if revived is not None and (flow is None or revived.held or revived.count):
+                    if flow is not None:
+                        flow.release()
+                    self.live[session.id] = flow = revived
             if flow is not None:
-                self.live[session.id] = flow
+                flow.fresh = flow.restoring = False
         flow, _ = self._log(session)
         if flow is not None:  # its configuration came from the snapshot, without state hooks
             flow.configurations.pop(session.id, None)
@@ -483,6 +500,7 @@ class FlowRecorder(SessionListener):
             flow, child = self._log(session)
         if flow is None:
             return
+        flow.fresh = False
         # The configuration changes only with the state hooks (and a restore): kept until then.
         configuration = flow.configurations.get(session.id)
         if configuration is None:
