@@ -56,3 +56,23 @@ def test_a_session_that_outlives_a_restart_of_the_runtime_keeps_its_flow_log(tmp
         await again.stop()
 
     run(main())
+
+
+def test_restoring_a_session_and_its_invoked_child_records_no_second_start(tmp_path):
+    parent = (Path(__file__).parents[1] / "server" / "charts" / "parent.scxml").as_uri()
+
+    async def main():
+        rt = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        sid = await rt.start_session(parent)
+        before = story(rt, sid)
+        assert [kind for _, kind, _ in before].count("start") == 2  # the session's and its child's
+        await rt.stop()
+        again = await Runtime(SqliteStore(tmp_path / "s.db"), RuntimeSettings(idle_eviction=None)).start()
+        assert await again.recover() == 1
+        assert story(again, sid) == before
+        await again.send_event(sid, "hello")
+        assert story(again, sid)[len(before):] == [(len(before) + 1, "event", "hello"),
+                                                    (len(before) + 2, "macrostep", None)]
+        await again.stop()
+
+    run(main())
