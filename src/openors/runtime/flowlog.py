@@ -129,7 +129,7 @@ def _encoded(entry: dict) -> bytes:
                              "(unrecordable)": f"{type(exc).__name__}: {exc}"}, default=str)
 
 
-def _decoded(text: bytes) -> list:
+def _decoded(text: bytes) -> Any:
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:  # what orjson refuses (an integer beyond 64 bits): the standard parser
