@@ -42,6 +42,7 @@ SYSTEM_VARIABLES = {"_event", "_sessionid", "_name", "_ioprocessors", "_x"}
 DAY = 86_400.0
 # how the datamodel's snapshot JSON reads without a data root (its serializer writes no spaces)
 _ONLY_VARIABLES = ('{"variables":', ',"data_root":null}')
+_VARIABLES_FROM, _VARIABLES_TO = len(_ONLY_VARIABLES[0]), -len(_ONLY_VARIABLES[1])
 _SYSTEM_KEYS = tuple(f'"{name}":' for name in sorted(SYSTEM_VARIABLES))
 
 
@@ -468,13 +469,8 @@ class FlowRecorder(SessionListener):
         if len(pending) >= 2 * MAX_PENDING_ENTRIES:
             flow.write_pending()
 
+    # (the state hooks, as the others of a microstep, written out: each call costs)
     def state_entered(self, session: Session, state: m.State) -> None:
-        self._state_changed(session, "state", state)
-
-    def state_exited(self, session: Session, state: m.State) -> None:
-        self._state_changed(session, "exit", state)
-
-    def _state_changed(self, session: Session, kind: str, state: m.State) -> None:
         if session.parent is None:
             flow, child = self.live.get(session.id), None
         else:
@@ -482,10 +478,31 @@ class FlowRecorder(SessionListener):
         if flow is not None:
             flow.configurations.pop(session.id, None)
             flow.count = n = flow.count + 1
-            entry = {"n": n, "t": time.time(), "kind": kind, "state": state.id}
+            entry = {"n": n, "t": time.time(), "kind": "state", "state": state.id}
             if child is not None:
                 entry["child"] = child
-            flow.note(entry)
+            pending = flow.pending
+            pending.append(_MARK)
+            pending.append(entry)
+            if len(pending) >= 2 * MAX_PENDING_ENTRIES:
+                flow.write_pending()
+
+    def state_exited(self, session: Session, state: m.State) -> None:
+        if session.parent is None:
+            flow, child = self.live.get(session.id), None
+        else:
+            flow, child = self._log(session)
+        if flow is not None:
+            flow.configurations.pop(session.id, None)
+            flow.count = n = flow.count + 1
+            entry = {"n": n, "t": time.time(), "kind": "exit", "state": state.id}
+            if child is not None:
+                entry["child"] = child
+            pending = flow.pending
+            pending.append(_MARK)
+            pending.append(entry)
+            if len(pending) >= 2 * MAX_PENDING_ENTRIES:
+                flow.write_pending()
 
     def logged(self, session: Session, label: str | None, value: Any, level: str | None) -> None:
         self.add(session, "log", label=label, value=value)
@@ -524,9 +541,12 @@ class FlowRecorder(SessionListener):
             elif flow.cpu_timed:
                 flow.cpu_timed = False
         pending = flow.pending
-        pending.append(_MARK)
-        pending.append(entry)
-        flow.write_pending()
+        if pending:  # the macrostep's entries, this one last: one chunk
+            pending.append(_MARK)
+            pending.append(entry)
+            flow.write_pending()
+        else:
+            flow.append(_encoded(entry))
 
     def _datamodel(self, datamodel: Any) -> Any:
         """The variables after the macrostep as the entry holds them (JSON embedded as it is)."""
@@ -535,7 +555,16 @@ class FlowRecorder(SessionListener):
             # macrostep, it is also what the session's next snapshot reuses (one serialisation
             # of the data per macrostep for both).
             shared = getattr(datamodel, "snapshot_json", None)
-            text = visible_from_snapshot(shared()) if shared is not None else datamodel.visible_json().encode()
+            if shared is None:
+                text = datamodel.visible_json().encode()
+            else:
+                snapshot = shared()
+                inner = snapshot[_VARIABLES_FROM:_VARIABLES_TO]
+                if snapshot.startswith(_ONLY_VARIABLES[0]) and snapshot.endswith(_ONLY_VARIABLES[1]) \
+                        and '"_' not in inner:
+                    text = inner.encode()  # visible_from_snapshot's first case, without a call
+                else:
+                    text = visible_from_snapshot(snapshot)
             if b"\x00" in text:  # JSON never holds one; the chunks' separators rely on it
                 raise ValueError("a raw NUL in its JSON")
         except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
