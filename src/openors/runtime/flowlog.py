@@ -279,15 +279,15 @@ class FlowLog:
             freed += len(entries.popleft()) - 3 * (k - 1)
             dropped += k
         if entries and dropped < n:  # some entries of the oldest chunk: its rest stays a chunk
-            chunk, gone, at = entries[0], n - dropped, -3
-            for _ in range(gone):
-                at = chunk.index(_SEPARATOR, at + 3)
-            entries[0] = chunk[at + 3:]
+            chunk, gone = entries[0], n - dropped
+            entries[0] = rest = chunk.split(_SEPARATOR, gone)[-1]
             counts[0] -= gone
-            freed += at - 3 * (gone - 1)
+            freed += len(chunk) - len(rest) - 3 * gone
             dropped = n
         self.held -= dropped
-        self._grew(-freed)
+        self.size -= freed
+        if self.account is not None:
+            self.account.total -= freed
         self.summary.dropped += dropped
 
     def first_entry(self) -> dict | None:
