@@ -23,7 +23,7 @@ from openors.scxml import Event, SessionHost, VirtualClock, load_document, load_
 CHARTS = Path(__file__).resolve().parents[2] / "shared" / "bench-charts"
 
 
-def run(doc, sessions: int, events: int, recorder: str, event: Event = Event("t", "external")) -> float:
+def run(doc, sessions: int, events: int, recorder: str, event: Event) -> float:
     host = SessionHost(VirtualClock())
     if recorder != "none":
         settings = FlowLogSettings(datamodel_every_macrostep=recorder == "full")
