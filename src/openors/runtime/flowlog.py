@@ -42,6 +42,7 @@ SYSTEM_VARIABLES = {"_event", "_sessionid", "_name", "_ioprocessors", "_x"}
 DAY = 86_400.0
 # how the datamodel's snapshot JSON reads without a data root (its serializer writes no spaces)
 _ONLY_VARIABLES = ('{"variables":', ',"data_root":null}')
+_VARIABLES_FROM, _VARIABLES_TO = len(_ONLY_VARIABLES[0]), -len(_ONLY_VARIABLES[1])
 _SYSTEM_KEYS = tuple(f'"{name}":' for name in sorted(SYSTEM_VARIABLES))
 
 
@@ -95,6 +96,12 @@ def visible_from_snapshot(text: str) -> bytes:
         return json.dumps(shown, separators=(",", ":")).encode()
 
 
+def _configuration(session: Session) -> list[str]:
+    """The active states' ids; a session that just ended has exited every state: its top-level
+    final state stands for them."""
+    return list(session.configuration) or ([session.final_state] if session.final_state else [])
+
+
 def _root(session: Session) -> Session:
     while session.parent is not None:
         session = session.parent
@@ -108,6 +115,38 @@ def _kept(data: bytes) -> bytes:
     return bytes(memoryview(data))
 
 
+def _encoded(entry: dict) -> bytes:
+    """One entry's JSON; what JSON cannot hold becomes its text, what orjson refuses (an integer
+    beyond 64 bits, a lone surrogate) goes through the standard encoder, and an entry neither can
+    write is noted as such."""
+    try:
+        return _kept(orjson.dumps(entry, default=str))
+    except TypeError:
+        pass
+    try:
+        return json.dumps(entry, default=str, separators=(",", ":")).encode()
+    except (TypeError, ValueError) as exc:
+        return orjson.dumps({"n": entry.get("n"), "t": entry.get("t"), "kind": entry.get("kind"),
+                             "(unrecordable)": f"{type(exc).__name__}: {exc}"}, default=str)
+
+
+def _decoded(text: bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # what orjson refuses (an integer beyond 64 bits): the standard parser
+        return json.loads(text)
+
+
+# Between the entries of a chunk: JSON text never holds a raw NUL (serialisers escape control
+# characters), so the entries' bounds stay known. Removed when the log is read.
+_SEPARATOR = b",\x00,"
+_MARK = orjson.Fragment(b"\x00")  # what orjson writes between two commas: the separator
+# Entries recorded during a macrostep wait, as dicts, for its end: a macrostep's entries are then
+# encoded together (one orjson call). A long macrostep writes its entries in slices of this many.
+MAX_PENDING_ENTRIES = 64
+MAX_DESCRIBED_TRANSITIONS = 10_000  # transitions whose fields the recorder keeps (all documents)
+
+
 class LiveBytes:
     """The bytes of all the flow logs in memory, against `FlowLogSettings.max_live_bytes`."""
 
@@ -118,41 +157,147 @@ class LiveBytes:
 
 @dataclass
 class FlowLog:
-    """One session's entries, each kept as its JSON bytes: their size is exact, and bytes are not
-    tracked by the garbage collector (thousands of small dicts per session would be, and full
-    collections would walk them all)."""
+    """One session's entries, kept as JSON bytes: their size is exact, and bytes are not tracked
+    by the garbage collector (thousands of small dicts per session would be, and full collections
+    would walk them all).
+
+    An element of `entries` is a chunk: one entry, or the entries of one macrostep encoded
+    together, separated by `_SEPARATOR` (`counts` says how many). The bounds apply entry by entry
+    as ever: a chunk of which only some entries must go is split at its separators first."""
 
     summary: FlowLogSummary
     limits: FlowLogSettings
     entries: deque[bytes] = field(default_factory=deque)
-    size: int = 0  # bytes of the entries
-    count: int = 0
+    size: int = 0  # bytes of the entries (separators not counted)
+    count: int = 0  # entries numbered so far (the last `n`)
     datamodel_off: str | None = None  # why this session's datamodel is no longer recorded
     account: LiveBytes | None = None  # the memory all logs share (None: counted nowhere)
+    counts: deque[int] = field(default_factory=deque)  # entries in each chunk of `entries`
+    held: int = 0  # entries in `entries`
+    # recorded in this macrostep, not encoded yet: _MARK, entry, _MARK, entry...
+    pending: list[Any] = field(default_factory=list)
+    # the session's (and its children's) active state ids, by session id, kept between changes
+    configurations: dict[str, list[str]] = field(default_factory=dict)
+    cpu_timed: bool = True  # whether the next read of the datamodel is timed by the CPU clock
+    fresh: bool = False  # opened by a session's construction, before its first macrostep (or restore)
+    restoring: bool = False  # its session is being restored while the log is live
 
     def add(self, kind: str, fields: dict[str, Any]) -> None:
+        """Record an entry and encode it now (with whatever waited before it)."""
         self.count += 1
-        # what JSON cannot hold becomes its text
-        self.append(_kept(orjson.dumps({"n": self.count, "t": time.time(), "kind": kind, **fields}, default=str)))
+        self.note({"n": self.count, "t": time.time(), "kind": kind, **fields})
+        self.write_pending()
 
-    def append(self, data: bytes) -> None:
-        entries, account, limits = self.entries, self.account, self.limits
-        entries.append(data)
-        self.size += len(data)
+    def note(self, entry: dict) -> None:
+        """Record an entry (its `n` already counted) to encode at the macrostep's end."""
+        pending = self.pending
+        pending.append(_MARK)
+        pending.append(entry)
+        if len(pending) >= 2 * MAX_PENDING_ENTRIES:
+            self.write_pending()
+
+    def write_pending(self) -> None:
+        """Encode the entries waiting, in one call, as one chunk."""
+        pending = self.pending
+        if not pending:
+            return
+        self.pending = []
+        count = len(pending) // 2
+        if count == 1:
+            self.append(_encoded(pending[1]))
+            return
+        try:
+            # `[` and the first separator off, `]` off: the slice is also the small copy _kept makes
+            chunk = orjson.dumps(pending, default=str)[3:-1]
+        except TypeError:  # one of them orjson cannot write: each on its own, to find it
+            chunk = _SEPARATOR.join(_encoded(entry) for entry in pending[1::2])
+        self.append(chunk, count)
+
+    def append(self, data: bytes, count: int = 1) -> None:
+        """Keep a chunk of `count` entries, then drop the oldest entries past the bounds."""
+        self.entries.append(data)
+        self.counts.append(count)
+        self.held = held = self.held + count
+        grown = len(data) - 3 * (count - 1)
+        self.size = size = self.size + grown
+        account, limits = self.account, self.limits
+        over_all = False
         if account is not None:
-            account.total += len(data)
+            account.total += grown
             over_all = account.total > account.limit
-        else:
-            over_all = False
-        if over_all or len(entries) > limits.max_entries_per_session or self.size > limits.max_bytes_per_session:
-            while entries and (len(entries) > limits.max_entries_per_session
-                               or self.size > limits.max_bytes_per_session
-                               or (account is not None and account.total > account.limit and len(entries) > 1)):
-                self._grew(-len(entries.popleft()))
-                self.summary.dropped += 1
-        self.summary.entries = len(entries)
+        if over_all or size > limits.max_bytes_per_session:
+            self._drop_oldest()
+        elif held > limits.max_entries_per_session:
+            self._drop_first(held - limits.max_entries_per_session)  # the entry bound alone: a long call's usual
+        self.summary.entries = self.held
+
+    def _drop_oldest(self) -> None:
+        # Entry by entry, the oldest goes while a bound is passed (against the shared bound, the
+        # newest entry stays). A chunk goes whole when its last entry would go too; else its
+        # entries are found at its separators, and those that must go go. Each turn drops.
+        entries, counts, account, limits = self.entries, self.counts, self.account, self.limits
+        max_entries, max_bytes = limits.max_entries_per_session, limits.max_bytes_per_session
+        limit = account.limit if account is not None else 0
+        total = account.total if account is not None else 0  # less `freed`
+        held, size, freed, dropped = self.held, self.size, 0, 0
+        while entries and (held > max_entries or size > max_bytes
+                           or (account is not None and total - freed > limit and held > 1)):
+            k = counts[0]
+            chunk = len(entries[0]) - 3 * (k - 1)
+            if k > 1 and not (held - k + 1 > max_entries or size - chunk > max_bytes
+                              or (account is not None and total - freed - chunk > limit and held - k + 1 > 1)):
+                parts = entries[0].split(_SEPARATOR)
+                gone = 0
+                while gone < k and (held > max_entries or size > max_bytes
+                                    or (account is not None and total - freed > limit and held > 1)):
+                    part = len(parts[gone])
+                    held, size, freed, dropped, gone = held - 1, size - part, freed + part, dropped + 1, gone + 1
+                if gone < k:  # the rest stays, as a chunk
+                    entries[0] = _SEPARATOR.join(parts[gone:])
+                    counts[0] = k - gone
+                    break
+                entries.popleft()
+                counts.popleft()
+                continue
+            entries.popleft()
+            counts.popleft()
+            held -= k
+            size -= chunk
+            freed += chunk
+            dropped += k
+        self.held, self.size = held, size
+        if account is not None:
+            account.total -= freed
+        self.summary.dropped += dropped
+
+    def _drop_first(self, n: int) -> None:
+        """Drop the `n` oldest entries (fewer bytes: no other bound can be passed after)."""
+        entries, counts = self.entries, self.counts
+        freed, dropped = 0, 0
+        while entries and counts[0] <= n - dropped:
+            k = counts.popleft()
+            freed += len(entries.popleft()) - 3 * (k - 1)
+            dropped += k
+        if entries and dropped < n:  # some entries of the oldest chunk: its rest stays a chunk
+            chunk, gone = entries[0], n - dropped
+            entries[0] = rest = chunk.split(_SEPARATOR, gone)[-1]
+            counts[0] -= gone
+            freed += len(chunk) - len(rest) - 3 * gone
+            dropped = n
+        self.held -= dropped
+        self.size -= freed
+        if self.account is not None:
+            self.account.total -= freed
+        self.summary.dropped += dropped
+
+    def first_entry(self) -> dict | None:
+        """The oldest entry held when it is a chunk of its own (the start entry is one)."""
+        if not self.counts or self.counts[0] != 1:
+            return None
+        return _decoded(self.entries[0])
 
     def replace_first(self, data: bytes) -> None:
+        """Replace the oldest entry (a chunk of its own) with `data`."""
         self._grew(len(data) - len(self.entries[0]))
         self.entries[0] = data
 
@@ -168,10 +313,11 @@ class FlowLog:
             self.account = None
 
     def json(self) -> bytes:
-        return b"[" + b",".join(self.entries) + b"]"
+        self.write_pending()
+        return b"[" + b",".join(self.entries).replace(_SEPARATOR, b",") + b"]"
 
     def decoded(self) -> list[dict]:
-        return orjson.loads(self.json())
+        return _decoded(self.json())
 
     def stored(self) -> StoredFlowLog:
         return StoredFlowLog(self.summary, self.json().decode())
@@ -179,7 +325,11 @@ class FlowLog:
 
 class FlowRecorder(SessionListener):
     """Keeps the live sessions' logs; hands a log to `finished` when its session ends or leaves
-    memory (eviction), and takes a log back (`revive`) when the session returns."""
+    memory (eviction), and takes a log back (`revive`) when the session returns.
+
+    The hooks of a macrostep build their entries as dicts and leave them with the log; the
+    macrostep's end encodes them together (`FlowLog.write_pending`), and so does anything that
+    reads the log."""
 
     def __init__(self, settings: FlowLogSettings, finished: Callable[[FlowLog], None],
                  revive: Callable[[str], FlowLog | None]):
@@ -189,25 +339,39 @@ class FlowRecorder(SessionListener):
         self._finished = finished
         self._revive = revive
         self.interaction_details: Callable[[str], dict | None] = lambda ixn: None
+        # what a transition's entries say besides n and t (a transition never changes)
+        self._transitions: dict[m.Transition, tuple[str | None, list[str], str | None]] = {}
 
-    def _log(self, session: Session) -> tuple[FlowLog | None, dict | None]:
+    def _log(self, session: Session) -> tuple[FlowLog | None, str | None]:
+        """The log the session writes into, and the child's id when it is not the root."""
         if session.parent is None:
             return self.live.get(session.id), None
-        return self.live.get(_root(session).id), {"child": session.id}
+        return self.live.get(_root(session).id), session.id
 
     def add(self, session: Session, kind: str, **fields: Any) -> None:
-        flow, extra = self._log(session)
+        flow, child = self._log(session)
         if flow is not None:
-            if extra:
-                fields.update(extra)
-            flow.add(kind, fields)
+            flow.count = n = flow.count + 1
+            entry = {"n": n, "t": time.time(), "kind": kind, **fields}
+            if child is not None:
+                entry["child"] = child
+            flow.note(entry)
 
     # --- listener hooks ----------------------------------------------------------------------
     def session_started(self, session: Session) -> None:
+        # A restored session is constructed, so it is told as started first, then as restored.
         if session.parent is None:
+            flow = self.live.get(session.id)
+            if flow is not None and not flow.fresh:  # back in place while its log is live: it goes on
+                flow.restoring = True
+                return
             summary = FlowLogSummary(session.id, session.document.url, round(time.time(), 6), None)
-            self.live[session.id] = FlowLog(summary, self.settings, account=self.memory)
-        self.add(session, "start", document=session.document.url)
+            flow = self.live[session.id] = FlowLog(summary, self.settings, account=self.memory, fresh=True)
+            flow.add("start", {"document": session.document.url})  # a chunk of its own: see started_with
+        else:
+            root, _ = self._log(session)
+            if root is not None and not root.restoring:
+                self.add(session, "start", document=session.document.url)
 
     def started_with(self, session_id: str, params: dict) -> None:
         """The parameters of a start request (HTTP): on the start entry; ANI and DNIS searchable."""
@@ -217,26 +381,40 @@ class FlowRecorder(SessionListener):
         lowered = {str(k).lower(): v for k, v in params.items()}
         flow.summary.ani = flow.summary.ani or _text_or_none(lowered.get("ani"))
         flow.summary.dnis = flow.summary.dnis or _text_or_none(lowered.get("dnis"))
-        if flow.entries:
-            first = orjson.loads(flow.entries[0])
-            if first["kind"] == "start":
-                first["params"] = params
-                flow.replace_first(_kept(orjson.dumps(first, default=str)))
+        first = flow.first_entry()
+        if first is not None and first["kind"] == "start":
+            first["params"] = params
+            flow.replace_first(_encoded(first))
 
     def session_restored(self, session: Session) -> None:
-        if session.parent is None and session.id not in self.live:
-            flow = self._revive(session.id)
+        if session.parent is None:
+            flow = self.live.get(session.id)
+            if flow is None or flow.fresh:
+                # the log it had before it left memory (evicted, or the server stopped) goes on;
+                # the one its construction opened (its start entry, its children's) is not its story
+                revived = self._revive(session.id)
+                if revived is not None and (flow is None or revived.held or revived.count):
+                    if flow is not None:
+                        flow.release()
+                    self.live[session.id] = flow = revived
             if flow is not None:
-                self.live[session.id] = flow
+                flow.fresh = flow.restoring = False
+        flow, _ = self._log(session)
+        if flow is not None:  # its configuration came from the snapshot, without state hooks
+            flow.configurations.pop(session.id, None)
 
     def session_ended(self, session: Session) -> None:
         if session.parent is not None:
             self.add(session, "end", final=session.final_state)
+            flow, _ = self._log(session)
+            if flow is not None:
+                flow.configurations.pop(session.id, None)
             return
         flow = self.live.pop(session.id, None)
         if flow is None:
             return
         flow.add("end", {"final": session.final_state})
+        flow.configurations.clear()
         flow.summary.ended = round(time.time(), 6)
         flow.summary.final = session.final_state
         self._finished(flow)
@@ -244,28 +422,87 @@ class FlowRecorder(SessionListener):
     def evicted(self, session_id: str) -> None:
         flow = self.live.pop(session_id, None)
         if flow is not None:
+            flow.write_pending()
+            flow.configurations.clear()
             self._finished(flow)  # stored with ended=None; revived when the session comes back
 
     def event_taken(self, session: Session, event: Event) -> None:
-        flow, extra = self._log(session)
+        if session.parent is None:
+            flow, child = self.live.get(session.id), None
+        else:
+            flow, child = self._log(session)
         if flow is not None:
-            fields = {"name": event.name, "type": event.type, "data": event.data}
-            flow.add("event", {**fields, **extra} if extra else fields)
+            flow.count = n = flow.count + 1
+            entry = {"n": n, "t": time.time(), "kind": "event", "name": event.name, "type": event.type,
+                     "data": event.data}  # encoded at the macrostep's end: nothing changes a taken event
+            if child is not None:
+                entry["child"] = child
+            pending = flow.pending
+            pending.append(_MARK)
+            pending.append(entry)
+            if len(pending) >= 2 * MAX_PENDING_ENTRIES:
+                flow.write_pending()
 
     def transitions_taken(self, session: Session, transitions: list[m.Transition]) -> None:
-        flow, extra = self._log(session)
+        if session.parent is None:
+            flow, child = self.live.get(session.id), None
+        else:
+            flow, child = self._log(session)
         if flow is None:
             return
+        described = self._transitions
+        pending = flow.pending
         for t in transitions:
-            fields = {"source": t.source.id if t.source is not None else None, "targets": [s.id for s in t.targets],
-                      "event": " ".join(t.events) or None}
-            flow.add("transition", {**fields, **extra} if extra else fields)
+            fields = described.get(t)
+            if fields is None:
+                if len(described) >= MAX_DESCRIBED_TRANSITIONS:
+                    described.clear()
+                fields = described[t] = (t.source.id if t.source is not None else None,
+                                         [s.id for s in t.targets], " ".join(t.events) or None)
+            flow.count = n = flow.count + 1
+            entry = {"n": n, "t": time.time(), "kind": "transition", "source": fields[0], "targets": fields[1],
+                     "event": fields[2]}
+            if child is not None:
+                entry["child"] = child
+            pending.append(_MARK)
+            pending.append(entry)
+        if len(pending) >= 2 * MAX_PENDING_ENTRIES:
+            flow.write_pending()
 
+    # (the state hooks, as the others of a microstep, written out: each call costs)
     def state_entered(self, session: Session, state: m.State) -> None:
-        self.add(session, "state", state=state.id)
+        if session.parent is None:
+            flow, child = self.live.get(session.id), None
+        else:
+            flow, child = self._log(session)
+        if flow is not None:
+            flow.configurations.pop(session.id, None)
+            flow.count = n = flow.count + 1
+            entry = {"n": n, "t": time.time(), "kind": "state", "state": state.id}
+            if child is not None:
+                entry["child"] = child
+            pending = flow.pending
+            pending.append(_MARK)
+            pending.append(entry)
+            if len(pending) >= 2 * MAX_PENDING_ENTRIES:
+                flow.write_pending()
 
     def state_exited(self, session: Session, state: m.State) -> None:
-        self.add(session, "exit", state=state.id)
+        if session.parent is None:
+            flow, child = self.live.get(session.id), None
+        else:
+            flow, child = self._log(session)
+        if flow is not None:
+            flow.configurations.pop(session.id, None)
+            flow.count = n = flow.count + 1
+            entry = {"n": n, "t": time.time(), "kind": "exit", "state": state.id}
+            if child is not None:
+                entry["child"] = child
+            pending = flow.pending
+            pending.append(_MARK)
+            pending.append(entry)
+            if len(pending) >= 2 * MAX_PENDING_ENTRIES:
+                flow.write_pending()
 
     def logged(self, session: Session, label: str | None, value: Any, level: str | None) -> None:
         self.add(session, "log", label=label, value=value)
@@ -274,37 +511,77 @@ class FlowRecorder(SessionListener):
         self.add(session, "budget", budget=breach.budget, ended=ended, description=breach.description)
 
     def macrostep_done(self, session: Session) -> None:
-        flow, extra = self._log(session)
+        if session.parent is None:
+            flow, child = self.live.get(session.id), None
+        else:
+            flow, child = self._log(session)
         if flow is None:
             return
-        # a session that just ended has exited every state: its top-level final state stands for it
-        configuration = list(session.configuration) or ([session.final_state] if session.final_state else [])
-        fields: dict[str, Any] = {"configuration": configuration, **(extra or {})}
-        if self.settings.datamodel_every_macrostep and session.interpreter.running and flow.datamodel_off is None:
-            self._record_datamodel(session, flow, fields)
-        flow.add("macrostep", fields)
+        flow.fresh = False
+        # The configuration changes only with the state hooks (and a restore): kept until then.
+        configuration = flow.configurations.get(session.id)
+        if configuration is None:
+            configuration = flow.configurations[session.id] = _configuration(session)
+        flow.count = n = flow.count + 1
+        entry = {"n": n, "t": time.time(), "kind": "macrostep", "configuration": configuration}
+        if child is not None:
+            entry["child"] = child
+        interpreter, settings = session.interpreter, self.settings
+        if settings.datamodel_every_macrostep and flow.datamodel_off is None and interpreter.running:
+            # CPU: time the process was preempted is not the datamodel's. The CPU clock is a
+            # system call: it is read only for a session whose last read took a good part of the
+            # limit by the wall clock (no system call), and for its first. A read past the limit
+            # by the wall clock alone has the next one timed by the CPU clock.
+            cpu_started = time.thread_time() if flow.cpu_timed else None
+            started = time.perf_counter()
+            entry["datamodel"] = self._datamodel(interpreter.datamodel)
+            took = (time.perf_counter() - started) * 1000
+            if took > settings.max_datamodel_ms / 4:
+                self._slow_datamodel(flow, entry, took, cpu_started)
+            elif flow.cpu_timed:
+                flow.cpu_timed = False
+        pending = flow.pending
+        if pending:  # the macrostep's entries, this one last: one chunk
+            pending.append(_MARK)
+            pending.append(entry)
+            flow.write_pending()
+        else:
+            flow.append(_encoded(entry))
 
-    def _record_datamodel(self, session: Session, flow: FlowLog, fields: dict[str, Any]) -> None:
-        datamodel = session.interpreter.datamodel
-        # CPU: time the process was preempted is not the datamodel's. The wall clock (no system
-        # call) bounds it: the CPU clock is read again only when that bound passes the limit.
-        started, cpu_started = time.perf_counter(), time.thread_time()
+    def _datamodel(self, datamodel: Any) -> Any:
+        """The variables after the macrostep as the entry holds them (JSON embedded as it is)."""
         try:
             # The snapshot's own JSON when the datamodel has one: read here, right after the
             # macrostep, it is also what the session's next snapshot reuses (one serialisation
             # of the data per macrostep for both).
             shared = getattr(datamodel, "snapshot_json", None)
-            text = visible_from_snapshot(shared()) if shared is not None else datamodel.visible_json().encode()
-            fields["datamodel"] = orjson.Fragment(text) if len(text) <= self.settings.max_datamodel_bytes \
-                else {"(too large to record)": f"{len(text)} bytes"}  # encoded once, embedded as it is
+            if shared is None:
+                text = datamodel.visible_json().encode()
+            else:
+                snapshot = shared()
+                inner = snapshot[_VARIABLES_FROM:_VARIABLES_TO]
+                if snapshot.startswith(_ONLY_VARIABLES[0]) and snapshot.endswith(_ONLY_VARIABLES[1]) \
+                        and '"_' not in inner:
+                    text = inner.encode()  # visible_from_snapshot's first case, without a call
+                else:
+                    text = visible_from_snapshot(snapshot)
+            if b"\x00" in text:  # JSON never holds one; the chunks' separators rely on it
+                raise ValueError("a raw NUL in its JSON")
         except Exception as exc:  # a datamodel that cannot be read is noted, never fatal
-            fields["datamodel"] = {"(unreadable)": f"{type(exc).__name__}: {exc}"}
-        took = (time.perf_counter() - started) * 1000
-        if took > self.settings.max_datamodel_ms:
+            return {"(unreadable)": f"{type(exc).__name__}: {exc}"}
+        if len(text) > self.settings.max_datamodel_bytes:
+            return {"(too large to record)": f"{len(text)} bytes"}
+        return orjson.Fragment(text)
+
+    def _slow_datamodel(self, flow: FlowLog, entry: dict, took: float, cpu_started: float | None) -> None:
+        """The datamodel took a good part of `max_datamodel_ms` to read (`took`, wall clock)."""
+        limit = self.settings.max_datamodel_ms
+        flow.cpu_timed = True  # its next read is timed by the CPU clock
+        if took > limit and cpu_started is not None:
             took = (time.thread_time() - cpu_started) * 1000
-        if took > self.settings.max_datamodel_ms:  # reading it back costs the loop: not for every step
-            flow.datamodel_off = f"reading it took {took:.0f} ms of CPU (flow_logs.max_datamodel_ms)"
-            fields["datamodel_off"] = flow.datamodel_off
+            if took > limit:  # reading it back costs the loop: not for every step
+                flow.datamodel_off = f"reading it took {took:.0f} ms of CPU (flow_logs.max_datamodel_ms)"
+                entry["datamodel_off"] = flow.datamodel_off
 
     # --- the ORS world's trace (actions and which interaction a session serves) ------------------
     def world_record(self, record: dict) -> None:
@@ -312,8 +589,9 @@ class FlowRecorder(SessionListener):
         if kind == "action":
             flow = self.live.get(str(record.get("session")))
             if flow is not None:
-                flow.add("action", {"action": record.get("action"), "requestid": record.get("requestid"),
-                                    "attributes": record.get("attributes")})
+                flow.count = n = flow.count + 1
+                flow.note({"n": n, "t": time.time(), "kind": "action", "action": record.get("action"),
+                           "requestid": record.get("requestid"), "attributes": record.get("attributes")})
         elif kind == "session.start" and record.get("interaction"):
             flow = self.live.get(str(record.get("session")))
             if flow is not None:
@@ -358,7 +636,7 @@ class FlowLogs:
             flow.summary = stored.summary
             entries = orjson.loads(stored.entries)
             for entry in entries:
-                flow.append(_kept(orjson.dumps(entry)))
+                flow.append(_encoded(entry))
             flow.count = entries[-1]["n"] if entries else 0
         return flow
 
@@ -375,8 +653,10 @@ class FlowLogs:
     def search(self, field: str | None = None, value: str | None = None, limit: int = 50) -> list[dict]:
         if field is not None and field not in SEARCH_FIELDS:
             raise ValueError(f"flow logs are searched by {', '.join(SEARCH_FIELDS)}, not {field!r}")
-        memory = [f.summary for f in (*self.recorder.live.values(), *self._pending.values())
-                  if field is None or getattr(f.summary, field) == value]
+        logs = (*self.recorder.live.values(), *self._pending.values())
+        for flow in logs:  # their counts as they will be written
+            flow.write_pending()
+        memory = [f.summary for f in logs if field is None or getattr(f.summary, field) == value]
         seen = {s.session for s in memory}
         stored = [s for s in self.store.search(field, value, limit) if s.session not in seen]
         found = sorted(memory + stored, key=lambda s: s.ended or s.started, reverse=True)[:limit]
