@@ -46,6 +46,32 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+class AssignRun:
+    """Two or more `<assign location expr>` in a row of one block, run in one call into the
+    datamodel (`assign_run`): what they do, and the error of the first that fails, are those of
+    running them one by one."""
+
+    __slots__ = ("nodes", "pairs")
+
+    def __init__(self, nodes: list[m.Assign]):
+        self.nodes = nodes
+        self.pairs = tuple((n.location, n.expr or "") for n in nodes)  # each has an expr (see _plan)
+
+
+def _first(step: Any) -> Any:
+    """The document's node standing for a step of a plan (a run's first assignment)."""
+    return step.nodes[0] if type(step) is AssignRun else step
+
+
+def _failed(step: Any, exc: ExecutionError) -> Any:
+    """The node an error of a block's step is raised for, as when each node ran alone: the
+    assignment of a run that failed; any other step itself (an <if> for whatever failed inside)."""
+    if type(step) is AssignRun:
+        index = getattr(exc, "run_step", 0)
+        return step.nodes[index if 0 <= index < len(step.nodes) else 0]
+    return step
+
+
 class ExecutableContent:
     # node type -> its handler, one table for all sessions (bound methods per session cost about
     # 1 KiB each); filled in below the class.
@@ -54,23 +80,51 @@ class ExecutableContent:
     def __init__(self, interp: Interpreter):
         self.interp = interp
         self.dm = interp.datamodel
+        self.plans = interp.doc.plans
+        # a row of assignments in one call into the datamodel, when it can (the ECMAScript one)
+        self.fuse_assigns = self.dm.fuses_assigns
 
     # --- blocks and errors ----------------------------------------------------------------
     def execute_block(self, block: list[m.Executable]) -> None:
+        plan = self.plans.get(id(block)) or self._plan(block)
         try:
-            for node in block:
+            for node in plan:
                 self.HANDLERS[type(node)](self, node)
         except ExecutionError as exc:
-            self.raise_error(exc, exc.node or (node if block else None), exc.sendid)
+            self.raise_error(exc, exc.node or (_failed(node, exc) if block else None), exc.sendid)
         except RecursionError:
-            self.raise_error(ExecutionError("RangeError: nesting too deep"), node)
+            self.raise_error(ExecutionError("RangeError: nesting too deep"), _first(node))
         except Exception as exc:  # a fault of ours or of an extension: this session's error, not a crash
-            self.raise_error(internal_error(exc), node)
+            self.raise_error(internal_error(exc), _first(node))
 
     def run(self, nodes: list[m.Executable]) -> None:
         """Execute nodes, letting errors propagate (inside <if>/<foreach>)."""
-        for node in nodes:
+        for node in self.plans.get(id(nodes)) or self._plan(nodes):
             self.HANDLERS[type(node)](self, node)
+
+    def _plan(self, block: list[m.Executable]) -> list:
+        """How `block` runs: its nodes, with each row of two or more `<assign expr>` as one
+        `AssignRun` when the datamodel can run them in one call (kept per document: the block is
+        the document's)."""
+        plan = block
+        if self.fuse_assigns:
+            steps: list = []
+            row: list[m.Assign] = []
+            for node in [*block, None]:
+                if type(node) is m.Assign and node.expr is not None and node.content is None:
+                    row.append(node)
+                    continue
+                if len(row) > 1:
+                    steps.append(AssignRun(row))
+                else:
+                    steps.extend(row)
+                row = []
+                if node is not None:
+                    steps.append(node)
+            if len(steps) < len(block):
+                plan = steps
+        self.plans[id(block)] = plan
+        return plan
 
     def raise_error(self, exc: ExecutionError, node: Any = None, sendid: str | None = None) -> None:
         if isinstance(exc, BudgetError):
@@ -99,6 +153,16 @@ class ExecutableContent:
     def exec_log(self, node: m.Log) -> None:
         value = self.dm.evaluate(node.expr) if node.expr is not None else None
         self.interp.host.log(self.interp, node.label, value, node.level)
+
+    def exec_assign_run(self, run: AssignRun) -> None:
+        try:
+            if self.dm.assign_run(run.pairs):
+                return
+        except ExecutionError as exc:
+            exc.run_step = getattr(exc, "step", 0)  # type: ignore[attr-defined]  # which one (see _failed)
+            raise
+        for node in run.nodes:  # not expressions a call can hold together: one by one
+            self.exec_assign(node)
 
     def exec_assign(self, node: m.Assign) -> None:
         if node.content is not None:
@@ -274,5 +338,5 @@ ExecutableContent.HANDLERS.update({
     m.Assign: ExecutableContent.exec_assign, m.Script: ExecutableContent.exec_script,
     m.If: ExecutableContent.exec_if, m.Foreach: ExecutableContent.exec_foreach,
     m.Send: ExecutableContent.exec_send, m.Cancel: ExecutableContent.exec_cancel,
-    m.CustomAction: ExecutableContent.exec_custom,
+    m.CustomAction: ExecutableContent.exec_custom, AssignRun: ExecutableContent.exec_assign_run,
 })

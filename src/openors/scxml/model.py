@@ -298,6 +298,8 @@ class Document:
     extensions: Any = None  # what it was loaded with; documents it invokes load with the same
     source_text: str | None = None
     source_sha256: str | None = None  # of the bytes it was compiled from (a server's document cache sets it)
+    # How executable content runs each block (executable.py: assignments in a row fused), made on first use
+    plans: dict[int, list] = field(default_factory=dict, repr=False, compare=False)
 
     def state(self, state_id: str) -> State:
         return self.states_by_id[state_id]

@@ -60,6 +60,12 @@ class Datamodel:
     def assign_value(self, location: str, value: Any) -> None:
         raise ExecutionError("<assign> is not supported by this datamodel")
 
+    fuses_assigns = False  # whether assign_run can run a row of assignments in one call
+
+    def assign_run(self, pairs: tuple[tuple[str, str], ...]) -> bool:
+        """Several `<assign location expr>` in a row at once; False when they must run one by one."""
+        return False
+
     def has_location(self, location: str) -> bool:
         return False
 

@@ -65,6 +65,7 @@ qjs.set_gc_callback(_excuse_collection)
 _collect_if_due = qjs.collect_if_due
 _NO_MACROSTEP = float("inf")  # MacrostepMeter.watch while no macrostep runs
 _UNKNOWN = object()  # a cache's "never looked up" (None there means "looked up: no such function")
+_RUN_STEP = "__openors_assign_step"  # which assignment of a fused run failed (read on failure only)
 # Bytecode of the scripts every context runs (preludes, built-ins), compiled once per process.
 _COMPILED: dict[str, bytes] = {}
 _COMPILER: list = []
@@ -582,6 +583,48 @@ class EcmaScriptDatamodel(Datamodel):
             self._assign_fns[key] = fn
         return fn
 
+    fuses_assigns = True
+
+    def assign_run(self, pairs: tuple[tuple[str, str], ...]) -> bool:
+        """Several `<assign location expr>` in a row, in one call into JS: each evaluated and
+        assigned in turn, as one call each would, stopping at the first that fails. Returns False,
+        having run nothing, when they cannot be fused (an expression that is not a plain one):
+        the caller then runs them one by one. A failure raises the assignment's ExecutionError
+        with `step`, the index of the pair that failed (those before it took effect)."""
+        strict = self.strict_assign
+        key = ("=*", pairs, strict)
+        fused = self._assign_fns.get(key, _UNKNOWN)
+        if fused is _UNKNOWN:
+            fused = self._assign_fns[key] = self._fused_run(pairs, strict)
+        if fused is None:
+            return False
+        if not self._event_applied or self._pending_config is not None:
+            self._sync()
+        try:
+            self._user_call(fused)
+        except ExecutionError as exc:
+            step = self.ctx.get(_RUN_STEP)
+            exc.step = step if isinstance(step, int) and 0 <= step < len(pairs) else 0  # type: ignore[attr-defined]
+            raise
+        return True
+
+    def _fused_run(self, pairs: tuple[tuple[str, str], ...], strict: bool):
+        steps = []
+        for i, (location, expr) in enumerate(pairs):
+            root = location.split(".", 1)[0].split("[", 1)[0].strip()
+            if not root.isidentifier():
+                return None
+            check = (f'if (!("{root}" in globalThis)) throw new ReferenceError("{root} is not defined"); '
+                     if strict else "")
+            body = expr.rstrip().rstrip(";")
+            steps.append(f"__s = {i}; __v = ({body}\n); {check}{location} = __v;")
+        source = (f"(function(){{ var __s = 0, __v; try {{ {' '.join(steps)} }} "
+                  f"catch (e) {{ globalThis.{_RUN_STEP} = __s; throw e; }} }})")
+        try:
+            return self._function(source, "".join(location + expr for location, expr in pairs))
+        except qjs.JSException:
+            return None  # not plain expressions: one by one, where each reports its own error
+
     def _setter(self, location: str, strict: bool):
         key = (location, strict)
         fn = self._assign_fns.get(key)
@@ -634,8 +677,11 @@ class EcmaScriptDatamodel(Datamodel):
         for target in (item, index):
             if target is not None and not _is_location(target):
                 raise ExecutionError(f"<foreach> '{target}' is not a valid location")
-        set_index = f"{index} = i;" if index else ""
-        step = self._compile(f"(function(a, i){{ {item} = a[i]; {set_index} }})", "foreach", item + set_index)
+        # the parameters' names are no document's: an item or index called `a` or `i` (the usual
+        # name of a loop's index) would be the parameter itself, and the variable never set
+        set_index = f"{index} = __i;" if index else ""
+        step = self._compile(f"(function(__a, __i){{ {item} = __a[__i]; {set_index} }})", "foreach",
+                             item + set_index)
         for i in range(length):
             self._sync()
             self._user(step, snapshot, i)
@@ -723,6 +769,7 @@ class EcmaScriptDatamodel(Datamodel):
         if self.ctx is not None:
             self.ctx.close()
         self.ctx = None
+
 
 
 def _is_location(text: str) -> bool:
