@@ -469,25 +469,13 @@ class FlowRecorder(SessionListener):
         if len(pending) >= 2 * MAX_PENDING_ENTRIES:
             flow.write_pending()
 
-    # (the state hooks, as the others of a microstep, written out: each call costs)
     def state_entered(self, session: Session, state: m.State) -> None:
-        if session.parent is None:
-            flow, child = self.live.get(session.id), None
-        else:
-            flow, child = self._log(session)
-        if flow is not None:
-            flow.configurations.pop(session.id, None)
-            flow.count = n = flow.count + 1
-            entry = {"n": n, "t": time.time(), "kind": "state", "state": state.id}
-            if child is not None:
-                entry["child"] = child
-            pending = flow.pending
-            pending.append(_MARK)
-            pending.append(entry)
-            if len(pending) >= 2 * MAX_PENDING_ENTRIES:
-                flow.write_pending()
+        self._state_entry(session, "state", state.id)
 
     def state_exited(self, session: Session, state: m.State) -> None:
+        self._state_entry(session, "exit", state.id)
+
+    def _state_entry(self, session: Session, kind: str, state_id: str) -> None:
         if session.parent is None:
             flow, child = self.live.get(session.id), None
         else:
@@ -495,7 +483,7 @@ class FlowRecorder(SessionListener):
         if flow is not None:
             flow.configurations.pop(session.id, None)
             flow.count = n = flow.count + 1
-            entry = {"n": n, "t": time.time(), "kind": "exit", "state": state.id}
+            entry = {"n": n, "t": time.time(), "kind": kind, "state": state_id}
             if child is not None:
                 entry["child"] = child
             pending = flow.pending
