@@ -3,16 +3,12 @@ memory (evicted, or the runtime stopped) and comes back: on a real loop and a re
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from openors.runtime import Runtime, RuntimeSettings, SqliteStore
+from tests.runtime.looping import run
 
 CHART = (Path(__file__).parent / "charts" / "pingpong.scxml").as_uri()
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 20))
 
 
 def story(rt: Runtime, sid: str) -> list[tuple[int, str, str | None]]:

@@ -14,12 +14,9 @@ from pathlib import Path
 
 from openors.runtime import Runtime, RuntimeSettings, SqliteStore
 from openors.runtime.collector import CollectorPacer
+from tests.runtime.looping import run
 
 PINGPONG = (Path(__file__).parent / "charts" / "pingpong.scxml").read_text()
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 20))
 
 
 def stored_snapshot(path: Path, sid: str) -> dict:

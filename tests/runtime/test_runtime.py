@@ -19,21 +19,9 @@ from openors.runtime import (
     SqliteStore,
     UnknownSession,
 )
+from tests.runtime.looping import run, until
 
 CHART = (Path(__file__).parent / "charts" / "pingpong.scxml").as_uri()
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 20))
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def data(runtime: Runtime, sid: str) -> dict:

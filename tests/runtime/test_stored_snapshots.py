@@ -5,7 +5,6 @@ datamodel parsed and encoded again, no `data_root` when there is none) still res
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from openors.runtime.metrics import Metrics
 from openors.runtime.store import StoredSession
 from openors.runtime.writer import SnapshotWriter, document_hash
 from openors.scxml import Event, SessionHost, VirtualClock, load_document
+from tests.runtime.looping import run, until
 
 CHARTS = Path(__file__).parent / "charts"
 PINGPONG = CHARTS / "pingpong.scxml"
@@ -38,19 +38,6 @@ PARENT = """<?xml version="1.0" encoding="UTF-8"?>
   <final id="end"/>
 </scxml>
 """
-
-
-def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, 20))
-
-
-async def until(predicate, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.01)
 
 
 def _without_empty_data_root(snap: dict) -> dict:

@@ -437,11 +437,7 @@ class FlowRecorder(SessionListener):
                      "data": event.data}  # encoded at the macrostep's end: nothing changes a taken event
             if child is not None:
                 entry["child"] = child
-            pending = flow.pending
-            pending.append(_MARK)
-            pending.append(entry)
-            if len(pending) >= 2 * MAX_PENDING_ENTRIES:
-                flow.write_pending()
+            flow.note(entry)
 
     def transitions_taken(self, session: Session, transitions: list[m.Transition]) -> None:
         if session.parent is None:
@@ -486,11 +482,7 @@ class FlowRecorder(SessionListener):
             entry = {"n": n, "t": time.time(), "kind": kind, "state": state_id}
             if child is not None:
                 entry["child"] = child
-            pending = flow.pending
-            pending.append(_MARK)
-            pending.append(entry)
-            if len(pending) >= 2 * MAX_PENDING_ENTRIES:
-                flow.write_pending()
+            flow.note(entry)
 
     def logged(self, session: Session, label: str | None, value: Any, level: str | None) -> None:
         self.add(session, "log", label=label, value=value)
